@@ -1,0 +1,6 @@
+# SPDX-License-Identifier: MIT
+# Example pipelines and the native MNIST step programs the local runner uses.
+include %reldir%/mnist/common/local.mk
+include %reldir%/mnist/train/local.mk
+include %reldir%/mnist/serve/local.mk
+include %reldir%/mnist/web-ui/local.mk
