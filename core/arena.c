@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/* arena.c: bump allocation in growing chunks; under AddressSanitizer, one malloc per object. */
+#include "config.h"
+
+#include "arena.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_ALIGN 16
+#define ARENA_MIN_CHUNK 8192
+
+struct mpi_arena_chunk {
+    struct mpi_arena_chunk *next;
+    size_t used;
+    size_t cap;
+    _Alignas(ARENA_ALIGN) unsigned char data[];
+};
+
+void mpi_arena_init(struct mpi_arena *a)
+{
+    a->head = NULL;
+    a->total = 0;
+}
+
+void mpi_arena_release(struct mpi_arena *a)
+{
+    struct mpi_arena_chunk *c = a->head;
+    while (c) {
+        struct mpi_arena_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    a->head = NULL;
+    a->total = 0;
+}
+
+#ifdef MP_ASAN
+/* One chunk per object, so that AddressSanitizer sees the bounds of each. */
+void *mpi_arena_alloc(struct mpi_arena *a, size_t n)
+{
+    if (n > SIZE_MAX / 2)
+        return NULL;
+    struct mpi_arena_chunk *c = calloc(1, sizeof(*c) + (n ? n : 1));
+    if (!c)
+        return NULL;
+    c->cap = c->used = n;
+    c->next = a->head;
+    a->head = c;
+    a->total += n;
+    return c->data;
+}
+#else
+void *mpi_arena_alloc(struct mpi_arena *a, size_t n)
+{
+    if (n > SIZE_MAX / 4)
+        return NULL;
+    size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    struct mpi_arena_chunk *c = a->head;
+    if (!c || c->cap - c->used < need) {
+        size_t cap = ARENA_MIN_CHUNK;
+        if (c && c->cap < (size_t)1 << 20)
+            cap = c->cap * 2; /* chunks double up to 1 MiB, so big pipelines need few */
+        else if (c)
+            cap = c->cap;
+        if (cap < need)
+            cap = need;
+        struct mpi_arena_chunk *nc = malloc(sizeof(*nc) + cap);
+        if (!nc)
+            return NULL;
+        nc->cap = cap;
+        nc->used = 0;
+        nc->next = c;
+        a->head = c = nc;
+    }
+    void *p = c->data + c->used;
+    c->used += need;
+    a->total += need;
+    memset(p, 0, n);
+    return p;
+}
+#endif
+
+char *mpi_arena_strndup(struct mpi_arena *a, const char *s, size_t n)
+{
+    if (!s)
+        return NULL;
+    char *d = mpi_arena_alloc(a, n + 1);
+    if (!d)
+        return NULL;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+char *mpi_arena_strdup(struct mpi_arena *a, const char *s)
+{
+    return s ? mpi_arena_strndup(a, s, strlen(s)) : NULL;
+}
+
+void *mpi_arena_grow(struct mpi_arena *a, void *old, size_t elem, size_t old_cap, size_t need,
+                     size_t *new_cap)
+{
+    if (need <= old_cap) {
+        *new_cap = old_cap;
+        return old;
+    }
+    size_t cap = old_cap ? old_cap * 2 : 4;
+    while (cap < need)
+        cap *= 2;
+    if (elem && cap > SIZE_MAX / 4 / elem)
+        return NULL;
+    void *n = mpi_arena_alloc(a, cap * elem);
+    if (!n)
+        return NULL;
+    if (old_cap)
+        memcpy(n, old, old_cap * elem);
+    *new_cap = cap;
+    return n;
+}

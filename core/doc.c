@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/* doc.c: building document trees (mp_doc_*, mp_node_*). */
+#include "config.h"
+
+#include "doc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DOC_MAGIC 0x444f4321u
+
+struct mp_doc *mp_doc_new(void)
+{
+    struct mp_doc *doc = calloc(1, sizeof(*doc));
+    if (!doc)
+        return NULL;
+    doc->magic = DOC_MAGIC;
+    mpi_arena_init(&doc->arena);
+    return doc;
+}
+
+void mp_doc_free(struct mp_doc *doc)
+{
+    if (!doc || doc->magic != DOC_MAGIC)
+        return;
+    mpi_arena_release(&doc->arena);
+    doc->magic = 0;
+    free(doc);
+}
+
+int mp_doc_error(const struct mp_doc *doc)
+{
+    if (!doc || doc->magic != DOC_MAGIC)
+        return MP_ERR_INVAL;
+    return doc->err;
+}
+
+static struct mp_node *node_new(struct mp_doc *doc, enum mpi_node_kind kind)
+{
+    if (!doc || doc->magic != DOC_MAGIC)
+        return NULL;
+    struct mp_node *n = mpi_arena_alloc(&doc->arena, sizeof(*n));
+    if (!n) {
+        doc->err = MP_ERR_NOMEM;
+        return NULL;
+    }
+    n->kind = kind;
+    n->doc = doc;
+    return n;
+}
+
+struct mp_node *mp_doc_map(struct mp_doc *doc)
+{
+    return node_new(doc, MPI_NODE_MAP);
+}
+
+struct mp_node *mp_doc_seq(struct mp_doc *doc)
+{
+    return node_new(doc, MPI_NODE_SEQ);
+}
+
+struct mp_node *mp_doc_str(struct mp_doc *doc, const char *s)
+{
+    struct mp_node *n = node_new(doc, MPI_NODE_STR);
+    if (!n)
+        return NULL;
+    if (!s || !(n->str = mpi_arena_strdup(&doc->arena, s))) {
+        doc->err = s ? MP_ERR_NOMEM : MP_ERR_INVAL;
+        return NULL;
+    }
+    return n;
+}
+
+struct mp_node *mp_doc_int(struct mp_doc *doc, long long v)
+{
+    struct mp_node *n = node_new(doc, MPI_NODE_INT);
+    if (n)
+        n->num = v;
+    return n;
+}
+
+struct mp_node *mp_doc_bool(struct mp_doc *doc, bool v)
+{
+    struct mp_node *n = node_new(doc, MPI_NODE_BOOL);
+    if (n)
+        n->flag = v;
+    return n;
+}
+
+struct mp_node *mp_doc_null(struct mp_doc *doc)
+{
+    return node_new(doc, MPI_NODE_NULL);
+}
+
+static bool add_item(struct mp_node *parent, const char *key, struct mp_node *value)
+{
+    struct mp_doc *doc = parent->doc;
+    if (parent->n == parent->cap) {
+        size_t cap;
+        struct mp_node **items = mpi_arena_grow(&doc->arena, parent->items, sizeof(*items),
+                                                parent->cap, parent->n + 1, &cap);
+        const char **keys = NULL;
+        if (items && parent->kind == MPI_NODE_MAP) {
+            size_t kcap;
+            keys = mpi_arena_grow(&doc->arena, parent->keys, sizeof(*keys), parent->cap,
+                                  parent->n + 1, &kcap);
+        }
+        if (!items || (parent->kind == MPI_NODE_MAP && !keys)) {
+            doc->err = MP_ERR_NOMEM;
+            return false;
+        }
+        parent->items = items;
+        if (keys)
+            parent->keys = keys;
+        parent->cap = cap;
+    }
+    if (parent->kind == MPI_NODE_MAP) {
+        const char *k = mpi_arena_strdup(&doc->arena, key);
+        if (!k) {
+            doc->err = MP_ERR_NOMEM;
+            return false;
+        }
+        parent->keys[parent->n] = k;
+    }
+    parent->items[parent->n++] = value;
+    return true;
+}
+
+struct mp_node *mp_node_put(struct mp_node *map, const char *key, struct mp_node *value)
+{
+    if (!map || map->kind != MPI_NODE_MAP || !key)
+        return NULL;
+    if (!value || value->doc != map->doc) {
+        if (map->doc->err == MP_OK)
+            map->doc->err = MP_ERR_INVAL;
+        return NULL;
+    }
+    return add_item(map, key, value) ? value : NULL;
+}
+
+struct mp_node *mp_node_push(struct mp_node *seq, struct mp_node *value)
+{
+    if (!seq || seq->kind != MPI_NODE_SEQ)
+        return NULL;
+    if (!value || value->doc != seq->doc) {
+        if (seq->doc->err == MP_OK)
+            seq->doc->err = MP_ERR_INVAL;
+        return NULL;
+    }
+    return add_item(seq, NULL, value) ? value : NULL;
+}
+
+struct mp_node *mp_node_put_str(struct mp_node *map, const char *key, const char *s)
+{
+    return map ? mp_node_put(map, key, mp_doc_str(map->doc, s)) : NULL;
+}
+
+struct mp_node *mp_node_put_map(struct mp_node *map, const char *key)
+{
+    return map ? mp_node_put(map, key, mp_doc_map(map->doc)) : NULL;
+}
+
+struct mp_node *mp_node_put_seq(struct mp_node *map, const char *key)
+{
+    return map ? mp_node_put(map, key, mp_doc_seq(map->doc)) : NULL;
+}
+
+struct mp_node *mp_node_get(const struct mp_node *map, const char *key)
+{
+    if (!map || map->kind != MPI_NODE_MAP || !key)
+        return NULL;
+    for (size_t i = 0; i < map->n; i++)
+        if (strcmp(map->keys[i], key) == 0)
+            return map->items[i];
+    return NULL;
+}
+
+size_t mp_node_count(const struct mp_node *node)
+{
+    return node ? node->n : 0;
+}

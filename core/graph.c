@@ -1,0 +1,629 @@
+/* SPDX-License-Identifier: MIT */
+/* graph.c: pipelines, parameters and ops (mp_pipeline_*, mp_param_*, mp_op_*). */
+#include "config.h"
+
+#include "graph.h"
+
+#include <string.h>
+
+#include "placeholder.h"
+
+#define PIPELINE_MAGIC 0x50495045u
+#define PARAM_MAGIC 0x50415241u
+#define OP_MAGIC 0x4f505321u
+
+/* Append one item to an arena vector: evaluates to MP_OK or MP_ERR_NOMEM. */
+#define VEC_PUSH(arena, vec, item)                                                           \
+    vec_reserve((arena), (void **)&(vec).v, sizeof(*(vec).v), &(vec).cap, (vec).n + 1) != MP_OK \
+        ? MP_ERR_NOMEM                                                                       \
+        : ((vec).v[(vec).n++] = (item), MP_OK)
+
+static int vec_reserve(struct mpi_arena *a, void **v, size_t elem, size_t *cap, size_t need)
+{
+    size_t new_cap;
+    void *nv = mpi_arena_grow(a, *v, elem, *cap, need, &new_cap);
+    if (!nv)
+        return MP_ERR_NOMEM;
+    *v = nv;
+    *cap = new_cap;
+    return MP_OK;
+}
+
+const struct mp_pipeline *mpi_pipeline_check(const struct mp_pipeline *p)
+{
+    return (p && p->magic == PIPELINE_MAGIC) ? p : NULL;
+}
+
+const struct mp_op *mpi_op_check(const struct mp_op *op)
+{
+    return (op && op->magic == OP_MAGIC) ? op : NULL;
+}
+
+static const struct mp_param *param_check(const struct mp_param *param)
+{
+    return (param && param->magic == PARAM_MAGIC) ? param : NULL;
+}
+
+bool mpi_dns_label_valid(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (n == 0 || n > 63)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (!alnum && !(c == '-' && i > 0 && i + 1 < n))
+            return false;
+    }
+    return true;
+}
+
+static int nomem(struct mp_error *err)
+{
+    return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+}
+
+/* ---- pipeline ---- */
+
+int mp_pipeline_new(const char *name, struct mp_pipeline **out, struct mp_error *err)
+{
+    if (!name || !*name || !out)
+        return mp_error_set(err, MP_ERR_INVAL, "pipeline name must not be empty");
+    struct mpi_arena arena;
+    mpi_arena_init(&arena);
+    struct mp_pipeline *p = mpi_arena_alloc(&arena, sizeof(*p));
+    if (!p || !(p->name = mpi_arena_strdup(&arena, name))) {
+        mpi_arena_release(&arena);
+        return nomem(err);
+    }
+    p->magic = PIPELINE_MAGIC;
+    p->arena = arena; /* the struct lives in its own arena: copy the head in */
+    *out = p;
+    return MP_OK;
+}
+
+void mp_pipeline_free(struct mp_pipeline *p)
+{
+    if (!mpi_pipeline_check(p))
+        return;
+    struct mpi_arena arena = p->arena;
+    p->magic = 0;
+    mpi_arena_release(&arena);
+}
+
+const char *mp_pipeline_name(const struct mp_pipeline *p)
+{
+    return mpi_pipeline_check(p) ? p->name : NULL;
+}
+
+const char *mp_pipeline_description(const struct mp_pipeline *p)
+{
+    return mpi_pipeline_check(p) ? p->description : NULL;
+}
+
+int mp_pipeline_set_description(struct mp_pipeline *p, const char *text, struct mp_error *err)
+{
+    if (!mpi_pipeline_check(p))
+        return mp_error_set(err, MP_ERR_INVAL, "invalid pipeline handle");
+    const char *d = text ? mpi_arena_strdup(&p->arena, text) : NULL;
+    if (text && !d)
+        return nomem(err);
+    p->description = d;
+    return MP_OK;
+}
+
+const char *mp_pipeline_source(const struct mp_pipeline *p)
+{
+    return mpi_pipeline_check(p) ? p->source : NULL;
+}
+
+int mp_pipeline_set_source(struct mp_pipeline *p, const char *source, struct mp_error *err)
+{
+    if (!mpi_pipeline_check(p) || !source)
+        return mp_error_set(err, MP_ERR_INVAL, "invalid pipeline handle");
+    const char *s = mpi_arena_strdup(&p->arena, source);
+    if (!s)
+        return nomem(err);
+    p->source = s;
+    return MP_OK;
+}
+
+/* ---- parameters ---- */
+
+int mp_pipeline_add_param(struct mp_pipeline *p, const char *name, const char *default_value,
+                          const char *type, struct mp_param **out, struct mp_error *err)
+{
+    if (!mpi_pipeline_check(p))
+        return mp_error_set(err, MP_ERR_INVAL, "invalid pipeline handle");
+    if (!mpi_param_name_valid(name))
+        return mp_error_set(err, MP_ERR_INVAL,
+                            "parameter name '%s' is invalid: expected a letter or '_' then "
+                            "letters, digits, '_' or '-'",
+                            name ? name : "");
+    if (mpi_strmap_get(&p->param_index, name))
+        return mp_error_set(err, MP_ERR_EXISTS, "parameter '%s' is declared twice", name);
+    struct mp_param *param = mpi_arena_alloc(&p->arena, sizeof(*param));
+    if (!param || !(param->name = mpi_arena_strdup(&p->arena, name)))
+        return nomem(err);
+    param->magic = PARAM_MAGIC;
+    param->pipeline = p;
+    if (default_value && !(param->default_value = mpi_arena_strdup(&p->arena, default_value)))
+        return nomem(err);
+    if (type && !(param->type = mpi_arena_strdup(&p->arena, type)))
+        return nomem(err);
+    if (VEC_PUSH(&p->arena, p->params, param) != MP_OK ||
+        mpi_strmap_put(&p->param_index, &p->arena, param->name, param) != MP_OK)
+        return nomem(err);
+    if (out)
+        *out = param;
+    return MP_OK;
+}
+
+size_t mp_pipeline_param_count(const struct mp_pipeline *p)
+{
+    return mpi_pipeline_check(p) ? p->params.n : 0;
+}
+
+struct mp_param *mp_pipeline_param_at(const struct mp_pipeline *p, size_t i)
+{
+    return (mpi_pipeline_check(p) && i < p->params.n) ? p->params.v[i] : NULL;
+}
+
+struct mp_param *mp_pipeline_find_param(const struct mp_pipeline *p, const char *name)
+{
+    return (mpi_pipeline_check(p) && name) ? mpi_strmap_get(&p->param_index, name) : NULL;
+}
+
+const char *mp_param_name(const struct mp_param *param)
+{
+    return param_check(param) ? param->name : NULL;
+}
+
+const char *mp_param_default(const struct mp_param *param)
+{
+    return param_check(param) ? param->default_value : NULL;
+}
+
+const char *mp_param_type(const struct mp_param *param)
+{
+    return param_check(param) ? param->type : NULL;
+}
+
+int mp_param_set_default(struct mp_param *param, const char *value, struct mp_error *err)
+{
+    if (!param_check(param))
+        return mp_error_set(err, MP_ERR_INVAL, "invalid parameter handle");
+    const char *v = value ? mpi_arena_strdup(&param->pipeline->arena, value) : NULL;
+    if (value && !v)
+        return nomem(err);
+    param->default_value = v;
+    return MP_OK;
+}
+
+/* ---- ops ---- */
+
+int mp_pipeline_add_op(struct mp_pipeline *p, const char *name, const char *image,
+                       struct mp_op **out, struct mp_error *err)
+{
+    if (!mpi_pipeline_check(p))
+        return mp_error_set(err, MP_ERR_INVAL, "invalid pipeline handle");
+    if (!mpi_dns_label_valid(name))
+        return mp_error_set(err, MP_ERR_INVAL,
+                            "op name '%s' is invalid: expected a Kubernetes name (lower-case "
+                            "letters, digits and '-', starting and ending with a letter or "
+                            "digit, at most 63 characters)",
+                            name ? name : "");
+    if (mpi_strmap_get(&p->op_index, name))
+        return mp_error_set(err, MP_ERR_EXISTS, "op '%s' is declared twice", name);
+    struct mp_op *op = mpi_arena_alloc(&p->arena, sizeof(*op));
+    if (!op || !(op->name = mpi_arena_strdup(&p->arena, name)))
+        return nomem(err);
+    if (image && !(op->image = mpi_arena_strdup(&p->arena, image)))
+        return nomem(err);
+    op->magic = OP_MAGIC;
+    op->pipeline = p;
+    op->index = p->ops.n;
+    if (VEC_PUSH(&p->arena, p->ops, op) != MP_OK ||
+        mpi_strmap_put(&p->op_index, &p->arena, op->name, op) != MP_OK)
+        return nomem(err);
+    if (out)
+        *out = op;
+    return MP_OK;
+}
+
+size_t mp_pipeline_op_count(const struct mp_pipeline *p)
+{
+    return mpi_pipeline_check(p) ? p->ops.n : 0;
+}
+
+struct mp_op *mp_pipeline_op_at(const struct mp_pipeline *p, size_t i)
+{
+    return (mpi_pipeline_check(p) && i < p->ops.n) ? p->ops.v[i] : NULL;
+}
+
+struct mp_op *mp_pipeline_find_op(const struct mp_pipeline *p, const char *name)
+{
+    return (mpi_pipeline_check(p) && name) ? mpi_strmap_get(&p->op_index, name) : NULL;
+}
+
+const char *mp_op_name(const struct mp_op *op)
+{
+    return mpi_op_check(op) ? op->name : NULL;
+}
+
+const char *mp_op_image(const struct mp_op *op)
+{
+    return mpi_op_check(op) ? op->image : NULL;
+}
+
+int mp_op_set_image(struct mp_op *op, const char *image, struct mp_error *err)
+{
+    if (!mpi_op_check(op) || !image)
+        return mp_error_set(err, MP_ERR_INVAL, "invalid op handle or image");
+    const char *s = mpi_arena_strdup(&op->pipeline->arena, image);
+    if (!s)
+        return nomem(err);
+    op->image = s;
+    return MP_OK;
+}
+
+/* Record each {{params.X}} of @s in the op's sorted, distinct reference list. */
+static int note_ref(void *user, const char *name, size_t len)
+{
+    struct mp_op *op = user;
+    struct mpi_strvec *r = &op->param_refs;
+    size_t lo = 0, hi = r->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strncmp(r->v[mid], name, len);
+        if (c == 0 && r->v[mid][len] != '\0')
+            c = 1;
+        if (c == 0)
+            return MP_OK;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const char *s = mpi_arena_strndup(&op->pipeline->arena, name, len);
+    if (!s || vec_reserve(&op->pipeline->arena, (void **)&r->v, sizeof(*r->v), &r->cap,
+                          r->n + 1) != MP_OK)
+        return MP_ERR_NOMEM;
+    memmove(&r->v[lo + 1], &r->v[lo], (r->n - lo) * sizeof(*r->v));
+    r->v[lo] = s;
+    r->n++;
+    return MP_OK;
+}
+
+static const char *op_strdup(struct mp_op *op, const char *s)
+{
+    const char *d = mpi_arena_strdup(&op->pipeline->arena, s);
+    if (d && mpi_placeholder_each(d, note_ref, op) != MP_OK)
+        return NULL;
+    return d;
+}
+
+static int strvec_push(struct mp_op *op, struct mpi_strvec *vec, const char *s,
+                       struct mp_error *err)
+{
+    if (!mpi_op_check(op) || !s)
+        return mp_error_set(err, MP_ERR_INVAL, "invalid op handle or NULL string");
+    const char *d = op_strdup(op, s);
+    if (!d || VEC_PUSH(&op->pipeline->arena, *vec, d) != MP_OK)
+        return nomem(err);
+    return MP_OK;
+}
+
+int mp_op_add_command(struct mp_op *op, const char *word, struct mp_error *err)
+{
+    return strvec_push(op, mpi_op_check(op) ? &op->command : NULL, word, err);
+}
+
+size_t mp_op_command_count(const struct mp_op *op)
+{
+    return mpi_op_check(op) ? op->command.n : 0;
+}
+
+const char *mp_op_command_at(const struct mp_op *op, size_t i)
+{
+    return (mpi_op_check(op) && i < op->command.n) ? op->command.v[i] : NULL;
+}
+
+int mp_op_add_arg(struct mp_op *op, const char *arg, struct mp_error *err)
+{
+    return strvec_push(op, mpi_op_check(op) ? &op->args : NULL, arg, err);
+}
+
+size_t mp_op_arg_count(const struct mp_op *op)
+{
+    return mpi_op_check(op) ? op->args.n : 0;
+}
+
+const char *mp_op_arg_at(const struct mp_op *op, size_t i)
+{
+    return (mpi_op_check(op) && i < op->args.n) ? op->args.v[i] : NULL;
+}
+
+int mp_op_add_dependency(struct mp_op *op, const char *after, struct mp_error *err)
+{
+    if (!mpi_op_check(op) || !after)
+        return mp_error_set(err, MP_ERR_INVAL, "invalid op handle or dependency name");
+    if (strcmp(after, op->name) == 0)
+        return mp_error_set(err, MP_ERR_INVAL, "op '%s' cannot depend on itself", op->name);
+    for (size_t i = 0; i < op->deps.n; i++)
+        if (strcmp(op->deps.v[i], after) == 0)
+            return MP_OK;
+    const char *d = mpi_arena_strdup(&op->pipeline->arena, after);
+    if (!d || VEC_PUSH(&op->pipeline->arena, op->deps, d) != MP_OK)
+        return nomem(err);
+    return MP_OK;
+}
+
+size_t mp_op_dependency_count(const struct mp_op *op)
+{
+    return mpi_op_check(op) ? op->deps.n : 0;
+}
+
+const char *mp_op_dependency_at(const struct mp_op *op, size_t i)
+{
+    return (mpi_op_check(op) && i < op->deps.n) ? op->deps.v[i] : NULL;
+}
+
+/* ---- env ---- */
+
+static int env_push(struct mp_op *op, const char *name, const char *value, const char *secret,
+                    const char *key, struct mp_error *err)
+{
+    if (!mpi_op_check(op) || !name || !*name)
+        return mp_error_set(err, MP_ERR_INVAL, "invalid op handle or env name");
+    for (size_t i = 0; i < op->env.n; i++)
+        if (strcmp(op->env.v[i].name, name) == 0)
+            return mp_error_set(err, MP_ERR_EXISTS, "op '%s': env variable %s is set twice",
+                                op->name, name);
+    struct mpi_env e = {0};
+    e.name = mpi_arena_strdup(&op->pipeline->arena, name);
+    e.value = value ? op_strdup(op, value) : NULL;
+    e.secret = secret ? op_strdup(op, secret) : NULL;
+    e.key = key ? mpi_arena_strdup(&op->pipeline->arena, key) : NULL;
+    if (!e.name || (value && !e.value) || (secret && !e.secret) || (key && !e.key) ||
+        VEC_PUSH(&op->pipeline->arena, op->env, e) != MP_OK)
+        return nomem(err);
+    return MP_OK;
+}
+
+int mp_op_add_env(struct mp_op *op, const char *name, const char *value, struct mp_error *err)
+{
+    if (!value)
+        return mp_error_set(err, MP_ERR_INVAL, "env %s: NULL value", name ? name : "");
+    return env_push(op, name, value, NULL, NULL, err);
+}
+
+int mp_op_add_env_from_secret(struct mp_op *op, const char *name, const char *secret,
+                              const char *key, struct mp_error *err)
+{
+    if (!secret || !*secret || !key || !*key)
+        return mp_error_set(err, MP_ERR_INVAL, "env %s: secret name and key are required",
+                            name ? name : "");
+    return env_push(op, name, NULL, secret, key, err);
+}
+
+size_t mp_op_env_count(const struct mp_op *op)
+{
+    return mpi_op_check(op) ? op->env.n : 0;
+}
+
+#define OP_ITEM(op, vec, i) ((mpi_op_check(op) && (i) < (op)->vec.n) ? &(op)->vec.v[i] : NULL)
+
+const char *mp_op_env_name(const struct mp_op *op, size_t i)
+{
+    const struct mpi_env *e = OP_ITEM(op, env, i);
+    return e ? e->name : NULL;
+}
+
+const char *mp_op_env_value(const struct mp_op *op, size_t i)
+{
+    const struct mpi_env *e = OP_ITEM(op, env, i);
+    return e ? e->value : NULL;
+}
+
+const char *mp_op_env_secret(const struct mp_op *op, size_t i)
+{
+    const struct mpi_env *e = OP_ITEM(op, env, i);
+    return e ? e->secret : NULL;
+}
+
+const char *mp_op_env_secret_key(const struct mp_op *op, size_t i)
+{
+    const struct mpi_env *e = OP_ITEM(op, env, i);
+    return e ? e->key : NULL;
+}
+
+/* ---- volumes and mounts ---- */
+
+static bool same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+int mp_op_add_volume(struct mp_op *op, const char *name, enum mp_volume_kind kind,
+                     const char *source, struct mp_error *err)
+{
+    if (!mpi_op_check(op))
+        return mp_error_set(err, MP_ERR_INVAL, "invalid op handle");
+    if (!mpi_dns_label_valid(name))
+        return mp_error_set(err, MP_ERR_INVAL, "op '%s': volume name '%s' is not a Kubernetes name",
+                            op->name, name ? name : "");
+    if (kind < MP_VOLUME_PVC || kind > MP_VOLUME_EMPTY_DIR)
+        return mp_error_set(err, MP_ERR_INVAL, "op '%s': volume '%s' has an unknown kind %d",
+                            op->name, name, (int)kind);
+    if ((kind == MP_VOLUME_EMPTY_DIR) != (source == NULL) || (source && !*source))
+        return mp_error_set(err, MP_ERR_INVAL, "op '%s': volume '%s' needs a %s", op->name,
+                            name, kind == MP_VOLUME_EMPTY_DIR ? "NULL source" : "source name");
+    for (size_t i = 0; i < op->volumes.n; i++) {
+        const struct mpi_volume *v = &op->volumes.v[i];
+        if (strcmp(v->name, name) != 0)
+            continue;
+        if (v->kind == kind && same_str(v->source, source))
+            return MP_OK;
+        return mp_error_set(err, MP_ERR_EXISTS,
+                            "op '%s': volume '%s' is already defined with another source",
+                            op->name, name);
+    }
+    struct mpi_volume v = {.kind = kind};
+    v.name = mpi_arena_strdup(&op->pipeline->arena, name);
+    v.source = source ? op_strdup(op, source) : NULL;
+    if (!v.name || (source && !v.source) ||
+        VEC_PUSH(&op->pipeline->arena, op->volumes, v) != MP_OK)
+        return nomem(err);
+    return MP_OK;
+}
+
+size_t mp_op_volume_count(const struct mp_op *op)
+{
+    return mpi_op_check(op) ? op->volumes.n : 0;
+}
+
+const char *mp_op_volume_name(const struct mp_op *op, size_t i)
+{
+    const struct mpi_volume *v = OP_ITEM(op, volumes, i);
+    return v ? v->name : NULL;
+}
+
+enum mp_volume_kind mp_op_volume_kind(const struct mp_op *op, size_t i)
+{
+    const struct mpi_volume *v = OP_ITEM(op, volumes, i);
+    return v ? v->kind : (enum mp_volume_kind)0;
+}
+
+const char *mp_op_volume_source(const struct mp_op *op, size_t i)
+{
+    const struct mpi_volume *v = OP_ITEM(op, volumes, i);
+    return v ? v->source : NULL;
+}
+
+int mp_op_add_volume_mount(struct mp_op *op, const char *volume, const char *path,
+                           bool read_only, struct mp_error *err)
+{
+    if (!mpi_op_check(op) || !volume || !path)
+        return mp_error_set(err, MP_ERR_INVAL, "invalid op handle, volume or path");
+    if (path[0] != '/')
+        return mp_error_set(err, MP_ERR_INVAL, "op '%s': mount path '%s' must be absolute",
+                            op->name, path);
+    for (size_t i = 0; i < op->mounts.n; i++) {
+        const struct mpi_mount *m = &op->mounts.v[i];
+        if (strcmp(m->path, path) != 0)
+            continue;
+        if (strcmp(m->volume, volume) == 0 && m->read_only == read_only)
+            return MP_OK;
+        return mp_error_set(err, MP_ERR_EXISTS, "op '%s': volume '%s' is already mounted at %s",
+                            op->name, m->volume, path);
+    }
+    struct mpi_mount m = {.read_only = read_only};
+    m.volume = mpi_arena_strdup(&op->pipeline->arena, volume);
+    m.path = mpi_arena_strdup(&op->pipeline->arena, path);
+    if (!m.volume || !m.path || VEC_PUSH(&op->pipeline->arena, op->mounts, m) != MP_OK)
+        return nomem(err);
+    return MP_OK;
+}
+
+size_t mp_op_volume_mount_count(const struct mp_op *op)
+{
+    return mpi_op_check(op) ? op->mounts.n : 0;
+}
+
+const char *mp_op_volume_mount_volume(const struct mp_op *op, size_t i)
+{
+    const struct mpi_mount *m = OP_ITEM(op, mounts, i);
+    return m ? m->volume : NULL;
+}
+
+const char *mp_op_volume_mount_path(const struct mp_op *op, size_t i)
+{
+    const struct mpi_mount *m = OP_ITEM(op, mounts, i);
+    return m ? m->path : NULL;
+}
+
+bool mp_op_volume_mount_read_only(const struct mp_op *op, size_t i)
+{
+    const struct mpi_mount *m = OP_ITEM(op, mounts, i);
+    return m ? m->read_only : false;
+}
+
+/* ---- labels and annotations ---- */
+
+static int kv_set(struct mp_op *op, void *vecp, const char *key, const char *value,
+                  struct mp_error *err)
+{
+    MPI_VEC(struct mpi_kv) *vec = vecp;
+    if (!mpi_op_check(op) || !key || !*key || !value)
+        return mp_error_set(err, MP_ERR_INVAL, "invalid op handle, key or value");
+    const char *v = op_strdup(op, value);
+    if (!v)
+        return nomem(err);
+    for (size_t i = 0; i < vec->n; i++)
+        if (strcmp(vec->v[i].key, key) == 0) {
+            vec->v[i].value = v;
+            return MP_OK;
+        }
+    struct mpi_kv kv = {.key = mpi_arena_strdup(&op->pipeline->arena, key), .value = v};
+    if (!kv.key || VEC_PUSH(&op->pipeline->arena, *vec, kv) != MP_OK)
+        return nomem(err);
+    return MP_OK;
+}
+
+int mp_op_set_label(struct mp_op *op, const char *key, const char *value, struct mp_error *err)
+{
+    return kv_set(op, mpi_op_check(op) ? (void *)&op->labels : NULL, key, value, err);
+}
+
+size_t mp_op_label_count(const struct mp_op *op)
+{
+    return mpi_op_check(op) ? op->labels.n : 0;
+}
+
+const char *mp_op_label_key(const struct mp_op *op, size_t i)
+{
+    const struct mpi_kv *kv = OP_ITEM(op, labels, i);
+    return kv ? kv->key : NULL;
+}
+
+const char *mp_op_label_value(const struct mp_op *op, size_t i)
+{
+    const struct mpi_kv *kv = OP_ITEM(op, labels, i);
+    return kv ? kv->value : NULL;
+}
+
+int mp_op_set_annotation(struct mp_op *op, const char *key, const char *value,
+                         struct mp_error *err)
+{
+    return kv_set(op, mpi_op_check(op) ? (void *)&op->annotations : NULL, key, value, err);
+}
+
+size_t mp_op_annotation_count(const struct mp_op *op)
+{
+    return mpi_op_check(op) ? op->annotations.n : 0;
+}
+
+const char *mp_op_annotation_key(const struct mp_op *op, size_t i)
+{
+    const struct mpi_kv *kv = OP_ITEM(op, annotations, i);
+    return kv ? kv->key : NULL;
+}
+
+const char *mp_op_annotation_value(const struct mp_op *op, size_t i)
+{
+    const struct mpi_kv *kv = OP_ITEM(op, annotations, i);
+    return kv ? kv->value : NULL;
+}
+
+/* ---- parameter references ---- */
+
+size_t mp_op_param_ref_count(const struct mp_op *op)
+{
+    return mpi_op_check(op) ? op->param_refs.n : 0;
+}
+
+const char *mp_op_param_ref_at(const struct mp_op *op, size_t i)
+{
+    return (mpi_op_check(op) && i < op->param_refs.n) ? op->param_refs.v[i] : NULL;
+}

@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: MIT
+# libmpcore (internal, static, for unit tests), libmnistpipe (shared, installed), mnistpipe.
+
+noinst_LTLIBRARIES += %reldir%/libmpcore.la
+%canon_reldir%_libmpcore_la_SOURCES = \
+	%reldir%/arena.c %reldir%/arena.h \
+	%reldir%/buf.c %reldir%/buf.h \
+	%reldir%/error.c %reldir%/error.h \
+	%reldir%/strmap.c %reldir%/strmap.h \
+	%reldir%/placeholder.c %reldir%/placeholder.h \
+	%reldir%/graph.c %reldir%/graph.h \
+	%reldir%/validate.c \
+	%reldir%/doc.c %reldir%/doc.h \
+	%reldir%/write.c %reldir%/write.h \
+	%reldir%/workflow.c %reldir%/workflow.h \
+	%reldir%/package.c %reldir%/package.h \
+	%reldir%/builtin_mnist.c \
+	%reldir%/plugin_ctx.c %reldir%/plugin_ctx.h \
+	%reldir%/compile.c \
+	%reldir%/version.c
+%canon_reldir%_libmpcore_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAML_CFLAGS) $(ARCHIVE_CFLAGS)
+%canon_reldir%_libmpcore_la_LIBADD = %reldir%/libmploader.la $(YAML_LIBS) $(ARCHIVE_LIBS) \
+	$(DL_LIBS)
+
+# The loader alone gets the plugin directory, expanded by make (not configure), so that
+# 'make prefix=...' and distcheck's temporary prefix work.
+noinst_LTLIBRARIES += %reldir%/libmploader.la
+%canon_reldir%_libmploader_la_SOURCES = %reldir%/plugin_loader.c %reldir%/plugin_loader.h
+%canon_reldir%_libmploader_la_CPPFLAGS = $(AM_CPPFLAGS) -DMP_PLUGINDIR='"$(plugindir)"'
+
+lib_LTLIBRARIES += %reldir%/libmnistpipe.la
+%canon_reldir%_libmnistpipe_la_SOURCES =
+%canon_reldir%_libmnistpipe_la_LIBADD = %reldir%/libmpcore.la
+%canon_reldir%_libmnistpipe_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(MP_LT_VERSION) \
+	-no-undefined -export-symbols-regex '^mp_' $(MP_NO_UNDEFINED_LDFLAGS)
+
+pkginclude_HEADERS += include/mnistpipe/mnistpipe.h include/mnistpipe/plugin.h \
+	include/mnistpipe/host.h
+
+bin_PROGRAMS += %reldir%/mnistpipe
+%canon_reldir%_mnistpipe_SOURCES = %reldir%/main.c
+%canon_reldir%_mnistpipe_LDADD = %reldir%/libmnistpipe.la

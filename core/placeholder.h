@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* placeholder.h: the {{params.NAME}} placeholders that strings in ops may hold. */
+#ifndef MNISTPIPE_CORE_PLACEHOLDER_H
+#define MNISTPIPE_CORE_PLACEHOLDER_H
+
+#include <mnistpipe/mnistpipe.h>
+#include <stddef.h>
+
+/* Find the next parameter placeholder in @s at or after @from. On a hit, sets the span of the
+ * whole placeholder [*start, *end) and of the name [*name, *name + *name_len) and returns true.
+ * Other {{...}} expressions (Argo's own) are not placeholders and are skipped. */
+bool mpi_placeholder_next(const char *s, size_t from, size_t *start, size_t *end,
+                          const char **name, size_t *name_len);
+
+/* Call @fn for each distinct-or-not parameter name in @s (in order). Stops at the first
+ * non-MP_OK return and returns it. */
+typedef int (*mpi_placeholder_fn)(void *user, const char *name, size_t len);
+int mpi_placeholder_each(const char *s, mpi_placeholder_fn fn, void *user);
+
+/* True when @name is a valid parameter name: [A-Za-z_][A-Za-z0-9_-]*, at most 128 long. */
+bool mpi_param_name_valid(const char *name);
+
+#endif /* MNISTPIPE_CORE_PLACEHOLDER_H */

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/* validate.c: mp_pipeline_validate(), the graph rules every pipeline must keep. */
+#include "config.h"
+
+#include <mnistpipe/host.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "graph.h"
+#include "placeholder.h"
+
+struct ref_check {
+    const struct mp_pipeline *p;
+    const struct mp_op *op;
+    const char *where;
+    struct mp_error *err;
+};
+
+static int check_ref(void *user, const char *name, size_t len)
+{
+    struct ref_check *rc = user;
+    char buf[130];
+    if (len >= sizeof(buf))
+        len = sizeof(buf) - 1;
+    memcpy(buf, name, len);
+    buf[len] = '\0';
+    if (mp_pipeline_find_param(rc->p, buf))
+        return MP_OK;
+    return mp_error_set(rc->err, MP_ERR_VALIDATE,
+                        "op '%s': %s refers to {{params.%s}}, but the pipeline has no "
+                        "parameter '%s'",
+                        rc->op->name, rc->where, buf, buf);
+}
+
+static int check_strings(struct ref_check *rc, const struct mpi_strvec *v, const char *what)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        rc->where = what;
+        int r = mpi_placeholder_each(v->v[i], check_ref, rc);
+        if (r != MP_OK)
+            return r;
+    }
+    return MP_OK;
+}
+
+static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct mp_error *err)
+{
+    if (!op->image || !*op->image)
+        return mp_error_set(err, MP_ERR_VALIDATE, "op '%s': no image", op->name);
+    for (size_t i = 0; i < op->deps.n; i++)
+        if (!mp_pipeline_find_op(p, op->deps.v[i]))
+            return mp_error_set(err, MP_ERR_VALIDATE, "op '%s': runs after '%s', which is not "
+                                "an op of this pipeline", op->name, op->deps.v[i]);
+    struct ref_check rc = {.p = p, .op = op, .err = err};
+    int r;
+    if ((r = check_strings(&rc, &op->command, "command")) != MP_OK ||
+        (r = check_strings(&rc, &op->args, "args")) != MP_OK)
+        return r;
+    for (size_t i = 0; i < op->env.n; i++) {
+        rc.where = "env";
+        const char *s = op->env.v[i].value ? op->env.v[i].value : op->env.v[i].secret;
+        if ((r = mpi_placeholder_each(s, check_ref, &rc)) != MP_OK)
+            return r;
+    }
+    for (size_t i = 0; i < op->volumes.n; i++) {
+        rc.where = "a volume";
+        if ((r = mpi_placeholder_each(op->volumes.v[i].source, check_ref, &rc)) != MP_OK)
+            return r;
+    }
+    for (size_t i = 0; i < op->labels.n; i++) {
+        rc.where = "a label";
+        if ((r = mpi_placeholder_each(op->labels.v[i].value, check_ref, &rc)) != MP_OK)
+            return r;
+    }
+    for (size_t i = 0; i < op->annotations.n; i++) {
+        rc.where = "an annotation";
+        if ((r = mpi_placeholder_each(op->annotations.v[i].value, check_ref, &rc)) != MP_OK)
+            return r;
+    }
+    for (size_t i = 0; i < op->mounts.n; i++) {
+        bool found = false;
+        for (size_t j = 0; j < op->volumes.n && !found; j++)
+            found = strcmp(op->volumes.v[j].name, op->mounts.v[i].volume) == 0;
+        if (!found)
+            return mp_error_set(err, MP_ERR_VALIDATE,
+                                "op '%s': mounts volume '%s' at %s, but the op has no such "
+                                "volume", op->name, op->mounts.v[i].volume, op->mounts.v[i].path);
+    }
+    return MP_OK;
+}
+
+/* Iterative three-colour depth-first search over "runs after" edges; on a cycle, the message
+ * spells it out: a -> b -> c -> a. */
+static int check_cycles(const struct mp_pipeline *p, struct mp_error *err)
+{
+    size_t n = p->ops.n;
+    unsigned char *colour = calloc(n ? n : 1, 1);
+    size_t *stack = malloc((n ? n : 1) * sizeof(*stack));
+    size_t *next_dep = calloc(n ? n : 1, sizeof(*next_dep));
+    int rc = MP_OK;
+    if (!colour || !stack || !next_dep) {
+        rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t root = 0; root < n && rc == MP_OK; root++) {
+        if (colour[root])
+            continue;
+        size_t top = 0;
+        stack[top++] = root;
+        colour[root] = 1;
+        while (top && rc == MP_OK) {
+            size_t cur = stack[top - 1];
+            const struct mp_op *op = p->ops.v[cur];
+            if (next_dep[cur] == op->deps.n) {
+                colour[cur] = 2;
+                top--;
+                continue;
+            }
+            const struct mp_op *dep = mp_pipeline_find_op(p, op->deps.v[next_dep[cur]++]);
+            if (!dep)
+                continue;
+            if (colour[dep->index] == 0) {
+                colour[dep->index] = 1;
+                stack[top++] = dep->index;
+            } else if (colour[dep->index] == 1) {
+                struct mp_buf b;
+                mpi_buf_init(&b);
+                size_t start = top - 1;
+                while (stack[start] != dep->index)
+                    start--;
+                for (size_t i = start; i < top; i++)
+                    mp_buf_printf(&b, "%s -> ", p->ops.v[stack[i]]->name);
+                mp_buf_puts(&b, dep->name);
+                rc = mp_error_set(err, MP_ERR_VALIDATE, "dependency cycle: %s (each runs after the next)",
+                                  mp_buf_data(&b));
+                mpi_buf_release(&b);
+            }
+        }
+    }
+out:
+    free(colour);
+    free(stack);
+    free(next_dep);
+    return rc;
+}
+
+int mp_pipeline_validate(const struct mp_pipeline *p, struct mp_error *err)
+{
+    if (!mpi_pipeline_check(p))
+        return mp_error_set(err, MP_ERR_INVAL, "invalid pipeline handle");
+    if (p->ops.n == 0)
+        return mp_error_set(err, MP_ERR_VALIDATE, "pipeline '%s' has no ops", p->name);
+    for (size_t i = 0; i < p->ops.n; i++) {
+        int rc = check_op(p, p->ops.v[i], err);
+        if (rc != MP_OK)
+            return rc;
+    }
+    return check_cycles(p, err);
+}

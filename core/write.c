@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: MIT */
+/* write.c: mp_write_yaml() through libyaml's emitter, mp_write_json() by hand. */
+#include "config.h"
+
+#include "write.h"
+
+#include <ctype.h>
+#include <regex.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "doc.h"
+
+/* ---- YAML 1.1 implicit types (PyYAML's resolver, plus Go yaml.v2's y/n) ---- */
+
+static const char *const bool_words[] = {
+    "yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
+    "on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N", "null", "Null", "NULL", "~",
+    "<<", "=", NULL};
+
+static bool matches(const char *s, const char *pattern)
+{
+    regex_t re;
+    if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
+        return true; /* cannot tell: quote, which is always safe */
+    bool hit = regexec(&re, s, 0, NULL, 0) == 0;
+    regfree(&re);
+    return hit;
+}
+
+bool mpi_yaml_needs_quotes(const char *s)
+{
+    if (!*s)
+        return true;
+    for (const char *const *w = bool_words; *w; w++)
+        if (strcmp(s, *w) == 0)
+            return true;
+    /* Only strings that start like a number, a dot-word or a date can be implicit numbers. */
+    char c = s[0];
+    if (!(isdigit((unsigned char)c) || c == '-' || c == '+' || c == '.'))
+        return false;
+    static const char *const patterns[] = {
+        /* int (YAML 1.1) */
+        "^[-+]?0b[0-1_]+$", "^[-+]?0[0-7_]+$", "^[-+]?(0|[1-9][0-9_]*)$",
+        "^[-+]?0x[0-9a-fA-F_]+$", "^[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+$",
+        /* float (YAML 1.1, PyYAML's form, and the JSON/YAML 1.2 form Go accepts) */
+        "^[-+]?([0-9][0-9_]*)?\\.[0-9_]*([eE][-+][0-9]+)?$",
+        "^[-+]?[0-9][0-9_]*(\\.[0-9_]*)?[eE][-+]?[0-9]+$",
+        "^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*$", "^[-+]?\\.(inf|Inf|INF)$",
+        "^\\.(nan|NaN|NAN)$",
+        /* timestamp */
+        "^[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?",
+        NULL};
+    for (const char *const *p = patterns; *p; p++)
+        if (matches(s, *p))
+            return true;
+    return false;
+}
+
+/* ---- YAML ---- */
+
+static int yaml_out(void *data, unsigned char *buffer, size_t size)
+{
+    return mp_buf_append(data, buffer, size) == MP_OK;
+}
+
+static bool is_scalar(const struct mp_node *n)
+{
+    return n->kind != MPI_NODE_MAP && n->kind != MPI_NODE_SEQ;
+}
+
+static bool all_scalars(const struct mp_node *n)
+{
+    for (size_t i = 0; i < n->n; i++)
+        if (!is_scalar(n->items[i]))
+            return false;
+    return true;
+}
+
+static int emit_scalar(yaml_emitter_t *em, const char *text, bool quote)
+{
+    yaml_event_t ev;
+    yaml_scalar_style_t style = quote ? YAML_SINGLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE;
+    if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text, (int)strlen(text),
+                                      1, 1, style))
+        return MP_ERR_NOMEM;
+    return yaml_emitter_emit(em, &ev) ? MP_OK : MP_ERR_INVAL;
+}
+
+static int emit_node(yaml_emitter_t *em, const struct mp_node *n)
+{
+    yaml_event_t ev;
+    char num[32];
+    switch (n->kind) {
+    case MPI_NODE_STR:
+        return emit_scalar(em, n->str, mpi_yaml_needs_quotes(n->str));
+    case MPI_NODE_INT:
+        snprintf(num, sizeof(num), "%lld", n->num);
+        return emit_scalar(em, num, false);
+    case MPI_NODE_BOOL:
+        return emit_scalar(em, n->flag ? "true" : "false", false);
+    case MPI_NODE_NULL:
+        return emit_scalar(em, "null", false);
+    case MPI_NODE_MAP:
+    case MPI_NODE_SEQ: {
+        bool flow = n->n == 0 || all_scalars(n);
+        int ok = n->kind == MPI_NODE_MAP
+                     ? yaml_mapping_start_event_initialize(
+                           &ev, NULL, NULL, 1, flow ? YAML_FLOW_MAPPING_STYLE
+                                                    : YAML_BLOCK_MAPPING_STYLE)
+                     : yaml_sequence_start_event_initialize(
+                           &ev, NULL, NULL, 1, flow ? YAML_FLOW_SEQUENCE_STYLE
+                                                    : YAML_BLOCK_SEQUENCE_STYLE);
+        if (!ok || !yaml_emitter_emit(em, &ev))
+            return MP_ERR_INVAL;
+        for (size_t i = 0; i < n->n; i++) {
+            int rc;
+            if (n->kind == MPI_NODE_MAP &&
+                (rc = emit_scalar(em, n->keys[i], mpi_yaml_needs_quotes(n->keys[i]))) != MP_OK)
+                return rc;
+            if ((rc = emit_node(em, n->items[i])) != MP_OK)
+                return rc;
+        }
+        ok = n->kind == MPI_NODE_MAP ? yaml_mapping_end_event_initialize(&ev)
+                                     : yaml_sequence_end_event_initialize(&ev);
+        return (ok && yaml_emitter_emit(em, &ev)) ? MP_OK : MP_ERR_INVAL;
+    }
+    }
+    return MP_ERR_INVAL;
+}
+
+int mp_write_yaml(const struct mp_node *root, struct mp_buf *out, struct mp_error *err)
+{
+    if (!root || !out)
+        return mp_error_set(err, MP_ERR_INVAL, "mp_write_yaml: NULL argument");
+    if (root->doc->err != MP_OK)
+        return mp_error_set(err, root->doc->err, "document is incomplete: %s",
+                            mp_strerror(root->doc->err));
+    yaml_emitter_t em;
+    yaml_event_t ev;
+    int rc = MP_ERR_INVAL;
+    if (!yaml_emitter_initialize(&em))
+        return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    yaml_emitter_set_output(&em, yaml_out, out);
+    yaml_emitter_set_unicode(&em, 1);
+    yaml_emitter_set_width(&em, 80);
+    yaml_emitter_set_indent(&em, 2);
+    if (!yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) ||
+        !yaml_emitter_emit(&em, &ev) ||
+        !yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) ||
+        !yaml_emitter_emit(&em, &ev))
+        goto fail;
+    if ((rc = emit_node(&em, root)) != MP_OK)
+        goto fail;
+    rc = MP_ERR_INVAL;
+    if (!yaml_document_end_event_initialize(&ev, 1) || !yaml_emitter_emit(&em, &ev) ||
+        !yaml_stream_end_event_initialize(&ev) || !yaml_emitter_emit(&em, &ev) ||
+        !yaml_emitter_flush(&em))
+        goto fail;
+    yaml_emitter_delete(&em);
+    if (mp_buf_error(out) != MP_OK)
+        return mp_error_set(err, mp_buf_error(out), "writing YAML: %s",
+                            mp_strerror(mp_buf_error(out)));
+    return MP_OK;
+fail:
+    if (mp_buf_error(out) != MP_OK)
+        rc = mp_buf_error(out);
+    mp_error_set(err, rc, "writing YAML: %s", em.problem ? em.problem : mp_strerror(rc));
+    yaml_emitter_delete(&em);
+    return rc;
+}
+
+/* ---- JSON ---- */
+
+/* Decode one UTF-8 sequence at @s; returns its length (1 for a stray byte, taken as U+FFFD). */
+static size_t utf8_decode(const unsigned char *s, unsigned *cp)
+{
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    int len = (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+    unsigned v = len == 2 ? s[0] & 0x1f : len == 3 ? s[0] & 0x0f : s[0] & 0x07;
+    for (int i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            len = 0;
+            break;
+        }
+        v = (v << 6) | (s[i] & 0x3f);
+    }
+    if (len == 0 || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) {
+        *cp = 0xfffd;
+        return 1;
+    }
+    *cp = v;
+    return (size_t)len;
+}
+
+int mp_json_quote(struct mp_buf *out, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    mp_buf_putc(out, '"');
+    while (*p) {
+        unsigned cp;
+        size_t n = utf8_decode(p, &cp);
+        p += n;
+        switch (cp) {
+        case '"': mp_buf_puts(out, "\\\""); break;
+        case '\\': mp_buf_puts(out, "\\\\"); break;
+        case '\n': mp_buf_puts(out, "\\n"); break;
+        case '\r': mp_buf_puts(out, "\\r"); break;
+        case '\t': mp_buf_puts(out, "\\t"); break;
+        case '\b': mp_buf_puts(out, "\\b"); break;
+        case '\f': mp_buf_puts(out, "\\f"); break;
+        default:
+            if (cp < 0x20 || (cp >= 0x7f && cp < 0x10000))
+                mp_buf_printf(out, "\\u%04x", cp);
+            else if (cp >= 0x10000)
+                mp_buf_printf(out, "\\u%04x\\u%04x", 0xd800 + ((cp - 0x10000) >> 10),
+                              0xdc00 + ((cp - 0x10000) & 0x3ff));
+            else
+                mp_buf_putc(out, (char)cp);
+        }
+    }
+    mp_buf_putc(out, '"');
+    return mp_buf_error(out);
+}
+
+static void json_newline(struct mp_buf *out, int indent, int depth)
+{
+    if (indent <= 0)
+        return;
+    mp_buf_putc(out, '\n');
+    for (int i = 0; i < indent * depth; i++)
+        mp_buf_putc(out, ' ');
+}
+
+static void json_node(const struct mp_node *n, int indent, int depth, struct mp_buf *out)
+{
+    const char *comma = indent < 0 ? ", " : ",";
+    const char *colon = indent != 0 ? ": " : ":";
+    switch (n->kind) {
+    case MPI_NODE_STR: mp_json_quote(out, n->str); return;
+    case MPI_NODE_INT: mp_buf_printf(out, "%lld", n->num); return;
+    case MPI_NODE_BOOL: mp_buf_puts(out, n->flag ? "true" : "false"); return;
+    case MPI_NODE_NULL: mp_buf_puts(out, "null"); return;
+    case MPI_NODE_MAP:
+    case MPI_NODE_SEQ: {
+        bool map = n->kind == MPI_NODE_MAP;
+        mp_buf_putc(out, map ? '{' : '[');
+        for (size_t i = 0; i < n->n; i++) {
+            if (i)
+                mp_buf_puts(out, comma);
+            json_newline(out, indent, depth + 1);
+            if (map) {
+                mp_json_quote(out, n->keys[i]);
+                mp_buf_puts(out, colon);
+            }
+            json_node(n->items[i], indent, depth + 1, out);
+        }
+        if (n->n)
+            json_newline(out, indent, depth);
+        mp_buf_putc(out, map ? '}' : ']');
+        return;
+    }
+    }
+}
+
+int mp_write_json(const struct mp_node *root, int indent, struct mp_buf *out,
+                  struct mp_error *err)
+{
+    if (!root || !out)
+        return mp_error_set(err, MP_ERR_INVAL, "mp_write_json: NULL argument");
+    if (root->doc->err != MP_OK)
+        return mp_error_set(err, root->doc->err, "document is incomplete: %s",
+                            mp_strerror(root->doc->err));
+    json_node(root, indent, 0, out);
+    if (mp_buf_error(out) != MP_OK)
+        return mp_error_set(err, mp_buf_error(out), "writing JSON: %s",
+                            mp_strerror(mp_buf_error(out)));
+    return MP_OK;
+}

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/* mnistpipe.h: the pipeline graph API that the core and every plugin share.
+ *
+ * Every object is an opaque handle. Plugins reach the graph only through the functions
+ * declared here; they never see a core struct, so the core may change its layout without
+ * breaking a compiled plugin.
+ *
+ * Conventions, for every function below:
+ * - Actions return int: MP_OK (0) or an MP_ERR_* code, and take `struct mp_error *err` last,
+ *   which they fill on failure (err may be NULL when the caller does not want the message).
+ * - Out-parameters are written only on success.
+ * - Strings passed in are copied into the pipeline's arena: the caller keeps ownership of
+ *   what it passes. Strings and handles returned are borrowed: valid until the object that
+ *   owns them is freed (for graph objects, until mp_pipeline_free()).
+ * - Indexes are 0-based; an index out of range returns NULL (or 0).
+ * - A wrong or NULL handle yields MP_ERR_INVAL (or NULL/0 from accessors), never a crash.
+ */
+#ifndef MNISTPIPE_INCLUDE_MNISTPIPE_H
+#define MNISTPIPE_INCLUDE_MNISTPIPE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define MP_API __attribute__((visibility("default")))
+#define MP_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define MP_API
+#define MP_PRINTF(fmt, args)
+#endif
+
+/* ---- Status codes ---------------------------------------------------------------------- */
+
+enum mp_status {
+    MP_OK = 0,
+    MP_ERR_NOMEM = 1,   /* out of memory, or a size cap was reached */
+    MP_ERR_INVAL,       /* bad argument or handle */
+    MP_ERR_IO,          /* a file could not be read or written */
+    MP_ERR_PARSE,       /* malformed input (YAML, JSON, a value) */
+    MP_ERR_VALIDATE,    /* well-formed input that breaks a rule (cycle, unknown param, ...) */
+    MP_ERR_NOTFOUND,    /* a named thing does not exist */
+    MP_ERR_EXISTS,      /* a named thing exists already */
+    MP_ERR_PLUGIN,      /* a plugin could not be loaded or misbehaved */
+    MP_ERR_ABI,         /* a plugin was built for another plugin ABI */
+    MP_ERR_USAGE,       /* bad command line */
+    MP_ERR_NET,         /* a network operation failed */
+    MP_ERR_HTTP,        /* a server answered with an error */
+    MP_ERR_UNSUPPORTED, /* not possible with this plugin or platform */
+    MP_ERR_FAILED,      /* a run finished, but not successfully */
+    MP_ERR_TIMEOUT,     /* a wait ran out of time */
+    MP_ERR_INTERRUPTED  /* stopped by a signal */
+};
+
+/* A short fixed description of @code ("out of memory", ...). Never NULL. */
+MP_API const char *mp_strerror(int code);
+
+/* ---- Errors ---------------------------------------------------------------------------- */
+
+struct mp_error;
+
+/* Ownership: caller frees with mp_error_free(). Errors: NULL when out of memory. */
+MP_API struct mp_error *mp_error_new(void);
+MP_API void mp_error_free(struct mp_error *err);
+
+/* Record @code and a formatted message in @err (which may be NULL) and return @code, so a
+ * plugin can write `return mp_error_set(err, MP_ERR_INVAL, "op %s: no image", name);`.
+ * A later call replaces the earlier message. Messages are capped at 4 KiB. */
+MP_API int mp_error_set(struct mp_error *err, int code, const char *fmt, ...) MP_PRINTF(3, 4);
+MP_API int mp_error_setv(struct mp_error *err, int code, const char *fmt, va_list ap)
+    MP_PRINTF(3, 0);
+/* Put "<formatted>: " before the current message. Returns the current code. */
+MP_API int mp_error_prefix(struct mp_error *err, const char *fmt, ...) MP_PRINTF(2, 3);
+/* Ownership: the message is borrowed until the next call on @err. "" when none. */
+MP_API const char *mp_error_message(const struct mp_error *err);
+MP_API int mp_error_code(const struct mp_error *err);
+MP_API void mp_error_clear(struct mp_error *err);
+
+/* ---- Growable byte buffer -------------------------------------------------------------- */
+
+/* A byte buffer with a size cap (64 MiB unless mp_buf_set_limit says otherwise) and a sticky
+ * error: once an append fails, every later append is a no-op and mp_buf_error() reports the
+ * first failure, so a run of appends is checked once. The data is always NUL-terminated. */
+struct mp_buf;
+
+/* Ownership: caller frees with mp_buf_free(). Errors: NULL when out of memory. */
+MP_API struct mp_buf *mp_buf_new(void);
+MP_API void mp_buf_free(struct mp_buf *b);
+MP_API int mp_buf_append(struct mp_buf *b, const void *data, size_t len);
+MP_API int mp_buf_puts(struct mp_buf *b, const char *s);
+MP_API int mp_buf_putc(struct mp_buf *b, char c);
+MP_API int mp_buf_printf(struct mp_buf *b, const char *fmt, ...) MP_PRINTF(2, 3);
+MP_API int mp_buf_vprintf(struct mp_buf *b, const char *fmt, va_list ap) MP_PRINTF(2, 0);
+/* Ownership: borrowed until the next append or mp_buf_free(). Never NULL (may be ""). */
+MP_API const char *mp_buf_data(const struct mp_buf *b);
+MP_API size_t mp_buf_len(const struct mp_buf *b);
+/* MP_OK, or the code of the first failed append. */
+MP_API int mp_buf_error(const struct mp_buf *b);
+MP_API void mp_buf_reset(struct mp_buf *b);
+MP_API void mp_buf_set_limit(struct mp_buf *b, size_t max_bytes);
+
+/* ---- Pipelines, parameters, ops -------------------------------------------------------- */
+
+struct mp_pipeline;
+struct mp_param;
+struct mp_op;
+
+/* A new empty pipeline named @name (any text; kfp-style names like "MNIST" are fine).
+ * Ownership: caller frees with mp_pipeline_free(), which also frees every param, op and
+ * string obtained from it. Errors: MP_ERR_INVAL (empty name), MP_ERR_NOMEM. */
+MP_API int mp_pipeline_new(const char *name, struct mp_pipeline **out, struct mp_error *err);
+MP_API void mp_pipeline_free(struct mp_pipeline *p);
+
+MP_API const char *mp_pipeline_name(const struct mp_pipeline *p);
+/* NULL when there is none. */
+MP_API const char *mp_pipeline_description(const struct mp_pipeline *p);
+MP_API int mp_pipeline_set_description(struct mp_pipeline *p, const char *text,
+                                       struct mp_error *err);
+/* Where the pipeline came from ("builtin:mnist" or a file path); used in messages. */
+MP_API const char *mp_pipeline_source(const struct mp_pipeline *p);
+MP_API int mp_pipeline_set_source(struct mp_pipeline *p, const char *source,
+                                  struct mp_error *err);
+
+/* Parameters, in declaration order (the order of the run form and `arguments`).
+ * @default_value may be NULL (no default: the run must supply it). @type may be NULL.
+ * Errors: MP_ERR_EXISTS (same name twice), MP_ERR_INVAL (bad name), MP_ERR_NOMEM. */
+MP_API int mp_pipeline_add_param(struct mp_pipeline *p, const char *name,
+                                 const char *default_value, const char *type,
+                                 struct mp_param **out, struct mp_error *err);
+MP_API size_t mp_pipeline_param_count(const struct mp_pipeline *p);
+MP_API struct mp_param *mp_pipeline_param_at(const struct mp_pipeline *p, size_t i);
+/* NULL when there is no such parameter. */
+MP_API struct mp_param *mp_pipeline_find_param(const struct mp_pipeline *p, const char *name);
+MP_API const char *mp_param_name(const struct mp_param *param);
+/* NULL when the parameter has no default. */
+MP_API const char *mp_param_default(const struct mp_param *param);
+MP_API const char *mp_param_type(const struct mp_param *param);
+/* @value NULL removes the default. */
+MP_API int mp_param_set_default(struct mp_param *param, const char *value, struct mp_error *err);
+
+/* Ops (container steps), in declaration order. @name must be a Kubernetes DNS label
+ * (lower-case letters, digits and '-', at most 63 characters).
+ * Errors: MP_ERR_EXISTS, MP_ERR_INVAL, MP_ERR_NOMEM. */
+MP_API int mp_pipeline_add_op(struct mp_pipeline *p, const char *name, const char *image,
+                              struct mp_op **out, struct mp_error *err);
+MP_API size_t mp_pipeline_op_count(const struct mp_pipeline *p);
+MP_API struct mp_op *mp_pipeline_op_at(const struct mp_pipeline *p, size_t i);
+MP_API struct mp_op *mp_pipeline_find_op(const struct mp_pipeline *p, const char *name);
+
+MP_API const char *mp_op_name(const struct mp_op *op);
+MP_API const char *mp_op_image(const struct mp_op *op);
+MP_API int mp_op_set_image(struct mp_op *op, const char *image, struct mp_error *err);
+
+/* Container command (entrypoint override) and arguments. Strings may hold placeholders. */
+MP_API int mp_op_add_command(struct mp_op *op, const char *word, struct mp_error *err);
+MP_API size_t mp_op_command_count(const struct mp_op *op);
+MP_API const char *mp_op_command_at(const struct mp_op *op, size_t i);
+MP_API int mp_op_add_arg(struct mp_op *op, const char *arg, struct mp_error *err);
+MP_API size_t mp_op_arg_count(const struct mp_op *op);
+MP_API const char *mp_op_arg_at(const struct mp_op *op, size_t i);
+
+/* Explicit ordering: @op runs after the op named @after. Adding the same one twice is a no-op.
+ * Errors: MP_ERR_INVAL (self-dependency), MP_ERR_NOMEM. Unknown names are reported by
+ * validation, so a pipeline may be built in any order. */
+MP_API int mp_op_add_dependency(struct mp_op *op, const char *after, struct mp_error *err);
+MP_API size_t mp_op_dependency_count(const struct mp_op *op);
+MP_API const char *mp_op_dependency_at(const struct mp_op *op, size_t i);
+
+/* Environment: a plain value (may hold placeholders) or a key of a Kubernetes secret. */
+MP_API int mp_op_add_env(struct mp_op *op, const char *name, const char *value,
+                         struct mp_error *err);
+MP_API int mp_op_add_env_from_secret(struct mp_op *op, const char *name, const char *secret,
+                                     const char *key, struct mp_error *err);
+MP_API size_t mp_op_env_count(const struct mp_op *op);
+MP_API const char *mp_op_env_name(const struct mp_op *op, size_t i);
+/* NULL when the variable comes from a secret. */
+MP_API const char *mp_op_env_value(const struct mp_op *op, size_t i);
+/* NULL when the variable has a plain value. */
+MP_API const char *mp_op_env_secret(const struct mp_op *op, size_t i);
+MP_API const char *mp_op_env_secret_key(const struct mp_op *op, size_t i);
+
+/* Volumes of the op's pod. @source is the claim name (PVC, may hold placeholders), the
+ * secret name, the config map name, or NULL for an empty dir.
+ * Errors: MP_ERR_EXISTS (a volume of that name with another source), MP_ERR_INVAL. Adding an
+ * identical volume again is a no-op, so several plugins may ask for the same one. */
+enum mp_volume_kind {
+    MP_VOLUME_PVC = 1,
+    MP_VOLUME_SECRET = 2,
+    MP_VOLUME_CONFIG_MAP = 3,
+    MP_VOLUME_EMPTY_DIR = 4
+};
+MP_API int mp_op_add_volume(struct mp_op *op, const char *name, enum mp_volume_kind kind,
+                            const char *source, struct mp_error *err);
+MP_API size_t mp_op_volume_count(const struct mp_op *op);
+MP_API const char *mp_op_volume_name(const struct mp_op *op, size_t i);
+/* 0 when @i is out of range. */
+MP_API enum mp_volume_kind mp_op_volume_kind(const struct mp_op *op, size_t i);
+MP_API const char *mp_op_volume_source(const struct mp_op *op, size_t i);
+
+/* Mount the volume named @volume at @path in the op's container.
+ * Errors: MP_ERR_EXISTS (another volume is already mounted at @path), MP_ERR_INVAL (relative
+ * path). Mounting an op's own volume twice at the same path is a no-op. */
+MP_API int mp_op_add_volume_mount(struct mp_op *op, const char *volume, const char *path,
+                                  bool read_only, struct mp_error *err);
+MP_API size_t mp_op_volume_mount_count(const struct mp_op *op);
+MP_API const char *mp_op_volume_mount_volume(const struct mp_op *op, size_t i);
+MP_API const char *mp_op_volume_mount_path(const struct mp_op *op, size_t i);
+MP_API bool mp_op_volume_mount_read_only(const struct mp_op *op, size_t i);
+
+/* Pod labels and annotations of the op (kfp puts them under the template's metadata).
+ * Setting an existing key replaces its value. */
+MP_API int mp_op_set_label(struct mp_op *op, const char *key, const char *value,
+                           struct mp_error *err);
+MP_API size_t mp_op_label_count(const struct mp_op *op);
+MP_API const char *mp_op_label_key(const struct mp_op *op, size_t i);
+MP_API const char *mp_op_label_value(const struct mp_op *op, size_t i);
+MP_API int mp_op_set_annotation(struct mp_op *op, const char *key, const char *value,
+                                struct mp_error *err);
+MP_API size_t mp_op_annotation_count(const struct mp_op *op);
+MP_API const char *mp_op_annotation_key(const struct mp_op *op, size_t i);
+MP_API const char *mp_op_annotation_value(const struct mp_op *op, size_t i);
+
+/* ---- Placeholders ---------------------------------------------------------------------- */
+
+/* Strings in ops may refer to pipeline parameters as {{params.NAME}}. mp_render() copies
+ * @s to @out, calling @fn for each placeholder to append its replacement. @fn returns MP_OK or
+ * an error code, which stops the rendering and is returned. */
+typedef int (*mp_render_fn)(void *user, const char *param_name, struct mp_buf *out,
+                            struct mp_error *err);
+MP_API int mp_render(const char *s, mp_render_fn fn, void *user, struct mp_buf *out,
+                     struct mp_error *err);
+/* Count the distinct parameters that @op refers to, anywhere (command, args, env, volumes,
+ * labels, annotations); mp_op_param_ref_at() lists them sorted by name.
+ * Ownership: borrowed until the op changes or the pipeline is freed. */
+MP_API size_t mp_op_param_ref_count(const struct mp_op *op);
+MP_API const char *mp_op_param_ref_at(const struct mp_op *op, size_t i);
+
+/* ---- Documents and writers ------------------------------------------------------------- */
+
+/* A small document tree (mappings keep insertion order) that the core serialises as YAML
+ * (through libyaml's emitter) or JSON, deterministically. Output plugins build what they
+ * emit with it. All nodes belong to the document and are freed with it. */
+struct mp_doc;
+struct mp_node;
+
+MP_API struct mp_doc *mp_doc_new(void);
+MP_API void mp_doc_free(struct mp_doc *doc);
+/* Make nodes. Errors: NULL only when out of memory; a later mp_doc_error() tells. */
+MP_API struct mp_node *mp_doc_map(struct mp_doc *doc);
+MP_API struct mp_node *mp_doc_seq(struct mp_doc *doc);
+MP_API struct mp_node *mp_doc_str(struct mp_doc *doc, const char *s);
+MP_API struct mp_node *mp_doc_int(struct mp_doc *doc, long long v);
+MP_API struct mp_node *mp_doc_bool(struct mp_doc *doc, bool v);
+MP_API struct mp_node *mp_doc_null(struct mp_doc *doc);
+/* Append to a mapping (key copied) or a sequence. A NULL @value is ignored (and recorded as
+ * an error of the document). Returns @value. */
+MP_API struct mp_node *mp_node_put(struct mp_node *map, const char *key, struct mp_node *value);
+MP_API struct mp_node *mp_node_push(struct mp_node *seq, struct mp_node *value);
+/* Shorthands: put a new string / new map / new seq under @key. */
+MP_API struct mp_node *mp_node_put_str(struct mp_node *map, const char *key, const char *s);
+MP_API struct mp_node *mp_node_put_map(struct mp_node *map, const char *key);
+MP_API struct mp_node *mp_node_put_seq(struct mp_node *map, const char *key);
+/* The value under @key in a mapping, or NULL. */
+MP_API struct mp_node *mp_node_get(const struct mp_node *map, const char *key);
+MP_API size_t mp_node_count(const struct mp_node *node);
+MP_API int mp_doc_error(const struct mp_doc *doc);
+
+/* Serialise @root. YAML: block style, with collections of scalars only in flow style (as
+ * kfp's compiler writes them). JSON: compact when @indent is 0.
+ * Errors: MP_ERR_NOMEM, MP_ERR_INVAL (a document error). */
+MP_API int mp_write_yaml(const struct mp_node *root, struct mp_buf *out, struct mp_error *err);
+MP_API int mp_write_json(const struct mp_node *root, int indent, struct mp_buf *out,
+                         struct mp_error *err);
+/* Append @s as a JSON string literal (with quotes) in Python json.dumps' ASCII escaping. */
+MP_API int mp_json_quote(struct mp_buf *out, const char *s);
+
+/* ---- The compiled workflow ------------------------------------------------------------- */
+
+/* Build the Argo Workflow (argoproj.io/v1alpha1) that Kubeflow Pipelines v1 runs for @p,
+ * in the shape kfp 1.8's compiler gives it: a DAG entrypoint named after the pipeline,
+ * templates sorted by name, parameters passed as template inputs, the
+ * pipelines.kubeflow.org annotations and labels, service account pipeline-runner.
+ * @stamp: the pipeline_compilation_time annotation value, or NULL for none.
+ * Ownership: the nodes belong to @doc. Errors: MP_ERR_NOMEM, MP_ERR_VALIDATE. */
+MP_API int mp_workflow_build(const struct mp_pipeline *p, const char *stamp, struct mp_doc *doc,
+                             struct mp_node **out, struct mp_error *err);
+
+/* ---- Packages -------------------------------------------------------------------------- */
+
+enum mp_package_format {
+    MP_PACKAGE_NONE = 0,
+    MP_PACKAGE_TAR_GZ = 1, /* .tar.gz / .tgz: one member */
+    MP_PACKAGE_ZIP = 2,    /* .zip: one member */
+    MP_PACKAGE_YAML = 3    /* .yaml / .yml: the bytes as they are */
+};
+/* The format kfp's compiler picks for a file name; MP_PACKAGE_NONE for any other. */
+MP_API enum mp_package_format mp_package_format_for(const char *path);
+/* Wrap @len bytes of @data as the single member @member (mode 0644, owner 0:0, mtime 0; no
+ * time or name in the gzip header), so the same input gives the same bytes.
+ * Errors: MP_ERR_INVAL, MP_ERR_NOMEM, MP_ERR_IO. */
+MP_API int mp_package_build(enum mp_package_format fmt, const char *member, const void *data,
+                            size_t len, struct mp_buf *out, struct mp_error *err);
+
+/* Write @len bytes to @path atomically: a temporary file beside it, fsync, rename. On any
+ * failure the temporary file is removed and @path is untouched. "-" writes to stdout.
+ * Errors: MP_ERR_IO (with the path and the system's reason). */
+MP_API int mp_write_file_atomic(const char *path, const void *data, size_t len,
+                                struct mp_error *err);
+
+/* ---- Version --------------------------------------------------------------------------- */
+
+/* The library's version, "0.1.0". */
+MP_API const char *mp_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MNISTPIPE_INCLUDE_MNISTPIPE_H */
