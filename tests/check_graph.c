@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/* check_graph.c: pipelines, params, ops, placeholders, validation, the built-in MNIST. */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mnistpipe/host.h>
+
+#include "buf.h"
+#include "placeholder.h"
+
+static struct mp_error *err;
+static struct mp_pipeline *p;
+
+static void setup(void)
+{
+    err = mp_error_new();
+    ck_assert_int_eq(mp_pipeline_new("My Pipeline", &p, err), MP_OK);
+}
+
+static void teardown(void)
+{
+    mp_pipeline_free(p);
+    mp_error_free(err);
+}
+
+START_TEST(test_params)
+{
+    struct mp_param *a;
+    ck_assert_int_eq(mp_pipeline_add_param(p, "steps", "200", "Integer", &a, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_param(p, "dir", NULL, NULL, NULL, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_param(p, "steps", "1", NULL, NULL, err), MP_ERR_EXISTS);
+    ck_assert_int_eq(mp_pipeline_add_param(p, "9bad", "1", NULL, NULL, err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_pipeline_add_param(p, "a b", "1", NULL, NULL, err), MP_ERR_INVAL);
+    ck_assert_uint_eq(mp_pipeline_param_count(p), 2);
+    ck_assert_str_eq(mp_param_name(mp_pipeline_param_at(p, 1)), "dir");
+    ck_assert_ptr_null(mp_param_default(mp_pipeline_param_at(p, 1)));
+    ck_assert_str_eq(mp_param_type(a), "Integer");
+    ck_assert_ptr_eq(mp_pipeline_find_param(p, "steps"), a);
+    ck_assert_int_eq(mp_param_set_default(a, "500", err), MP_OK);
+    ck_assert_str_eq(mp_param_default(a), "500");
+    ck_assert_ptr_null(mp_pipeline_param_at(p, 2));
+}
+END_TEST
+
+START_TEST(test_ops_and_refs)
+{
+    struct mp_op *op;
+    mp_pipeline_add_param(p, "b", "1", NULL, NULL, err);
+    mp_pipeline_add_param(p, "a", "2", NULL, NULL, err);
+    ck_assert_int_eq(mp_pipeline_add_op(p, "train", "img:1", &op, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_op(p, "train", "img:2", NULL, err), MP_ERR_EXISTS);
+    ck_assert_int_eq(mp_pipeline_add_op(p, "Train", "img", NULL, err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_pipeline_add_op(p, "-x", "img", NULL, err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_op_add_arg(op, "--x={{params.b}}/{{params.a}}", err), MP_OK);
+    ck_assert_int_eq(mp_op_add_arg(op, "{{params.b}}", err), MP_OK);
+    ck_assert_int_eq(mp_op_add_arg(op, "{{workflow.name}}", err), MP_OK);
+    ck_assert_uint_eq(mp_op_param_ref_count(op), 2);
+    ck_assert_str_eq(mp_op_param_ref_at(op, 0), "a");
+    ck_assert_str_eq(mp_op_param_ref_at(op, 1), "b");
+    ck_assert_int_eq(mp_op_add_env(op, "X", "1", err), MP_OK);
+    ck_assert_int_eq(mp_op_add_env(op, "X", "2", err), MP_ERR_EXISTS);
+    ck_assert_int_eq(mp_op_add_env_from_secret(op, "Y", "sec", "key", err), MP_OK);
+    ck_assert_ptr_null(mp_op_env_value(op, 1));
+    ck_assert_str_eq(mp_op_env_secret(op, 1), "sec");
+    ck_assert_int_eq(mp_op_add_volume(op, "data", MP_VOLUME_PVC, "{{params.a}}", err), MP_OK);
+    ck_assert_int_eq(mp_op_add_volume(op, "data", MP_VOLUME_PVC, "{{params.a}}", err), MP_OK);
+    ck_assert_int_eq(mp_op_add_volume(op, "data", MP_VOLUME_SECRET, "x", err), MP_ERR_EXISTS);
+    ck_assert_int_eq(mp_op_add_volume(op, "tmp", MP_VOLUME_EMPTY_DIR, NULL, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_volume(op, "tmp2", MP_VOLUME_EMPTY_DIR, "x", err), MP_ERR_INVAL);
+    ck_assert_uint_eq(mp_op_volume_count(op), 2);
+    ck_assert_int_eq(mp_op_add_volume_mount(op, "data", "/mnt", false, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_volume_mount(op, "data", "/mnt", false, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_volume_mount(op, "tmp", "/mnt", false, err), MP_ERR_EXISTS);
+    ck_assert_int_eq(mp_op_add_volume_mount(op, "tmp", "rel", false, err), MP_ERR_INVAL);
+    ck_assert_uint_eq(mp_op_volume_mount_count(op), 1);
+    ck_assert_int_eq(mp_op_add_dependency(op, "train", err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_op_set_label(op, "k", "v1", err), MP_OK);
+    ck_assert_int_eq(mp_op_set_label(op, "k", "v2", err), MP_OK);
+    ck_assert_uint_eq(mp_op_label_count(op), 1);
+    ck_assert_str_eq(mp_op_label_value(op, 0), "v2");
+    ck_assert_ptr_eq(mp_pipeline_find_op(p, "train"), op);
+}
+END_TEST
+
+static int upper(void *user, const char *name, struct mp_buf *out, struct mp_error *e)
+{
+    (void)e;
+    ++*(int *)user;
+    for (const char *c = name; *c; c++)
+        mp_buf_putc(out, (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c));
+    return MP_OK;
+}
+
+START_TEST(test_render)
+{
+    struct mp_buf b;
+    int calls = 0;
+    mpi_buf_init(&b);
+    ck_assert_int_eq(mp_render("a{{params.x}}b{{ params.y }}{{params.zz}}{{params.}}", upper,
+                               &calls, &b, err),
+                     MP_OK);
+    ck_assert_str_eq(mp_buf_data(&b), "aXb{{ params.y }}ZZ{{params.}}");
+    ck_assert_int_eq(calls, 2);
+    mpi_buf_release(&b);
+}
+END_TEST
+
+static struct mp_op *op3(const char *name, const char *dep)
+{
+    struct mp_op *op;
+    ck_assert_int_eq(mp_pipeline_add_op(p, name, "img", &op, err), MP_OK);
+    if (dep)
+        ck_assert_int_eq(mp_op_add_dependency(op, dep, err), MP_OK);
+    return op;
+}
+
+START_TEST(test_validate_cycle)
+{
+    op3("a", "c");
+    op3("b", "a");
+    op3("c", "b");
+    op3("d", NULL);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_str_eq(mp_error_message(err),
+                     "dependency cycle: a -> c -> b -> a (each runs after the next)");
+}
+END_TEST
+
+START_TEST(test_validate_problems)
+{
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_ptr_nonnull(strstr(mp_error_message(err), "has no ops"));
+    struct mp_op *a = op3("a", "ghost");
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_str_eq(mp_error_message(err),
+                     "op 'a': runs after 'ghost', which is not an op of this pipeline");
+    op3("ghost", NULL);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
+    mp_op_add_arg(a, "{{params.nope}}", err);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_ptr_nonnull(strstr(mp_error_message(err), "no parameter 'nope'"));
+}
+END_TEST
+
+START_TEST(test_builtin_mnist)
+{
+    struct mp_pipeline *m;
+    ck_assert_int_eq(mp_builtin_pipeline("mnist", NULL, 0, &m, err), MP_OK);
+    ck_assert_str_eq(mp_pipeline_name(m), "MNIST");
+    ck_assert_uint_eq(mp_pipeline_param_count(m), 5);
+    ck_assert_uint_eq(mp_pipeline_op_count(m), 3);
+    ck_assert_int_eq(mp_pipeline_validate(m, err), MP_OK);
+    /* GCP form: serve has no on-prem arguments. */
+    ck_assert_uint_eq(mp_op_arg_count(mp_pipeline_find_op(m, "serve")), 4);
+    mp_pipeline_free(m);
+    const char *onprem[] = {"onprem"};
+    ck_assert_int_eq(mp_builtin_pipeline("mnist", onprem, 1, &m, err), MP_OK);
+    struct mp_op *serve = mp_pipeline_find_op(m, "serve");
+    ck_assert_uint_eq(mp_op_arg_count(serve), 8);
+    ck_assert_str_eq(mp_op_arg_at(serve, 7), "{{params.pvc_name}}");
+    ck_assert_str_eq(mp_op_dependency_at(serve, 0), "train");
+    mp_pipeline_free(m);
+    ck_assert_int_eq(mp_builtin_pipeline("nope", NULL, 0, &m, err), MP_ERR_NOTFOUND);
+}
+END_TEST
+
+START_TEST(test_bad_handles)
+{
+    ck_assert_ptr_null(mp_pipeline_name(NULL));
+    ck_assert_uint_eq(mp_pipeline_op_count(NULL), 0);
+    ck_assert_int_eq(mp_op_add_arg(NULL, "x", err), MP_ERR_INVAL);
+    int junk[64] = {0};
+    ck_assert_ptr_null(mp_op_name((struct mp_op *)junk));
+    ck_assert_int_eq(mp_pipeline_add_op((struct mp_pipeline *)junk, "a", "i", NULL, err),
+                     MP_ERR_INVAL);
+    mp_pipeline_free(NULL);
+}
+END_TEST
+
+START_TEST(test_many_ops)
+{
+    char name[32], prev[32] = "";
+    for (int i = 0; i < 20000; i++) {
+        snprintf(name, sizeof(name), "op-%d", i);
+        struct mp_op *op;
+        ck_assert_int_eq(mp_pipeline_add_op(p, name, "img", &op, err), MP_OK);
+        if (*prev)
+            mp_op_add_dependency(op, prev, err);
+        memcpy(prev, name, sizeof(prev));
+    }
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
+    ck_assert_str_eq(mp_op_name(mp_pipeline_find_op(p, "op-12345")), "op-12345");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("graph");
+    TCase *tc = tcase_create("graph");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_params);
+    tcase_add_test(tc, test_ops_and_refs);
+    tcase_add_test(tc, test_render);
+    tcase_add_test(tc, test_validate_cycle);
+    tcase_add_test(tc, test_validate_problems);
+    tcase_add_test(tc, test_builtin_mnist);
+    tcase_add_test(tc, test_bad_handles);
+    tcase_add_test(tc, test_many_ops);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
