@@ -14,7 +14,8 @@ export PKG_CONFIG_PATH="$libdir/pkgconfig"
 export PKG_CONFIG_SYSROOT_DIR="$destdir"
 export LD_LIBRARY_PATH="$libdir"
 make -C "$work" >/dev/null
-make -C "$work" install DESTDIR="$destdir" >/dev/null
+# pkg-config already puts PKG_CONFIG_SYSROOT_DIR in front of plugindir.
+make -C "$work" install >/dev/null
 plugindir=$(pkg-config --variable=plugindir mnistpipe)
 test -f "$plugindir/hello.so"
 export MNISTPIPE_PLUGIN_PATH="$plugindir"
