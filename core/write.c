@@ -4,8 +4,6 @@
 
 #include "write.h"
 
-#include <ctype.h>
-#include <regex.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -18,14 +16,107 @@ static const char *const bool_words[] = {
     "on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N", "null", "Null", "NULL", "~",
     "<<", "=", NULL};
 
-static bool matches(const char *s, const char *pattern)
+/* Tiny matchers for YAML 1.1's implicit number and date forms (PyYAML's resolver regexes),
+ * written out by hand: they run for every scalar, and a regcomp() per call cost more than the
+ * rest of a compile. The number matchers take the text after an optional sign. */
+static bool is_digit(char c)
 {
-    regex_t re;
-    if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
-        return true; /* cannot tell: quote, which is always safe */
-    bool hit = regexec(&re, s, 0, NULL, 0) == 0;
-    regfree(&re);
-    return hit;
+    return c >= '0' && c <= '9';
+}
+
+static bool all_of(const char *s, const char *set, bool nonempty)
+{
+    if (nonempty && !*s)
+        return false;
+    for (; *s; s++)
+        if (!strchr(set, *s))
+            return false;
+    return true;
+}
+
+/* (:[0-5]?[0-9])* sexagesimal groups; returns what follows them. */
+static const char *sexagesimal(const char *s, bool *had_group)
+{
+    *had_group = false;
+    while (*s == ':') {
+        const char *g = s + 1;
+        if (is_digit(g[0]) && is_digit(g[1]) && g[0] <= '5')
+            g += 2;
+        else if (is_digit(g[0]) && !is_digit(g[1]))
+            g += 1;
+        else
+            break;
+        s = g;
+        *had_group = true;
+    }
+    return s;
+}
+
+static bool yaml11_int(const char *s)
+{
+    if (s[0] == '0' && s[1] == 'b')
+        return all_of(s + 2, "01_", true);
+    if (s[0] == '0' && s[1] == 'x')
+        return all_of(s + 2, "0123456789abcdefABCDEF_", true);
+    if (s[0] == '0')
+        return all_of(s + 1, "01234567_", false);
+    if (!is_digit(s[0]))
+        return false;
+    const char *p = s + 1;
+    while (is_digit(*p) || *p == '_')
+        p++;
+    if (!*p)
+        return true;
+    bool group;
+    p = sexagesimal(p, &group);
+    return group && !*p;
+}
+
+static bool yaml11_float(const char *s)
+{
+    if (strcmp(s, ".inf") == 0 || strcmp(s, ".Inf") == 0 || strcmp(s, ".INF") == 0)
+        return true;
+    const char *p = s;
+    bool lead = is_digit(*p);
+    while (is_digit(*p) || (lead && *p == '_'))
+        p++;
+    bool group = false;
+    if (lead && *p == ':')
+        p = sexagesimal(p, &group);
+    if (*p == '.') {
+        p++;
+        while (is_digit(*p) || *p == '_')
+            p++;
+        if (group || !*p)
+            return !*p;
+        /* [eE][-+][0-9]+: PyYAML wants a signed exponent after a dot */
+        if ((*p == 'e' || *p == 'E') && (p[1] == '-' || p[1] == '+'))
+            return all_of(p + 2, "0123456789", true);
+        return false;
+    }
+    /* 1e5, 1E-3: the JSON / YAML 1.2 form that Go's decoder reads as a number */
+    if (lead && !group && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (*p == '-' || *p == '+')
+            p++;
+        return all_of(p, "0123456789", true);
+    }
+    return false;
+}
+
+/* [0-9]{4}-[0-9]{1,2}-[0-9]{1,2} at the start: a date, or the start of a date-time. */
+static bool yaml11_timestamp(const char *s)
+{
+    for (int i = 0; i < 4; i++)
+        if (!is_digit(s[i]))
+            return false;
+    const char *p = s + 4;
+    for (int part = 0; part < 2; part++) {
+        if (*p != '-' || !is_digit(p[1]))
+            return false;
+        p += is_digit(p[2]) ? 3 : 2;
+    }
+    return true;
 }
 
 bool mpi_yaml_needs_quotes(const char *s)
@@ -35,26 +126,10 @@ bool mpi_yaml_needs_quotes(const char *s)
     for (const char *const *w = bool_words; *w; w++)
         if (strcmp(s, *w) == 0)
             return true;
-    /* Only strings that start like a number, a dot-word or a date can be implicit numbers. */
-    char c = s[0];
-    if (!(isdigit((unsigned char)c) || c == '-' || c == '+' || c == '.'))
-        return false;
-    static const char *const patterns[] = {
-        /* int (YAML 1.1) */
-        "^[-+]?0b[0-1_]+$", "^[-+]?0[0-7_]+$", "^[-+]?(0|[1-9][0-9_]*)$",
-        "^[-+]?0x[0-9a-fA-F_]+$", "^[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+$",
-        /* float (YAML 1.1, PyYAML's form, and the JSON/YAML 1.2 form Go accepts) */
-        "^[-+]?([0-9][0-9_]*)?\\.[0-9_]*([eE][-+][0-9]+)?$",
-        "^[-+]?[0-9][0-9_]*(\\.[0-9_]*)?[eE][-+]?[0-9]+$",
-        "^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*$", "^[-+]?\\.(inf|Inf|INF)$",
-        "^\\.(nan|NaN|NAN)$",
-        /* timestamp */
-        "^[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?",
-        NULL};
-    for (const char *const *p = patterns; *p; p++)
-        if (matches(s, *p))
-            return true;
-    return false;
+    if (strcmp(s, ".nan") == 0 || strcmp(s, ".NaN") == 0 || strcmp(s, ".NAN") == 0)
+        return true;
+    const char *body = (s[0] == '-' || s[0] == '+') ? s + 1 : s;
+    return yaml11_int(body) || yaml11_float(body) || yaml11_timestamp(s);
 }
 
 /* ---- YAML ---- */

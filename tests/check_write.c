@@ -14,10 +14,12 @@ START_TEST(test_needs_quotes)
     static const char *const quoted[] = {"", "true", "False", "yes", "NO", "on", "Off", "y", "N",
                                          "null", "~", "5000", "-1", "0.01", "1e5", "1_000",
                                          "0x1f", "017", "1:20", ".inf", ".NaN", "2024-01-02",
-                                         "<<", "=", "+5", ".5", NULL};
+                                         "<<", "=", "+5", ".5", "-.5e+3", "1.5E-3", "0b101", "1:20:30.5", "190:20:30",
+                                         "2001-12-14t21:59:43.10-05:00", "-0x1F", "+.INF", NULL};
     static const char *const plain[] = {"gs://your-bucket/export", "mnist-service", "abc",
                                         "LoadBalancer", "v1.2", "1.2.3", "--flag", "web-ui",
-                                        "{{inputs.parameters.x}}", "yesno", "x5", NULL};
+                                        "{{inputs.parameters.x}}", "yesno", "x5", "1.2.3", "1e", "0b",
+                                        "0x", "1:60", "1-2-3", "192.168.0.1", "3x", NULL};
     for (const char *const *s = quoted; *s; s++)
         ck_assert_msg(mpi_yaml_needs_quotes(*s), "'%s' should need quotes", *s);
     for (const char *const *s = plain; *s; s++)
