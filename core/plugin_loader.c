@@ -281,6 +281,12 @@ int mp_plugin_load(const char *name_or_path, int kind, struct mp_plugin **out,
     base_name(path, base, sizeof(base));
     for (size_t i = 0; i < registry_count; i++)
         if (strcmp(registry[i]->desc->name, base) == 0) {
+            if (strchr(name_or_path, '/') && strcmp(registry[i]->path, path) != 0) {
+                rc = mp_error_set(err, MP_ERR_PLUGIN,
+                                  "plugin %s: a plugin named '%s' is already loaded from %s",
+                                  path, base, registry[i]->path);
+                goto free_path;
+            }
             if (kind && (int)registry[i]->desc->kind != kind) {
                 rc = mp_error_set(err, MP_ERR_PLUGIN, "plugin '%s' (%s): wrong kind for this use",
                                   base, registry[i]->path);

@@ -105,6 +105,13 @@ START_TEST(test_good_by_path)
     ck_assert_int_eq(mp_plugin_load("fx_good", 0, &again, err), MP_OK);
     ck_assert_ptr_eq(again, pl);
     ck_assert_uint_eq(mp_plugin_count(), 1);
+    /* The same name from another file is refused, naming both files. */
+    char copy[PATH_MAX];
+    snprintf(copy, sizeof(copy), "%s/fx_good.so", tmpdir);
+    copy_file(path, copy, 0755);
+    ck_assert_int_eq(mp_plugin_load(copy, 0, &again, err), MP_ERR_PLUGIN);
+    ck_assert_ptr_nonnull(strstr(mp_error_message(err), "already loaded from"));
+    ck_assert_ptr_nonnull(strstr(mp_error_message(err), path));
 }
 END_TEST
 
