@@ -490,7 +490,8 @@ static bool discover_dir(void *user, const char *dir, size_t len)
             n++;
     }
     closedir(dh);
-    qsort(names, n, sizeof(*names), cmp_names);
+    if (n)
+        qsort(names, n, sizeof(*names), cmp_names);
     for (size_t i = 0; i < n; i++) {
         if (d->rc == MP_OK && !seen_before(d, names[i])) {
             size_t plen = len + strlen(names[i]) + 8;

@@ -250,7 +250,8 @@ static int dag_inputs(const struct mp_pipeline *p, struct mpi_strvec *out)
     for (size_t i = 0; i < p->ops.n; i++)
         for (size_t j = 0; j < p->ops.v[i]->param_refs.n; j++)
             out->v[out->n++] = p->ops.v[i]->param_refs.v[j];
-    qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+    if (out->n)
+        qsort(out->v, out->n, sizeof(*out->v), cmp_str);
     size_t w = 0;
     for (size_t i = 0; i < out->n; i++)
         if (w == 0 || strcmp(out->v[i], out->v[w - 1]) != 0)
@@ -298,8 +299,10 @@ int mp_workflow_build(const struct mp_pipeline *p, const char *stamp, struct mp_
     sorted = malloc((p->ops.n ? p->ops.n : 1) * sizeof(*sorted));
     if (!sorted || dag_inputs(p, &inputs) != MP_OK)
         goto fail;
-    memcpy(sorted, p->ops.v, p->ops.n * sizeof(*sorted));
-    qsort(sorted, p->ops.n, sizeof(*sorted), cmp_op_name);
+    if (p->ops.n) {
+        memcpy(sorted, p->ops.v, p->ops.n * sizeof(*sorted));
+        qsort(sorted, p->ops.n, sizeof(*sorted), cmp_op_name);
+    }
 
     /* The DAG template sorts among the op templates by its name. */
     bool dag_done = false;
