@@ -10,7 +10,7 @@ failures=0
 
 mp() {
     if [ -n "${MP_VALGRIND:-}" ]; then
-        "$LIBTOOL" --mode=execute "$MP_VALGRIND" --quiet --error-exitcode=99 \
+        $LIBTOOL --mode=execute "$MP_VALGRIND" --quiet --error-exitcode=99 \
             --leak-check=full --errors-for-leak-kinds=definite,indirect "$MNISTPIPE" "$@"
     else
         "$MNISTPIPE" "$@"

@@ -8,7 +8,7 @@ AM_TESTS_ENVIRONMENT = \
 	export MP_TOP_BUILDDIR='$(abs_top_builddir)'; \
 	export MNISTPIPE_PLUGIN_PATH='$(abs_top_builddir)/plugins/.libs:$(abs_top_builddir)/tests/plugins/.libs'; \
 	export MNISTPIPE='$(abs_top_builddir)/core/mnistpipe'; \
-	export LIBTOOL='$(LIBTOOL)'; \
+	export LIBTOOL='$(SHELL) $(abs_top_builddir)/libtool'; \
 	export PYTHON3='$(PYTHON3)'; \
 	if test -z "$$MNISTPIPE_SHARED" && test -d '$(abs_top_srcdir)/../shared'; then \
 	  export MNISTPIPE_SHARED='$(abs_top_srcdir)/../shared'; fi; \
