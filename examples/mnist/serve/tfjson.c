@@ -17,15 +17,28 @@ struct tj_chunk {
     max_align_t data[];
 };
 
+/* Each server thread keeps one spare chunk and its value stack between requests, so a typical
+ * predict body costs no malloc/free (and no brk/munmap churn) at all. */
+#define CHUNK_SIZE 65536
+#define KEEP_MAX (1u << 20)
+static _Thread_local struct tj_chunk *spare_chunk;
+static _Thread_local struct tj_value *spare_stack;
+static _Thread_local size_t spare_stack_cap;
+
 static void *arena_alloc(struct tj_doc *doc, size_t n)
 {
     n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
     struct tj_chunk *c = doc->chunks;
     if (!c || c->cap - c->used < n) {
-        size_t cap = n > 32768 ? n : 32768;
-        c = malloc(sizeof *c + cap);
-        if (!c) return NULL;
-        c->cap = cap;
+        size_t cap = n > CHUNK_SIZE ? n : CHUNK_SIZE;
+        if (spare_chunk && spare_chunk->cap >= cap) {
+            c = spare_chunk;
+            spare_chunk = NULL;
+        } else {
+            c = malloc(sizeof *c + cap);
+            if (!c) return NULL;
+            c->cap = cap;
+        }
         c->used = 0;
         c->next = doc->chunks;
         doc->chunks = c;
@@ -40,7 +53,12 @@ void tj_doc_free(struct tj_doc *doc)
     struct tj_chunk *c = doc->chunks;
     while (c) {
         struct tj_chunk *next = c->next;
-        free(c);
+        if (c->cap <= KEEP_MAX && (!spare_chunk || spare_chunk->cap < c->cap)) {
+            free(spare_chunk);
+            spare_chunk = c;
+        } else {
+            free(c);
+        }
         c = next;
     }
     doc->chunks = NULL;
@@ -128,6 +146,10 @@ static const long double pow10_ld[] = {
     1e0L, 1e1L, 1e2L, 1e3L, 1e4L, 1e5L, 1e6L, 1e7L, 1e8L, 1e9L, 1e10L, 1e11L, 1e12L, 1e13L,
     1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L,
     1e27L};
+
+static const double pow10_d[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
+                                 1e22};
 
 static bool special_number(struct parser *ps, const char *tok, bool neg)
 {
@@ -221,7 +243,16 @@ static bool parse_number(struct parser *ps)
     v->type = TJ_NUMBER;
     v->raw = tok;
     v->raw_len = (uint32_t)(q - tok);
-    if (exact && exp10 >= -27 && exp10 <= 27) {
+    if (exact && mant <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
+        /* Clinger's fast path: mantissa and 10^|e| are exact doubles, so the double is
+         * correctly rounded; the float cast can only differ from strtof when the value lies
+         * within 2^-53 of a float halfway point (rapidjson, which TF uses, is looser). */
+        double x = (double)mant;
+        x = exp10 < 0 ? x / pow10_d[-exp10] : x * pow10_d[exp10];
+        if (neg) x = -x;
+        v->f = (float)x;
+        v->u.d = x;
+    } else if (exact && exp10 >= -27 && exp10 <= 27) {
         /* The 19-digit mantissa is exact in x87's 64-bit significand and so is 10^|e| up to
          * 10^27; one rounding here, one to float: correctly rounded for all but values that
          * land on a float halfway point within 2^-40 relative error. */
@@ -471,7 +502,10 @@ static bool parse_value(struct parser *ps)
 bool tj_parse(const char *text, size_t len, struct tj_doc *doc, const char **err_msg,
               size_t *err_off)
 {
-    struct parser ps = {.p = text, .end = text + len, .start = text, .doc = doc};
+    struct parser ps = {.p = text, .end = text + len, .start = text, .doc = doc,
+                        .stack = spare_stack, .cap = spare_stack_cap};
+    spare_stack = NULL;
+    spare_stack_cap = 0;
     memset(doc, 0, sizeof *doc);
     bool ok = false;
     skip_ws(&ps);
@@ -488,7 +522,12 @@ bool tj_parse(const char *text, size_t len, struct tj_doc *doc, const char **err
     doc->root = ps.stack[0];
     ok = true;
 out:
-    free(ps.stack);
+    if (ps.cap * sizeof *ps.stack <= KEEP_MAX) {
+        spare_stack = ps.stack;
+        spare_stack_cap = ps.cap;
+    } else {
+        free(ps.stack);
+    }
     if (!ok) {
         *err_msg = ps.err ? ps.err : E_VALUE;
         *err_off = ps.err_off;
