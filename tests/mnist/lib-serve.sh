@@ -63,10 +63,12 @@ make_model() {
     }
 }
 
-# wait_file FILE: up to 10 s.
+# wait_file FILE: up to 10 s (60 s under valgrind).
 wait_file() {
     i=0
-    while [ ! -s "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    n=100
+    [ -n "${MP_VALGRIND:-}" ] && n=600
+    while [ ! -s "$1" ] && [ $i -lt $n ]; do sleep 0.1; i=$((i + 1)); done
     [ -s "$1" ]
 }
 
@@ -74,7 +76,11 @@ wait_file() {
 start_bg() {
     var=$1; prog=$2; shift 2
     rm -f "$TMP/$var.port"
-    "$prog" "$@" --port_file "$TMP/$var.port" >"$TMP/$var.log" 2>&1 &
+    # make check MP_VALGRIND=valgrind: the servers run under valgrind, and any error or leak
+    # turns into exit status 99, which stop() reports.
+    ${MP_VALGRIND:+$MP_VALGRIND --quiet --error-exitcode=99 --leak-check=full} \
+        ${MP_VALGRIND:+--errors-for-leak-kinds=definite,indirect} \
+        "$prog" "$@" --port_file "$TMP/$var.port" >"$TMP/$var.log" 2>&1 &
     pid=$!
     PIDS="$PIDS $pid"
     if ! wait_file "$TMP/$var.port"; then
