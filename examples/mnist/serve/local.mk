@@ -3,7 +3,17 @@
 # The mnist-serve program is added here once examples/mnist/common provides mnpm.h (the model
 # library); its sources are committed beside this file.
 
-# Tests: the REST contract against a live server, and the JSON reader's unit tests.
+SERVE_REST_SOURCES = %reldir%/main.c %reldir%/rest.c %reldir%/rest.h %reldir%/models.c \
+	%reldir%/models.h %reldir%/servable.h %reldir%/tfjson.c %reldir%/tfjson.h \
+	%reldir%/tfstatus.h %reldir%/metrics.c %reldir%/metrics.h %reldir%/util.c %reldir%/util.h
+
+# Tests: the REST contract against a live server, and the JSON reader's unit tests. Until
+# mnist-serve and mnist-train are built, serve-api.sh runs the same REST layer with a stand-in
+# model (tests/mnist/stub_servable.c) and skips the checks that need a trained model.
+check_PROGRAMS += tests/mnist/mnist-serve-stub
+tests_mnist_mnist_serve_stub_SOURCES = $(SERVE_REST_SOURCES) tests/mnist/stub_servable.c
+tests_mnist_mnist_serve_stub_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/%reldir% $(MHD_CFLAGS)
+tests_mnist_mnist_serve_stub_LDADD = $(MHD_LIBS) $(LIBM) $(PTHREAD_LIBS)
 TESTS += tests/mnist/serve-api.sh
 dist_check_SCRIPTS += tests/mnist/serve-api.sh
 if HAVE_CHECK
