@@ -32,7 +32,11 @@ static void parse_err(const char *s, const char *msg, size_t want_off)
     ck_assert_uint_eq(off, want_off);
 }
 
-static void teardown(void) { tj_doc_free(&doc); }
+static void teardown(void)
+{
+    tj_doc_free(&doc);
+    tj_thread_cleanup();
+}
 
 START_TEST(numbers_round_like_strtof)
 {

@@ -5,6 +5,7 @@
 #include "tfjson.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,30 @@ struct tj_chunk {
 static _Thread_local struct tj_chunk *spare_chunk;
 static _Thread_local struct tj_value *spare_stack;
 static _Thread_local size_t spare_stack_cap;
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+
+/* Runs at thread exit, while the thread's own TLS is still readable. */
+static void free_spares(void *unused)
+{
+    (void)unused;
+    free(spare_chunk);
+    spare_chunk = NULL;
+    free(spare_stack);
+    spare_stack = NULL;
+    spare_stack_cap = 0;
+}
+
+static void make_spare_key(void) { pthread_key_create(&spare_key, free_spares); }
+
+/* Make sure this thread frees its spares when it exits. */
+static void register_spares(void)
+{
+    pthread_once(&spare_once, make_spare_key);
+    if (!pthread_getspecific(spare_key)) pthread_setspecific(spare_key, &spare_key);
+}
+
+void tj_thread_cleanup(void) { free_spares(NULL); }
 
 static void *arena_alloc(struct tj_doc *doc, size_t n)
 {
@@ -51,6 +76,7 @@ static void *arena_alloc(struct tj_doc *doc, size_t n)
 void tj_doc_free(struct tj_doc *doc)
 {
     struct tj_chunk *c = doc->chunks;
+    if (c) register_spares();
     while (c) {
         struct tj_chunk *next = c->next;
         if (c->cap <= KEEP_MAX && (!spare_chunk || spare_chunk->cap < c->cap)) {
@@ -523,6 +549,7 @@ bool tj_parse(const char *text, size_t len, struct tj_doc *doc, const char **err
     ok = true;
 out:
     if (ps.cap * sizeof *ps.stack <= KEEP_MAX) {
+        register_spares();
         spare_stack = ps.stack;
         spare_stack_cap = ps.cap;
     } else {

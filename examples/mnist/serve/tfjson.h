@@ -43,6 +43,9 @@ bool tj_parse(const char *text, size_t len, struct tj_doc *doc, const char **err
               size_t *err_off);
 void tj_doc_free(struct tj_doc *doc);
 
+/* Free this thread's cached parser memory now (it is also freed when the thread exits). */
+void tj_thread_cleanup(void);
+
 /* Object member lookup by key (first match) or NULL. */
 const struct tj_value *tj_get(const struct tj_value *obj, const char *key);
 
