@@ -366,9 +366,14 @@ static enum MHD_Result handle_predict(struct MHD_Connection *c, const struct web
             truth = ui->test.labels[json_integer_value(index)];
     } else if (json_is_integer(index)) {
         json_int_t i = json_integer_value(index);
+        if (!ui->test.count) {
+            ret = send_error(c, 503, "no MNIST test images: %s (start with --data-dir DIR)",
+                             ui->test_error);
+            goto out;
+        }
         if (i < 0 || (size_t)i >= ui->test.count) {
             ret = send_error(c, 400, "index %lld: expected 0 to %zu", (long long)i,
-                             ui->test.count ? ui->test.count - 1 : 0);
+                             ui->test.count - 1);
             goto out;
         }
         for (int k = 0; k < 784; k++) x[k] = (float)ui->test.pixels[(size_t)i * 784 + (size_t)k] / 255.0f;
