@@ -17,6 +17,8 @@ noinst_LTLIBRARIES += %reldir%/libmpcore.la
 	%reldir%/builtin_mnist.c \
 	%reldir%/plugin_ctx.c %reldir%/plugin_ctx.h \
 	%reldir%/compile.c \
+	%reldir%/diag.c %reldir%/diag.h %reldir%/textfile.c %reldir%/textfile.h \
+	%reldir%/yaml_load.c %reldir%/yaml_load.h %reldir%/lint.c %reldir%/graph_dot.c \
 	%reldir%/version.c
 %canon_reldir%_libmpcore_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAML_CFLAGS) $(ARCHIVE_CFLAGS)
 %canon_reldir%_libmpcore_la_LIBADD = %reldir%/libmploader.la $(YAML_LIBS) $(ARCHIVE_LIBS) \

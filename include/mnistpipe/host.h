@@ -99,6 +99,62 @@ MP_API int mp_plugin_run_command(const struct mp_plugin *pl, const char *name,
                                  const struct mp_pipeline *p, struct mp_plugin_ctx *ctx,
                                  struct mp_error *err);
 
+
+/* ---- Pipeline files, diagnostics, lint and graph ----------------------------------------- */
+
+/* Problems found in a pipeline file, each with file:line:column (1-based), a message and, where
+ * there is one, what was expected. */
+struct mp_diags;
+enum { MP_DIAG_ERROR = 1, MP_DIAG_WARNING = 2 };
+
+/* Ownership: caller frees with mp_diags_free(). Errors: NULL when out of memory. */
+MP_API struct mp_diags *mp_diags_new(void);
+MP_API void mp_diags_free(struct mp_diags *d);
+/* Forget every diagnostic (and the file name). */
+MP_API void mp_diags_clear(struct mp_diags *d);
+MP_API size_t mp_diags_count(const struct mp_diags *d);
+/* Diagnostics of severity MP_DIAG_ERROR. */
+MP_API size_t mp_diags_error_count(const struct mp_diags *d);
+/* Accessors of the @i-th diagnostic, in file order. Ownership: borrowed until @d changes.
+ * Errors: 0 or NULL when @i is out of range; expected is NULL when there is no suggestion. */
+MP_API const char *mp_diags_file(const struct mp_diags *d);
+MP_API int mp_diag_severity(const struct mp_diags *d, size_t i);
+MP_API unsigned long mp_diag_line(const struct mp_diags *d, size_t i);
+MP_API unsigned long mp_diag_column(const struct mp_diags *d, size_t i);
+MP_API const char *mp_diag_message(const struct mp_diags *d, size_t i);
+MP_API const char *mp_diag_expected(const struct mp_diags *d, size_t i);
+/* Append every diagnostic to @out: @json false gives one "FILE:LINE:COL: error: MESSAGE
+ * (expected ...)" line each; @json true gives {"file":..,"errors":N,"warnings":N,
+ * "diagnostics":[{"line","column","severity","message","expected"}]}.
+ * Errors: MP_ERR_NOMEM (the buffer's sticky error). */
+MP_API int mp_diags_format(const struct mp_diags *d, bool json, struct mp_buf *out);
+
+/* Load the pipeline file @path (format: mnistpipe-pipeline(5)). @platforms: the platform
+ * plugins it will be compiled for (selects `variants`). Every problem goes to @diags (which may
+ * be NULL), not just the first. Input limits: 64 MiB, nesting depth 64, no YAML aliases, UTF-8
+ * without NUL bytes.
+ * Ownership: on MP_OK caller frees *@out with mp_pipeline_free(); nothing is written to @out
+ * on failure. Errors: MP_ERR_IO (unreadable file), MP_ERR_PARSE (YAML or format errors, the
+ * first in @err, all in @diags), MP_ERR_VALIDATE (graph rules: names, dependencies, cycles,
+ * placeholders), MP_ERR_NOMEM. */
+MP_API int mp_pipeline_load_file(const char *path, const char *const *platforms, size_t n,
+                                 struct mp_pipeline **out, struct mp_diags *diags,
+                                 struct mp_error *err);
+
+/* Lint: the loader's checks and, with @pvc_check, an error when the on-prem claim name would
+ * be empty at run time (platform onprem, parameter pvc_name without default, @pvc NULL or "").
+ * @path NULL lints the built-in MNIST pipeline (graph rules only). Warnings do not fail.
+ * Ownership: @diags is the caller's. Errors: MP_OK when there is no error diagnostic,
+ * MP_ERR_VALIDATE when there is, MP_ERR_IO, MP_ERR_NOMEM. */
+MP_API int mp_lint(const char *path, const char *const *platforms, size_t n, bool pvc_check,
+                   const char *pvc, struct mp_diags *diags, struct mp_error *err);
+
+/* The pipeline's DAG as Graphviz DOT (one node per op, labelled with its image, an edge from
+ * each op to the ops that run after it), or as a plain text tree for the terminal.
+ * Ownership: appends to the caller's @out. Errors: MP_ERR_INVAL, MP_ERR_NOMEM. */
+MP_API int mp_graph_dot(const struct mp_pipeline *p, struct mp_buf *out, struct mp_error *err);
+MP_API int mp_graph_text(const struct mp_pipeline *p, struct mp_buf *out, struct mp_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/* textfile.c: read a capped text file; find NUL bytes and invalid UTF-8 with line:col. */
+#include "config.h"
+
+#include "textfile.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "diag.h"
+
+int mpi_textfile_read(const char *path, size_t max, char **data, size_t *len,
+                      struct mp_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return mp_error_set(err, MP_ERR_IO, "%s: %s", path, strerror(errno));
+    struct stat st;
+    int rc = MP_OK;
+    char *buf = NULL;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        rc = mp_error_set(err, MP_ERR_IO, "%s: not a regular file", path);
+        goto close;
+    }
+    if ((size_t)st.st_size > max) {
+        rc = mp_error_set(err, MP_ERR_PARSE, "%s: %lld bytes; the limit is %zu MiB", path, (long long)st.st_size, max >> 20);
+        goto close;
+    }
+    size_t n = (size_t)st.st_size;
+    if (!(buf = malloc(n + 1))) {
+        rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+        goto close;
+    }
+    if (fread(buf, 1, n, f) != n) {
+        rc = mp_error_set(err, MP_ERR_IO, "%s: read error", path);
+        free(buf);
+        goto close;
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+close:
+    fclose(f);
+    return rc;
+}
+
+/* Length of the valid UTF-8 sequence at @s (RFC 3629: no overlongs, surrogates or > U+10FFFF),
+ * 0 when invalid. */
+static size_t utf8_len(const unsigned char *s, size_t left)
+{
+    if (s[0] < 0x80)
+        return 1;
+    size_t n = s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
+             : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
+    if (!n || n > left)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F) ||
+        (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))
+        return 0;
+    return n;
+}
+
+/* NUL bytes and invalid UTF-8, with the position of the first of each. */
+bool mpi_text_check(struct mp_diags *d, const char *data, size_t len)
+{
+    unsigned long line = 1, col = 1;
+    bool ok = true, nul = false, bad = false;
+    for (size_t i = 0; i < len;) {
+        const unsigned char *s = (const unsigned char *)data + i;
+        size_t n = utf8_len(s, len - i);
+        if (s[0] == 0 && !nul) {
+            mpi_diag_add(d, MP_DIAG_ERROR, line, col, "text", "NUL byte in the file");
+            nul = true;
+            ok = false;
+        } else if (!n && !bad) {
+            mpi_diag_add(d, MP_DIAG_ERROR, line, col, "UTF-8 text",
+                         "invalid UTF-8 (byte 0x%02X)", s[0]);
+            bad = true;
+            ok = false;
+        }
+        if (s[0] == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+        i += n ? n : 1;
+    }
+    return ok;
+}

@@ -1,0 +1,799 @@
+/* SPDX-License-Identifier: MIT */
+/* yaml_load.c: load a pipeline file (mnistpipe-pipeline(5)) into the graph, collecting every
+ * problem with file:line:col; the only reader of <yaml.h>. */
+#include "config.h"
+
+#include "yaml_load.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <yaml.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "graph.h"
+#include "placeholder.h"
+#include "textfile.h"
+
+struct step {
+    const char *name;      /* borrowed from the document; NULL when invalid */
+    yaml_node_t *node;     /* the step's mapping */
+    yaml_node_t *after;    /* its `after` node, or NULL */
+    struct mp_op *op;
+};
+
+struct loader {
+    struct mp_diags *d;
+    struct mp_error *err;
+    yaml_document_t doc;
+    const char *const *platforms;
+    size_t nplat;
+    struct mp_pipeline *p;
+    yaml_node_t *params;   /* the parameters sequence, for placeholder checks */
+    struct step *steps;
+    size_t nsteps;
+    int nomem;
+};
+
+#define L(n) ((unsigned long)(n)->start_mark.line + 1)
+#define C(n) ((unsigned long)(n)->start_mark.column + 1)
+
+static const char *const top_keys[] = {"name", "description", "parameters", "steps",
+                                       "default-platform", NULL};
+static const char *const top_future[] = {"settings", "components", "imports", "onExit",
+                                         "ttlSecondsAfterFinished", "timeout", NULL};
+static const char *const param_keys[] = {"name", "default", "type", "description", NULL};
+static const char *const step_keys[] = {"name", "image", "command", "args", "after", "env",
+                                        "volumes", "volumeMounts", "labels", "annotations",
+                                        "variants", NULL};
+static const char *const step_future[] = {
+    "resources", "retries", "timeout", "nodeSelector", "tolerations", "caching", "outputs",
+    "inputs", "component", "when", "parallelFor", "sidecars", "initContainers",
+    "imagePullPolicy", "serviceAccount", "displayName", "affinity", NULL};
+static const char *const env_keys[] = {"name", "value", "secretKeyRef", NULL};
+static const char *const secret_ref_keys[] = {"name", "key", NULL};
+static const char *const volume_keys[] = {"name", "persistentVolumeClaim", "secret",
+                                          "configMap", "emptyDir", NULL};
+static const char *const mount_keys[] = {"name", "mountPath", "readOnly", NULL};
+static const char *const variant_keys[] = {"when-platform", "unless-platform", "args+",
+                                           "command+", NULL};
+
+static void diag(struct loader *ld, const yaml_node_t *n, const char *expected, const char *fmt,
+                 ...) MP_PRINTF(4, 5);
+static void diag(struct loader *ld, const yaml_node_t *n, const char *expected, const char *fmt,
+                 ...)
+{
+    struct mp_buf b;
+    mpi_buf_init(&b);
+    va_list ap;
+    va_start(ap, fmt);
+    mp_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    if (mp_buf_error(&b) ||
+        mpi_diag_add(ld->d, MP_DIAG_ERROR, n ? L(n) : 0, n ? C(n) : 0, expected, "%s",
+                     mp_buf_data(&b)) != MP_OK)
+        ld->nomem = 1;
+    mpi_buf_release(&b);
+}
+
+static yaml_node_t *node(struct loader *ld, int id)
+{
+    return yaml_document_get_node(&ld->doc, id);
+}
+
+static const char *scalar(struct loader *ld, yaml_node_t *n, const char *what)
+{
+    if (n && n->type == YAML_SCALAR_NODE)
+        return (const char *)n->data.scalar.value;
+    diag(ld, n, "a string", "%s must be a string, not a %s", what,
+         !n ? "nothing" : n->type == YAML_MAPPING_NODE ? "mapping" : "list");
+    return NULL;
+}
+
+static bool is_null(const yaml_node_t *n)
+{
+    if (!n || n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return false;
+    const char *v = (const char *)n->data.scalar.value;
+    return !*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") ||
+           !strcmp(v, "NULL");
+}
+
+static bool want(struct loader *ld, yaml_node_t *n, yaml_node_type_t type, const char *what)
+{
+    if (n && n->type == type)
+        return true;
+    const char *exp = type == YAML_MAPPING_NODE ? "a mapping (key: value)" : "a list (- item)";
+    diag(ld, n, exp, "%s must be %s", what,
+         type == YAML_MAPPING_NODE ? "a mapping" : "a list");
+    return false;
+}
+
+static bool in_list(const char *const *list, const char *s)
+{
+    for (; *list; list++)
+        if (!strcmp(*list, s))
+            return true;
+    return false;
+}
+
+/* Report keys that are not in @allowed (with the nearest allowed key) or that are planned but
+ * not supported yet (@future), and duplicate keys. */
+static void check_keys(struct loader *ld, yaml_node_t *map, const char *const *allowed,
+                       const char *const *future, const char *where)
+{
+    for (yaml_node_pair_t *a = map->data.mapping.pairs.start; a < map->data.mapping.pairs.top;
+         a++) {
+        yaml_node_t *k = node(ld, a->key);
+        const char *key = scalar(ld, k, "a key");
+        if (!key)
+            continue;
+        for (yaml_node_pair_t *b = map->data.mapping.pairs.start; b < a; b++) {
+            yaml_node_t *kb = node(ld, b->key);
+            if (kb->type == YAML_SCALAR_NODE && !strcmp((const char *)kb->data.scalar.value, key))
+                diag(ld, k, NULL, "%s: key '%s' given twice (first at line %lu)", where, key,
+                     L(kb));
+        }
+        if (!allowed)
+            continue;
+        if (in_list(allowed, key))
+            continue;
+        if (future && in_list(future, key)) {
+            diag(ld, k, NULL, "%s: '%s' is not supported yet by this version of mnistpipe",
+                 where, key);
+            continue;
+        }
+        const char *best = mpi_suggest(key, allowed);
+        struct mp_buf e;
+        mpi_buf_init(&e);
+        for (const char *const *o = allowed; *o; o++)
+            mp_buf_printf(&e, "%s%s", o == allowed ? "one of: " : ", ", *o);
+        if (best)
+            diag(ld, k, mp_buf_data(&e), "%s: unknown key '%s'; did you mean '%s'?", where, key,
+                 best);
+        else
+            diag(ld, k, mp_buf_data(&e), "%s: unknown key '%s'", where, key);
+        mpi_buf_release(&e);
+    }
+}
+
+static yaml_node_t *get(struct loader *ld, yaml_node_t *map, const char *key)
+{
+    for (yaml_node_pair_t *a = map->data.mapping.pairs.start; a < map->data.mapping.pairs.top;
+         a++) {
+        yaml_node_t *k = node(ld, a->key);
+        if (k->type == YAML_SCALAR_NODE && !strcmp((const char *)k->data.scalar.value, key))
+            return node(ld, a->value);
+    }
+    return NULL;
+}
+
+static bool param_declared(struct loader *ld, const char *name, size_t len)
+{
+    if (!ld->params || ld->params->type != YAML_SEQUENCE_NODE)
+        return false;
+    for (yaml_node_item_t *i = ld->params->data.sequence.items.start;
+         i < ld->params->data.sequence.items.top; i++) {
+        yaml_node_t *pn = node(ld, *i);
+        yaml_node_t *nn = pn->type == YAML_MAPPING_NODE ? get(ld, pn, "name") : NULL;
+        if (nn && nn->type == YAML_SCALAR_NODE && nn->data.scalar.length == len &&
+            !memcmp(nn->data.scalar.value, name, len))
+            return true;
+    }
+    return false;
+}
+
+/* Check the placeholders of a string node: {{params.NAME}} must name a declared parameter;
+ * {{steps...}} (outputs of earlier steps) is reserved. Other {{...}} pass to Argo unchanged.
+ * The column points into single-line scalars. */
+static void check_placeholders(struct loader *ld, yaml_node_t *n, const char *what)
+{
+    const char *s = (const char *)n->data.scalar.value;
+    bool one_line = n->start_mark.line == n->end_mark.line;
+    unsigned long quote = n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                          n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+    for (const char *o = strstr(s, "{{"); o; o = strstr(o + 2, "{{")) {
+        const char *c = strstr(o, "}}");
+        const char *in = o + 2;
+        while (*in == ' ')
+            in++;
+        unsigned long col = one_line ? C(n) + quote + (unsigned long)(o - s) : C(n);
+        unsigned long line = L(n);
+        if (!c) {
+            mpi_diag_add(ld->d, MP_DIAG_ERROR, line, col, "{{params.NAME}}",
+                         "%s: '{{' without a closing '}}'", what);
+            return;
+        }
+        size_t len = (size_t)(c - in);
+        while (len && in[len - 1] == ' ')
+            len--;
+        if (len > 7 && !strncmp(in, "params.", 7)) {
+            if (!param_declared(ld, in + 7, len - 7))
+                mpi_diag_add(ld->d, MP_DIAG_ERROR, line, col, "a parameter declared under "
+                             "'parameters'", "%s refers to {{params.%.*s}}, but the pipeline "
+                             "has no parameter '%.*s'", what, (int)(len - 7), in + 7,
+                             (int)(len - 7), in + 7);
+        } else if (len >= 6 && !strncmp(in, "steps.", 6)) {
+            mpi_diag_add(ld->d, MP_DIAG_ERROR, line, col, "{{params.NAME}}",
+                         "%s: outputs of earlier steps ({{%.*s}}) are not supported yet", what,
+                         (int)len, in);
+        }
+    }
+}
+
+static const char *text(struct loader *ld, yaml_node_t *n, const char *what)
+{
+    const char *s = scalar(ld, n, what);
+    if (s)
+        check_placeholders(ld, n, what);
+    return s;
+}
+
+static bool fine(struct loader *ld, int rc, yaml_node_t *n)
+{
+    if (rc == MP_OK)
+        return true;
+    if (rc == MP_ERR_NOMEM)
+        ld->nomem = 1;
+    else
+        diag(ld, n, NULL, "%s", mp_error_message(ld->err));
+    mp_error_clear(ld->err);
+    return false;
+}
+
+typedef int (*add_word_fn)(struct mp_op *op, const char *word, struct mp_error *err);
+
+/* A list of strings (a single string is a list of one), each added with @add. */
+static void words(struct loader *ld, struct step *st, yaml_node_t *n, add_word_fn add,
+                  const char *what)
+{
+    if (n->type == YAML_SCALAR_NODE && !is_null(n)) {
+        const char *w = text(ld, n, what);
+        if (w && st->op)
+            fine(ld, add(st->op, w, ld->err), n);
+        return;
+    }
+    if (is_null(n) || !want(ld, n, YAML_SEQUENCE_NODE, what))
+        return;
+    for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
+         i++) {
+        yaml_node_t *w = node(ld, *i);
+        const char *s = text(ld, w, what);
+        if (s && st->op)
+            fine(ld, add(st->op, s, ld->err), w);
+    }
+}
+
+static void load_env(struct loader *ld, struct step *st, yaml_node_t *n)
+{
+    if (!want(ld, n, YAML_SEQUENCE_NODE, "env"))
+        return;
+    for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
+         i++) {
+        yaml_node_t *e = node(ld, *i);
+        if (!want(ld, e, YAML_MAPPING_NODE, "an env item"))
+            continue;
+        check_keys(ld, e, env_keys, NULL, "env");
+        yaml_node_t *nn = get(ld, e, "name"), *v = get(ld, e, "value");
+        yaml_node_t *ref = get(ld, e, "secretKeyRef");
+        const char *name = nn ? scalar(ld, nn, "env name") : NULL;
+        if (!nn)
+            diag(ld, e, "name: VARIABLE", "env item without a name");
+        if ((v != NULL) == (ref != NULL)) {
+            diag(ld, e, "value or secretKeyRef", "env item needs exactly one of value and "
+                 "secretKeyRef");
+            continue;
+        }
+        if (v) {
+            const char *val = text(ld, v, "env value");
+            if (name && val && st->op)
+                fine(ld, mp_op_add_env(st->op, name, val, ld->err), nn);
+        } else if (want(ld, ref, YAML_MAPPING_NODE, "secretKeyRef")) {
+            check_keys(ld, ref, secret_ref_keys, NULL, "secretKeyRef");
+            yaml_node_t *sn = get(ld, ref, "name"), *sk = get(ld, ref, "key");
+            const char *sname = sn ? text(ld, sn, "secret name") : NULL;
+            const char *skey = sk ? scalar(ld, sk, "secret key") : NULL;
+            if (!sn || !sk)
+                diag(ld, ref, "{name: SECRET, key: KEY}", "secretKeyRef needs name and key");
+            else if (name && sname && skey && st->op)
+                fine(ld, mp_op_add_env_from_secret(st->op, name, sname, skey, ld->err), nn);
+        }
+    }
+}
+
+static void load_volumes(struct loader *ld, struct step *st, yaml_node_t *n)
+{
+    static const struct {
+        const char *key, *field;
+        enum mp_volume_kind kind;
+    } kinds[] = {{"persistentVolumeClaim", "claimName", MP_VOLUME_PVC},
+                 {"secret", "secretName", MP_VOLUME_SECRET},
+                 {"configMap", "name", MP_VOLUME_CONFIG_MAP},
+                 {"emptyDir", NULL, MP_VOLUME_EMPTY_DIR}};
+    if (!want(ld, n, YAML_SEQUENCE_NODE, "volumes"))
+        return;
+    for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
+         i++) {
+        yaml_node_t *v = node(ld, *i);
+        if (!want(ld, v, YAML_MAPPING_NODE, "a volume"))
+            continue;
+        check_keys(ld, v, volume_keys, NULL, "volume");
+        yaml_node_t *nn = get(ld, v, "name");
+        const char *name = nn ? scalar(ld, nn, "volume name") : NULL;
+        if (!nn)
+            diag(ld, v, "name: VOLUME", "volume without a name");
+        int found = 0;
+        for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+            yaml_node_t *src = get(ld, v, kinds[k].key);
+            if (!src)
+                continue;
+            if (found++) {
+                diag(ld, src, "one source", "volume has more than one source");
+                break;
+            }
+            const char *source = NULL;
+            if (kinds[k].field) {
+                if (!want(ld, src, YAML_MAPPING_NODE, kinds[k].key))
+                    continue;
+                const char *const keys[] = {kinds[k].field, NULL};
+                check_keys(ld, src, keys, NULL, kinds[k].key);
+                yaml_node_t *f = get(ld, src, kinds[k].field);
+                if (!f) {
+                    diag(ld, src, kinds[k].field, "%s needs %s", kinds[k].key, kinds[k].field);
+                    continue;
+                }
+                if (!(source = text(ld, f, kinds[k].field)))
+                    continue;
+            }
+            if (name && st->op)
+                fine(ld, mp_op_add_volume(st->op, name, kinds[k].kind, source, ld->err), nn);
+        }
+        if (!found)
+            diag(ld, v, "persistentVolumeClaim, secret, configMap or emptyDir",
+                 "volume '%s' has no source", name ? name : "?");
+    }
+}
+
+static void load_mounts(struct loader *ld, struct step *st, yaml_node_t *n)
+{
+    if (!want(ld, n, YAML_SEQUENCE_NODE, "volumeMounts"))
+        return;
+    for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
+         i++) {
+        yaml_node_t *m = node(ld, *i);
+        if (!want(ld, m, YAML_MAPPING_NODE, "a volume mount"))
+            continue;
+        check_keys(ld, m, mount_keys, NULL, "volumeMounts");
+        yaml_node_t *nn = get(ld, m, "name"), *pn = get(ld, m, "mountPath");
+        yaml_node_t *ro = get(ld, m, "readOnly");
+        const char *name = nn ? scalar(ld, nn, "volume name") : NULL;
+        const char *path = pn ? scalar(ld, pn, "mountPath") : NULL;
+        const char *ros = ro ? scalar(ld, ro, "readOnly") : "false";
+        bool read_only = false;
+        if (ros && !strcmp(ros, "true"))
+            read_only = true;
+        else if (ros && strcmp(ros, "false") != 0)
+            diag(ld, ro, "true or false", "readOnly must be true or false, not '%s'", ros);
+        if (!nn || !pn)
+            diag(ld, m, "{name: VOLUME, mountPath: /PATH}", "volume mount needs name and "
+                 "mountPath");
+        else if (name && path && st->op)
+            fine(ld, mp_op_add_volume_mount(st->op, name, path, read_only, ld->err), pn);
+    }
+}
+
+typedef int (*set_kv_fn)(struct mp_op *op, const char *k, const char *v, struct mp_error *err);
+
+static void load_map(struct loader *ld, struct step *st, yaml_node_t *n, set_kv_fn set,
+                     const char *what)
+{
+    if (!want(ld, n, YAML_MAPPING_NODE, what))
+        return;
+    check_keys(ld, n, NULL, NULL, what); /* duplicates only: any key is fine */
+    for (yaml_node_pair_t *a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top; a++) {
+        const char *k = scalar(ld, node(ld, a->key), what);
+        const char *v = text(ld, node(ld, a->value), what);
+        if (k && v && st->op)
+            fine(ld, set(st->op, k, v, ld->err), node(ld, a->key));
+    }
+}
+
+/* With no platform plugin the pipeline's default-platform (if any) is the platform. */
+static bool on_platform(struct loader *ld, const char *name, const char *dflt)
+{
+    if (ld->nplat == 0)
+        return dflt && !strcmp(dflt, name);
+    for (size_t i = 0; i < ld->nplat; i++)
+        if (ld->platforms[i] && !strcmp(ld->platforms[i], name))
+            return true;
+    return false;
+}
+
+static void load_variants(struct loader *ld, struct step *st, yaml_node_t *n, const char *dflt)
+{
+    if (!want(ld, n, YAML_SEQUENCE_NODE, "variants"))
+        return;
+    for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
+         i++) {
+        yaml_node_t *v = node(ld, *i);
+        if (!want(ld, v, YAML_MAPPING_NODE, "a variant"))
+            continue;
+        check_keys(ld, v, variant_keys, NULL, "variant");
+        yaml_node_t *w = get(ld, v, "when-platform"), *u = get(ld, v, "unless-platform");
+        if ((w != NULL) == (u != NULL)) {
+            diag(ld, v, "when-platform: NAME or unless-platform: NAME",
+                 "a variant needs exactly one of when-platform and unless-platform");
+            continue;
+        }
+        const char *plat = scalar(ld, w ? w : u, w ? "when-platform" : "unless-platform");
+        if (!plat)
+            continue;
+        bool on = on_platform(ld, plat, dflt) == (w != NULL);
+        struct mp_op *saved = st->op;
+        if (!on)
+            st->op = NULL; /* still check it, add nothing */
+        yaml_node_t *x;
+        if ((x = get(ld, v, "command+")))
+            words(ld, st, x, mp_op_add_command, "command+");
+        if ((x = get(ld, v, "args+")))
+            words(ld, st, x, mp_op_add_arg, "args+");
+        st->op = saved;
+    }
+}
+
+static void load_step(struct loader *ld, struct step *st, const char *dflt)
+{
+    yaml_node_t *m = st->node, *x;
+    check_keys(ld, m, step_keys, step_future, "step");
+    yaml_node_t *nn = get(ld, m, "name"), *img = get(ld, m, "image");
+    const char *name = nn ? scalar(ld, nn, "step name") : NULL;
+    if (!nn)
+        diag(ld, m, "name: STEP", "step without a name");
+    else if (name && !mpi_dns_label_valid(name)) {
+        diag(ld, nn, "lower-case letters, digits and '-', starting and ending with a letter or "
+             "digit, at most 63 characters", "step name '%s' is not a valid Kubernetes name",
+             name);
+        name = NULL;
+    }
+    for (struct step *o = ld->steps; name && o < st; o++)
+        if (o->name && !strcmp(o->name, name)) {
+            diag(ld, nn, "a unique name", "duplicate step name '%s' (first at line %lu)", name,
+                 L(o->node));
+            name = NULL;
+        }
+    st->name = name;
+    const char *image = img ? text(ld, img, "image") : NULL;
+    if (!img || (image && !*image))
+        diag(ld, img ? img : m, "image: REGISTRY/IMAGE:TAG", "step '%s' has no image",
+             name ? name : "?");
+    if (name && ld->p)
+        fine(ld, mp_pipeline_add_op(ld->p, name, image && *image ? image : "-", &st->op,
+                                    ld->err), nn);
+    if ((x = get(ld, m, "command")))
+        words(ld, st, x, mp_op_add_command, "command");
+    if ((x = get(ld, m, "args")))
+        words(ld, st, x, mp_op_add_arg, "args");
+    if ((x = get(ld, m, "variants")))
+        load_variants(ld, st, x, dflt);
+    if ((x = get(ld, m, "after"))) {
+        st->after = x;
+        if (x->type == YAML_SCALAR_NODE)
+            words(ld, st, x, mp_op_add_dependency, "after");
+        else if (want(ld, x, YAML_SEQUENCE_NODE, "after"))
+            words(ld, st, x, mp_op_add_dependency, "after");
+    }
+    if ((x = get(ld, m, "env")))
+        load_env(ld, st, x);
+    if ((x = get(ld, m, "volumes")))
+        load_volumes(ld, st, x);
+    if ((x = get(ld, m, "volumeMounts")))
+        load_mounts(ld, st, x);
+    if ((x = get(ld, m, "labels")))
+        load_map(ld, st, x, mp_op_set_label, "labels");
+    if ((x = get(ld, m, "annotations")))
+        load_map(ld, st, x, mp_op_set_annotation, "annotations");
+}
+
+static void load_params(struct loader *ld, yaml_node_t *n)
+{
+    if (!want(ld, n, YAML_SEQUENCE_NODE, "parameters"))
+        return;
+    ld->params = n;
+    for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
+         i++) {
+        yaml_node_t *pm = node(ld, *i);
+        if (!want(ld, pm, YAML_MAPPING_NODE, "a parameter"))
+            continue;
+        check_keys(ld, pm, param_keys, NULL, "parameter");
+        yaml_node_t *nn = get(ld, pm, "name"), *dn = get(ld, pm, "default");
+        yaml_node_t *tn = get(ld, pm, "type");
+        const char *name = nn ? scalar(ld, nn, "parameter name") : NULL;
+        const char *dflt = dn && !is_null(dn) ? scalar(ld, dn, "default") : NULL;
+        const char *type = tn ? scalar(ld, tn, "type") : NULL;
+        if (!nn)
+            diag(ld, pm, "name: PARAMETER", "parameter without a name");
+        else if (name && !mpi_param_name_valid(name))
+            diag(ld, nn, "letters, digits, '_' and '-', starting with a letter or '_'",
+                 "parameter name '%s' is not valid", name);
+        else if (name && ld->p)
+            fine(ld, mp_pipeline_add_param(ld->p, name, dflt, type, NULL, ld->err), nn);
+    }
+}
+
+/* After every step is known: unknown dependencies, then cycles (printed in full). */
+static void check_deps(struct loader *ld)
+{
+    for (size_t s = 0; s < ld->nsteps; s++) {
+        yaml_node_t *a = ld->steps[s].after;
+        if (!a)
+            continue;
+        yaml_node_item_t one = 0, *b = &one, *e = &one;
+        if (a->type == YAML_SEQUENCE_NODE) {
+            b = a->data.sequence.items.start;
+            e = a->data.sequence.items.top;
+        } else if (a->type == YAML_SCALAR_NODE) {
+            e = b + 1;
+        }
+        for (yaml_node_item_t *i = b; i < e; i++) {
+            yaml_node_t *dn = a->type == YAML_SCALAR_NODE ? a : node(ld, *i);
+            if (dn->type != YAML_SCALAR_NODE)
+                continue;
+            const char *dep = (const char *)dn->data.scalar.value;
+            bool known = false;
+            for (size_t t = 0; t < ld->nsteps && !known; t++)
+                known = ld->steps[t].node && get(ld, ld->steps[t].node, "name") &&
+                        get(ld, ld->steps[t].node, "name")->type == YAML_SCALAR_NODE &&
+                        !strcmp((const char *)get(ld, ld->steps[t].node, "name")->data.scalar.value,
+                                dep);
+            if (!known)
+                diag(ld, dn, "the name of a step of this pipeline",
+                     "step '%s' runs after '%s', which is not a step of this pipeline",
+                     ld->steps[s].name ? ld->steps[s].name : "?", dep);
+        }
+    }
+    if (ld->p && !ld->nomem) {
+        mp_error_clear(ld->err);
+        if (mp_pipeline_validate(ld->p, ld->err) == MP_ERR_VALIDATE &&
+            strstr(mp_error_message(ld->err), "dependency cycle")) {
+            const char *msg = mp_error_message(ld->err);
+            const char *first = strstr(msg, "cycle: ") + 7;
+            size_t len = strcspn(first, " ");
+            for (size_t s = 0; s < ld->nsteps; s++)
+                if (ld->steps[s].name && strlen(ld->steps[s].name) == len &&
+                    !strncmp(ld->steps[s].name, first, len)) {
+                    diag(ld, ld->steps[s].after ? ld->steps[s].after : ld->steps[s].node,
+                         "steps without a circular 'after'", "%s", msg);
+                    break;
+                }
+        }
+        mp_error_clear(ld->err);
+    }
+}
+
+static void load_root(struct loader *ld, yaml_node_t *root)
+{
+    yaml_node_t *x;
+    if (!root) {
+        mpi_diag_add(ld->d, MP_DIAG_ERROR, 1, 1, "a mapping with name and steps",
+                     "the file is empty");
+        return;
+    }
+    if (!want(ld, root, YAML_MAPPING_NODE, "the top level of a pipeline file"))
+        return;
+    check_keys(ld, root, top_keys, top_future, "pipeline");
+    yaml_node_t *nn = get(ld, root, "name");
+    const char *name = nn ? scalar(ld, nn, "name") : NULL;
+    if (!nn)
+        diag(ld, root, "name: PIPELINE", "the pipeline has no name");
+    if (name && !*name)
+        diag(ld, nn, "a name", "the pipeline name is empty");
+    if (fine(ld, mp_pipeline_new(name && *name ? name : "pipeline", &ld->p, ld->err), nn) &&
+        (x = get(ld, root, "description"))) {
+        const char *d = scalar(ld, x, "description");
+        if (d)
+            fine(ld, mp_pipeline_set_description(ld->p, d, ld->err), x);
+    }
+    const char *dflt = NULL;
+    if ((x = get(ld, root, "default-platform")))
+        dflt = scalar(ld, x, "default-platform");
+    if ((x = get(ld, root, "parameters")) && !is_null(x))
+        load_params(ld, x);
+    yaml_node_t *steps = get(ld, root, "steps");
+    if (!steps || is_null(steps)) {
+        diag(ld, steps ? steps : root, "steps: a list of steps", "the pipeline has no steps");
+        return;
+    }
+    if (!want(ld, steps, YAML_SEQUENCE_NODE, "steps"))
+        return;
+    size_t n = (size_t)(steps->data.sequence.items.top - steps->data.sequence.items.start);
+    ld->steps = calloc(n ? n : 1, sizeof(*ld->steps));
+    if (!ld->steps) {
+        ld->nomem = 1;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *s = node(ld, steps->data.sequence.items.start[i]);
+        if (!want(ld, s, YAML_MAPPING_NODE, "a step"))
+            continue;
+        ld->steps[ld->nsteps].node = s;
+        load_step(ld, &ld->steps[ld->nsteps], dflt);
+        ld->nsteps++;
+    }
+    check_deps(ld);
+}
+
+
+/* ---- input: size, bytes, YAML events, then the document ---- */
+
+static void yaml_problem(struct mp_diags *d, const yaml_parser_t *ps)
+{
+    const yaml_mark_t *m = &ps->problem_mark;
+    if (ps->error == YAML_MEMORY_ERROR) {
+        mpi_diag_add(d, MP_DIAG_ERROR, 0, 0, NULL, "out of memory while parsing");
+        return;
+    }
+    mpi_diag_add(d, MP_DIAG_ERROR, (unsigned long)m->line + 1, (unsigned long)m->column + 1,
+                 "valid YAML", "YAML syntax: %s%s%s", ps->problem ? ps->problem : "error",
+                 ps->context ? " " : "", ps->context ? ps->context : "");
+}
+
+/* An event pass before building the document: syntax errors, nesting depth, aliases (refused:
+ * a pipeline needs none, and they make "billion laughs" inputs) and a second document. */
+static bool check_events(struct mp_diags *d, const char *data, size_t len)
+{
+    yaml_parser_t ps;
+    yaml_event_t ev;
+    bool ok = true, done = false;
+    int depth = 0, docs = 0;
+    if (!yaml_parser_initialize(&ps)) {
+        mpi_diag_add(d, MP_DIAG_ERROR, 0, 0, NULL, "out of memory");
+        return false;
+    }
+    yaml_parser_set_input_string(&ps, (const unsigned char *)data, len);
+    while (!done) {
+        if (!yaml_parser_parse(&ps, &ev)) {
+            yaml_problem(d, &ps);
+            ok = false;
+            break;
+        }
+        unsigned long line = (unsigned long)ev.start_mark.line + 1;
+        unsigned long col = (unsigned long)ev.start_mark.column + 1;
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT: done = true; break;
+        case YAML_DOCUMENT_START_EVENT:
+            if (++docs == 2) {
+                mpi_diag_add(d, MP_DIAG_ERROR, line, col, "one YAML document",
+                             "a second YAML document ('---'): a file holds one pipeline");
+                ok = false;
+            }
+            break;
+        case YAML_ALIAS_EVENT:
+            mpi_diag_add(d, MP_DIAG_ERROR, line, col, "the value written out",
+                         "YAML aliases (*%s) are not supported in pipeline files",
+                         ev.data.alias.anchor ? (const char *)ev.data.alias.anchor : "");
+            ok = false;
+            break;
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+            if (++depth > MPI_YAML_MAX_DEPTH) {
+                mpi_diag_add(d, MP_DIAG_ERROR, line, col, "at most 64 levels",
+                             "nesting deeper than %d levels", MPI_YAML_MAX_DEPTH);
+                ok = false;
+                done = true;
+            }
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT: depth--; break;
+        default: break;
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&ps);
+    return ok;
+}
+
+/* The onprem plugin takes its claim name from --pvc or the pvc_name parameter's default. */
+static void check_pvc(struct loader *ld, const char *pvc)
+{
+    bool onprem = false;
+    for (size_t i = 0; i < ld->nplat; i++)
+        onprem = onprem || (ld->platforms[i] && !strcmp(ld->platforms[i], "onprem"));
+    if (!onprem || (pvc && *pvc) || !ld->p)
+        return;
+    struct mp_param *pm = mp_pipeline_find_param(ld->p, "pvc_name");
+    const char *v = pm ? mp_param_default(pm) : NULL;
+    if (v && *v)
+        return;
+    yaml_node_t *at = NULL;
+    if (ld->params)
+        for (yaml_node_item_t *i = ld->params->data.sequence.items.start;
+             i < ld->params->data.sequence.items.top && !at; i++) {
+            yaml_node_t *pn = node(ld, *i), *nn;
+            if (pn->type == YAML_MAPPING_NODE && (nn = get(ld, pn, "name")) &&
+                nn->type == YAML_SCALAR_NODE &&
+                !strcmp((const char *)nn->data.scalar.value, "pvc_name"))
+                at = get(ld, pn, "default") ? get(ld, pn, "default") : pn;
+        }
+    diag(ld, at ? at : yaml_document_get_root_node(&ld->doc), "--pvc NAME, or a default for "
+         "parameter pvc_name", "platform onprem: the claim name (parameter pvc_name) is empty "
+         "at run time");
+}
+
+int mpi_yaml_load(const char *path, const char *const *platforms, size_t n, bool pvc_check,
+                  const char *pvc, struct mp_pipeline **out, struct mp_diags *diags,
+                  struct mp_error *err)
+{
+    struct loader ld = {.platforms = platforms, .nplat = n, .err = mp_error_new()};
+    struct mp_diags *own = NULL;
+    char *data = NULL;
+    size_t len = 0;
+    bool have_doc = false;
+    int rc = MP_OK;
+    if (!path || !out)
+        return mp_error_set(err, MP_ERR_INVAL, "no pipeline file");
+    if (!diags && !(diags = own = mp_diags_new())) {
+        rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    mp_diags_clear(diags);
+    ld.d = diags;
+    if (!ld.err || !(diags->file = strdup(path))) {
+        rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = mpi_textfile_read(path, MPI_YAML_MAX_BYTES, &data, &len, err)) != MP_OK) {
+        if (rc == MP_ERR_PARSE)
+            mpi_diag_add(diags, MP_DIAG_ERROR, 1, 1, "a smaller file", "%s",
+                         mp_error_message(err));
+        goto out;
+    }
+    if (mpi_text_check(diags, data, len) && check_events(diags, data, len)) {
+        yaml_parser_t ps;
+        if (!yaml_parser_initialize(&ps)) {
+            rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        yaml_parser_set_input_string(&ps, (const unsigned char *)data, len);
+        if (yaml_parser_load(&ps, &ld.doc)) {
+            have_doc = true;
+            load_root(&ld, yaml_document_get_root_node(&ld.doc));
+            if (pvc_check && !mp_diags_error_count(diags))
+                check_pvc(&ld, pvc);
+        } else {
+            yaml_problem(diags, &ps);
+        }
+        yaml_parser_delete(&ps);
+    }
+    if (ld.nomem) {
+        rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    } else if (mp_diags_error_count(diags)) {
+        size_t i = 0;
+        while (mp_diag_severity(diags, i) != MP_DIAG_ERROR && i < mp_diags_count(diags))
+            i++;
+        rc = mp_error_set(err, MP_ERR_PARSE, "%s:%lu:%lu: %s%s", path, mp_diag_line(diags, i),
+                          mp_diag_column(diags, i), mp_diag_message(diags, i) ? mp_diag_message(diags, i) : "invalid",
+                          mp_diags_error_count(diags) > 1 ? " (and more problems)" : "");
+    } else if (ld.p && (rc = mp_pipeline_set_source(ld.p, path, err)) == MP_OK) {
+        *out = ld.p;
+        ld.p = NULL;
+    }
+out:
+    if (have_doc)
+        yaml_document_delete(&ld.doc);
+    mp_pipeline_free(ld.p);
+    free(ld.steps);
+    free(data);
+    mp_error_free(ld.err);
+    mp_diags_free(own);
+    return rc;
+}
+
+int mp_pipeline_load_file(const char *path, const char *const *platforms, size_t n,
+                          struct mp_pipeline **out, struct mp_diags *diags, struct mp_error *err)
+{
+    return mpi_yaml_load(path, platforms, n, false, NULL, out, diags, err);
+}
