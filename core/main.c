@@ -34,6 +34,8 @@ struct cli {
     const char *command;
     const struct mp_plugin *command_plugin; /* for plugin commands */
     const char *output;
+    const char *file;   /* -f: a pipeline file instead of the built-in one */
+    const char *format; /* lint: text|json; graph: dot|text */
     bool stamp;
     bool verbose;
     bool help;
@@ -103,6 +105,8 @@ struct core_command {
 
 static const struct core_command core_commands[] = {
     {"compile", "compile the pipeline and write the package (-o FILE)"},
+    {"lint", "check the pipeline (-f FILE): every problem, FILE:LINE:COL (--format text|json)"},
+    {"graph", "print the pipeline's DAG (--format dot|text); dot -Tsvg draws it"},
     {"plugins", "list the plugins in the plugin path: name, kind, version, ABI, path, options"},
     {"help", "show this help"},
     {NULL, NULL}};
@@ -141,7 +145,7 @@ static const struct mp_plugin_command *find_plugin_command(const char *name,
 
 /* ---- option tables ---- */
 
-enum opt_id { OPT_PLUGIN, OPT_OUTPUT, OPT_PARAM, OPT_STAMP, OPT_VERBOSE, OPT_HELP, OPT_VERSION };
+enum opt_id { OPT_PLUGIN, OPT_FILE, OPT_FORMAT, OPT_OUTPUT, OPT_PARAM, OPT_STAMP, OPT_VERBOSE, OPT_HELP, OPT_VERSION };
 
 struct core_option {
     const char *name;
@@ -155,6 +159,9 @@ struct core_option {
 static const struct core_option core_options[] = {
     {"plugin", 0, true, OPT_PLUGIN, "NAME|PATH",
      "load a plugin (repeatable; platform plugins apply in this order)"},
+    {"file", 'f', true, OPT_FILE, "FILE",
+     "the pipeline file to use instead of the built-in MNIST pipeline (mnistpipe-pipeline(5))"},
+    {"format", 0, true, OPT_FORMAT, "FORMAT", "lint: text or json; graph: dot or text"},
     {"output", 'o', true, OPT_OUTPUT, "FILE",
      "compile: where to write (.tar.gz, .tgz, .zip, .yaml, .yml; - for stdout)"},
     {"param", 'p', true, OPT_PARAM, "NAME=VALUE", "set a pipeline parameter (repeatable)"},
@@ -234,7 +241,8 @@ static void print_help(void)
     printf("Usage: mnistpipe [--plugin NAME]... [OPTION]... COMMAND [ARG]...\n"
            "Compile, submit and run Kubeflow/Argo pipelines; platforms come from plugins.\n\n"
            "  mnistpipe --plugin onprem --pvc my-pvc compile     # -> mnist_pipeline.tar.gz\n"
-           "  mnistpipe --plugin gcp compile -o mnist.yaml        # Argo YAML, GCP secret\n\n"
+           "  mnistpipe --plugin gcp compile -o mnist.yaml        # Argo YAML, GCP secret\n"
+           "  mnistpipe -f pipeline.yaml lint                     # every problem, FILE:LINE:COL\n\n"
            "Commands:\n");
     for (const struct core_command *c = core_commands; c->name; c++)
         printf("  %-12s %s\n", c->name, c->summary);
@@ -384,14 +392,87 @@ static const struct mp_plugin *pick_output(struct mp_error *err, int *rc)
     return *rc == MP_OK ? kfp : NULL;
 }
 
-static int load_pipeline(struct mp_pipeline **out, struct mp_error *err)
+static size_t platform_names(const char **platforms)
 {
-    const char *platforms[MAX_PLATFORMS];
     size_t n = 0;
     for (size_t i = 0; i < mp_plugin_count() && n < MAX_PLATFORMS; i++)
         if (mp_plugin_kind(mp_plugin_at(i)) == MP_PLUGIN_PLATFORM)
             platforms[n++] = mp_plugin_name(mp_plugin_at(i));
-    return mp_builtin_pipeline("mnist", platforms, n, out, err);
+    return n;
+}
+
+/* Print diagnostics to stderr (text) or stdout (JSON). */
+static void print_diags(const struct mp_diags *diags, bool json)
+{
+    struct mp_buf *b = mp_buf_new();
+    if (b && mp_diags_format(diags, json, b) == MP_OK)
+        fputs(mp_buf_data(b), json ? stdout : stderr);
+    mp_buf_free(b);
+}
+
+/* The built-in pipeline, or the file given with -f; with a file, every problem is printed. */
+static int load_pipeline(const char *file, struct mp_pipeline **out, struct mp_error *err)
+{
+    const char *platforms[MAX_PLATFORMS];
+    size_t n = platform_names(platforms);
+    if (!file)
+        return mp_builtin_pipeline("mnist", platforms, n, out, err);
+    struct mp_diags *diags = mp_diags_new();
+    if (!diags)
+        return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    int rc = mp_pipeline_load_file(file, platforms, n, out, diags, err);
+    if (mp_diags_count(diags)) {
+        print_diags(diags, false);
+        if (rc == MP_ERR_PARSE)
+            mp_error_set(err, rc, "%s: %zu problem%s; nothing written", file,
+                         mp_diags_error_count(diags), mp_diags_error_count(diags) == 1 ? "" : "s");
+    }
+    mp_diags_free(diags);
+    return rc;
+}
+
+/* lint: 0 clean, 1 problems, 2 usage; other failures (unreadable file) as usual. */
+static int cmd_lint(struct cli *cli, struct mp_error *err)
+{
+    const char *fmt = cli->format ? cli->format : "text";
+    if (strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0)
+        return usage_error("lint --format '%s': expected text or json", fmt);
+    const char *platforms[MAX_PLATFORMS];
+    size_t n = platform_names(platforms);
+    struct mp_diags *diags = mp_diags_new();
+    if (!diags)
+        return EXIT_INTERNAL;
+    bool json = strcmp(fmt, "json") == 0;
+    int rc = mp_lint(cli->file, platforms, n, true, mp_ctx_option(cli->ctx, "pvc"), diags, err);
+    int code;
+    if (rc == MP_OK || rc == MP_ERR_VALIDATE) {
+        if (json || mp_diags_count(diags))
+            print_diags(diags, json);
+        code = rc == MP_OK ? EXIT_OK : EXIT_FAILED;
+    } else {
+        if (mp_diags_count(diags))
+            print_diags(diags, json);
+        code = fail(rc, err);
+    }
+    mp_diags_free(diags);
+    return code;
+}
+
+static int cmd_graph(struct cli *cli, struct mp_error *err)
+{
+    const char *fmt = cli->format ? cli->format : "dot";
+    if (strcmp(fmt, "dot") != 0 && strcmp(fmt, "text") != 0)
+        return usage_error("graph --format '%s': expected dot or text", fmt);
+    struct mp_pipeline *p = NULL;
+    struct mp_buf *out = mp_buf_new();
+    int rc = out ? load_pipeline(cli->file, &p, err) : mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    if (rc == MP_OK && (rc = mp_pipeline_validate(p, err)) == MP_OK)
+        rc = strcmp(fmt, "dot") == 0 ? mp_graph_dot(p, out, err) : mp_graph_text(p, out, err);
+    if (rc == MP_OK)
+        fputs(mp_buf_data(out), stdout);
+    mp_buf_free(out);
+    mp_pipeline_free(p);
+    return rc == MP_OK ? EXIT_OK : fail(rc, err);
 }
 
 /* -p NAME=VALUE at compile time sets the parameter's default in the package. */
@@ -425,7 +506,7 @@ static int cmd_compile(struct cli *cli, struct mp_error *err)
     const struct mp_plugin *output = pick_output(err, &rc);
     if (!output)
         return fail(rc, err);
-    if ((rc = load_pipeline(&p, err)) != MP_OK || (rc = apply_params(p, cli->ctx, err)) != MP_OK ||
+    if ((rc = load_pipeline(cli->file, &p, err)) != MP_OK || (rc = apply_params(p, cli->ctx, err)) != MP_OK ||
         (rc = mp_compile(p, cli->ctx, err)) != MP_OK)
         goto out;
     const char *path = cli->output;
@@ -504,6 +585,8 @@ static int apply_core_option(struct cli *cli, const struct core_option *o, const
 {
     switch (o->id) {
     case OPT_PLUGIN: return EXIT_OK; /* loaded in pass 1 */
+    case OPT_FILE: cli->file = value; return EXIT_OK;
+    case OPT_FORMAT: cli->format = value; return EXIT_OK;
     case OPT_OUTPUT: cli->output = value; return EXIT_OK;
     case OPT_PARAM: return set_param(cli, value);
     case OPT_STAMP: cli->stamp = true; return EXIT_OK;
@@ -635,6 +718,10 @@ static int run(int argc, char **argv, struct mp_error *err)
     }
     if (strcmp(cli.command, "compile") == 0) {
         code = cmd_compile(&cli, err);
+    } else if (strcmp(cli.command, "lint") == 0) {
+        code = cmd_lint(&cli, err);
+    } else if (strcmp(cli.command, "graph") == 0) {
+        code = cmd_graph(&cli, err);
     } else if (strcmp(cli.command, "plugins") == 0) {
         code = cmd_plugins();
     } else {
@@ -645,7 +732,7 @@ static int run(int argc, char **argv, struct mp_error *err)
             ;
         int rc = MP_OK;
         if (c->needs_pipeline) {
-            if ((rc = load_pipeline(&p, err)) == MP_OK)
+            if ((rc = load_pipeline(cli.file, &p, err)) == MP_OK)
                 rc = mp_compile(p, cli.ctx, err);
         }
         if (rc == MP_OK)
