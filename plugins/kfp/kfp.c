@@ -5,6 +5,10 @@
 
 #include <mnistpipe/plugin.h>
 
+#include <curl/curl.h>
+
+#include "kfp_cmd.h"
+
 static int kfp_emit(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
                     const char *path, struct mp_buf *out, struct mp_error *err)
 {
@@ -32,10 +36,78 @@ out:
     return rc;
 }
 
+/* Connection options, valid after each cluster command (per command, so they never clash
+ * with another plugin's options). Secrets are not taken here except --token, which the
+ * environment (KF_PIPELINES_TOKEN) or a file (--token-file) does better. */
+#define KFP_CONN_OPTIONS                                                                       \
+    {"host", "URL", "KFP endpoint (default: $KF_PIPELINES_ENDPOINT)"},                         \
+        {"api", "VERSION", "v1beta1, v2beta1 or auto (default: ask the server)"},              \
+        {"namespace", "NS", "multi-user namespace"},                                           \
+        {"token", "TOKEN", "bearer token (prefer $KF_PIPELINES_TOKEN or --token-file)"},       \
+        {"token-file", "FILE",                                                                 \
+         "bearer token file, re-read per request (default: $KF_PIPELINES_SA_TOKEN_PATH)"},     \
+        {"cacert", "FILE", "CA bundle for TLS verification"},                                  \
+        {"insecure", NULL, "do not verify the server's TLS certificate"},                      \
+        {"retries", "N", "retries for connection failures, 429 and 5xx (default 4)"}
+
+#define KFP_WAIT_OPTIONS                                                                       \
+    {"wait", NULL, "wait for the run to finish; exit 0 only if it succeeded"},                 \
+        {"timeout", "SECONDS", "with --wait: give up after this long"},                        \
+        {"poll-interval", "SECONDS", "with --wait: first poll interval (default 1)"}
+
+static const struct mp_plugin_option kfp_upload_options[] = {
+    KFP_CONN_OPTIONS,
+    {"name", "NAME", "pipeline name (default: the pipeline's)"},
+    {"version-name", "NAME", "version name (default: from the package's content hash)"},
+    {"description", "TEXT", "pipeline description"},
+    {NULL, NULL, NULL}};
+
+static const struct mp_plugin_option kfp_run_options[] = {
+    KFP_CONN_OPTIONS,
+    KFP_WAIT_OPTIONS,
+    {"name", "NAME", "pipeline name (default: the pipeline's)"},
+    {"version-name", "NAME", "version name (default: from the package's content hash)"},
+    {"description", "TEXT", "pipeline description"},
+    {"experiment", "NAME", "experiment, created if missing (default: Default)"},
+    {"run-name", "NAME", "run name (default: pipeline-date-time-random)"},
+    {"param-file", "FILE", "parameters: a JSON object or NAME=VALUE lines (-p wins)"},
+    {NULL, NULL, NULL}};
+
+static const struct mp_plugin_option kfp_runs_options[] = {
+    KFP_CONN_OPTIONS, KFP_WAIT_OPTIONS,
+    {"experiment", "NAME", "runs list: only this experiment's runs"}, {NULL, NULL, NULL}};
+
+static const struct mp_plugin_option kfp_experiments_options[] = {KFP_CONN_OPTIONS,
+                                                                  {NULL, NULL, NULL}};
+
+static const struct mp_plugin_command kfp_commands[] = {
+    {"upload", "upload the pipeline to KFP, or a new version of it", kfp_upload_options, true},
+    {"run", "start a KFP run (needs --host or KF_PIPELINES_ENDPOINT); --wait", kfp_run_options,
+     true},
+    {"runs", "runs status|list|terminate|wait [RUN_ID] on KFP", kfp_runs_options, false},
+    {"experiments", "experiments list|create NAME on KFP", kfp_experiments_options, false},
+    {NULL, NULL, NULL, false}};
+
+static int kfp_init(struct mp_error *err)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return mp_error_set(err, MP_ERR_NET, "libcurl initialisation failed");
+    return MP_OK;
+}
+
+static void kfp_fini(void)
+{
+    curl_global_cleanup();
+}
+
 static const struct mp_output_ops kfp_ops = {
     .size = sizeof(struct mp_output_ops),
+    .init = kfp_init,
+    .fini = kfp_fini,
     .emit = kfp_emit,
     .default_output = ".tar.gz",
+    .commands = kfp_commands,
+    .command = kfp_command,
 };
 
 static const struct mp_plugin_desc kfp_desc = {

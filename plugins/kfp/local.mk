@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: MIT
-# The kfp plugin.
+# The kfp plugin: package output, and upload/run/runs/experiments over KFP's REST API.
 plugin_LTLIBRARIES += plugins/kfp.la
-plugins_kfp_la_SOURCES = %reldir%/kfp.c
-plugins_kfp_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
+plugins_kfp_la_SOURCES = %reldir%/kfp.c \
+	%reldir%/kfp_api.c %reldir%/kfp_api.h \
+	%reldir%/kfp_cmd.c %reldir%/kfp_cmd.h \
+	%reldir%/kfp_wait.c %reldir%/kfp_wait.h \
+	%reldir%/../common/http.c %reldir%/../common/http.h
+plugins_kfp_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 plugins_kfp_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_kfp_la_LIBADD = $(PLUGIN_LIBADD)
+plugins_kfp_la_LIBADD = $(PLUGIN_LIBADD) $(CURL_LIBS) $(JANSSON_LIBS)
