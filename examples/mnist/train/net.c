@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: MIT */
+/* Forward and backward passes of the LINEAR, MLP and CNN models, with SGD, momentum and Adam. */
+#include "config.h"
+
+#include "net.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+uint64_t net_rand(uint64_t *state)   /* splitmix64 */
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static float urand(uint64_t *s) { return (float)((net_rand(s) >> 40) * (1.0 / 16777216.0)); }
+
+static void add(struct net *n, enum mnpm_layer_type t, uint32_t p0, uint32_t p1, uint32_t p2,
+                uint32_t p3, uint32_t p4, uint32_t p5)
+{
+    struct net_layer *l = &n->l[n->n_layers++];
+    l->type = t;
+    l->p[0] = p0; l->p[1] = p1; l->p[2] = p2; l->p[3] = p3; l->p[4] = p4; l->p[5] = p5;
+}
+
+int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed)
+{
+    memset(n, 0, sizeof *n);
+    n->kind = kind;
+    n->batch = batch;
+    n->rng = seed;
+    switch (kind) {
+    case MNPM_LINEAR:
+        add(n, MNPM_L_DENSE, 784, 10, 0, 0, 0, 0);
+        break;
+    case MNPM_MLP:
+        add(n, MNPM_L_DENSE, 784, 256, 0, 0, 0, 0);
+        add(n, MNPM_L_RELU, 0, 0, 0, 0, 0, 0);
+        add(n, MNPM_L_DENSE, 256, 10, 0, 0, 0, 0);
+        break;
+    case MNPM_CNN:
+        add(n, MNPM_L_CONV2D, 1, 32, 5, 1, 28, 28);
+        add(n, MNPM_L_RELU, 0, 0, 0, 0, 0, 0);
+        add(n, MNPM_L_MAXPOOL, 32, 2, 2, 28, 28, 0);
+        add(n, MNPM_L_CONV2D, 32, 64, 5, 1, 14, 14);
+        add(n, MNPM_L_RELU, 0, 0, 0, 0, 0, 0);
+        add(n, MNPM_L_MAXPOOL, 64, 2, 2, 14, 14, 0);
+        add(n, MNPM_L_FLATTEN, 0, 0, 0, 0, 0, 0);
+        add(n, MNPM_L_DENSE, 3136, 1024, 0, 0, 0, 0);
+        add(n, MNPM_L_RELU, 0, 0, 0, 0, 0, 0);
+        add(n, MNPM_L_DROPOUT, 500, 0, 0, 0, 0, 0);
+        add(n, MNPM_L_DENSE, 1024, 10, 0, 0, 0, 0);
+        break;
+    }
+    add(n, MNPM_L_SOFTMAX, 0, 0, 0, 0, 0, 0);
+
+    size_t c = 1, h = 28, w = 28, size = 784, maxcol = 0, total = 0;
+    for (size_t i = 0; i < n->n_layers; i++) {
+        struct net_layer *l = &n->l[i];
+        l->in_size = size; l->c = c; l->h = h; l->w = w;
+        switch (l->type) {
+        case MNPM_L_DENSE:
+            l->w_len = (size_t)l->p[0] * l->p[1]; l->b_len = l->p[1];
+            size = l->p[1];
+            break;
+        case MNPM_L_CONV2D:
+            l->w_len = (size_t)l->p[1] * c * l->p[2] * l->p[2]; l->b_len = l->p[1];
+            if (c * l->p[2] * l->p[2] * h * w > maxcol)
+                maxcol = c * l->p[2] * l->p[2] * h * w;
+            c = l->p[1];
+            size = c * h * w;
+            break;
+        case MNPM_L_MAXPOOL:
+            h = (h + 1) / 2; w = (w + 1) / 2;
+            size = c * h * w;
+            break;
+        case MNPM_L_DROPOUT:
+            l->drop_rate = (float)l->p[0] / 1000.0f;
+            break;
+        default:
+            break;
+        }
+        l->out_size = size;
+        total += l->w_len + l->b_len;
+    }
+    n->n_params = total;
+    n->params = calloc(total, sizeof(float));
+    n->grads = calloc(total, sizeof(float));
+    n->m1 = calloc(total, sizeof(float));
+    n->m2 = calloc(total, sizeof(float));
+    n->acts = calloc(n->n_layers + 1, sizeof *n->acts);
+    n->dacts = calloc(n->n_layers + 1, sizeof *n->dacts);
+    n->col = malloc((maxcol ? maxcol : 1) * sizeof(float));
+    n->dcol = malloc((maxcol ? maxcol : 1) * sizeof(float));
+    if (!n->params || !n->grads || !n->m1 || !n->m2 || !n->acts || !n->dacts || !n->col
+        || !n->dcol)
+        return -1;
+    for (size_t i = 0; i <= n->n_layers; i++) {
+        size_t s = i < n->n_layers ? n->l[i].in_size : 10;
+        n->acts[i] = malloc(batch * s * sizeof(float));
+        n->dacts[i] = malloc(batch * s * sizeof(float));
+        if (!n->acts[i] || !n->dacts[i])
+            return -1;
+        if (i < n->n_layers && n->l[i].type == MNPM_L_MAXPOOL) {
+            n->pool_idx[i] = malloc(batch * n->l[i].out_size * sizeof(uint32_t));
+            if (!n->pool_idx[i])
+                return -1;
+        }
+    }
+    n->mask = malloc(batch * 3136 * 8);
+    if (!n->mask)
+        return -1;
+    /* Glorot-uniform weights (TF's default), zero biases; LINEAR starts at zero as the
+     * Estimator's LinearClassifier does. */
+    float *p = n->params, *g = n->grads;
+    for (size_t i = 0; i < n->n_layers; i++) {
+        struct net_layer *l = &n->l[i];
+        if (!l->w_len)
+            continue;
+        l->w_ = p; l->gw = g; p += l->w_len; g += l->w_len;
+        l->b_ = p; l->gb = g; p += l->b_len; g += l->b_len;
+        double fan_in, fan_out;
+        if (l->type == MNPM_L_DENSE) {
+            fan_in = l->p[0]; fan_out = l->p[1];
+        } else {
+            fan_in = (double)l->c * l->p[2] * l->p[2];
+            fan_out = (double)l->p[1] * l->p[2] * l->p[2];
+        }
+        float lim = (float)sqrt(6.0 / (fan_in + fan_out));
+        if (kind != MNPM_LINEAR)
+            for (size_t j = 0; j < l->w_len; j++)
+                l->w_[j] = (2.0f * urand(&n->rng) - 1.0f) * lim;
+    }
+    return 0;
+}
+
+void net_free(struct net *n)
+{
+    if (n->acts)
+        for (size_t i = 0; i <= n->n_layers; i++)
+            free(n->acts[i]);
+    if (n->dacts)
+        for (size_t i = 0; i <= n->n_layers; i++)
+            free(n->dacts[i]);
+    for (size_t i = 0; i < NET_MAX_LAYERS; i++)
+        free(n->pool_idx[i]);
+    free(n->acts); free(n->dacts); free(n->params); free(n->grads); free(n->m1); free(n->m2);
+    free(n->col); free(n->dcol); free(n->mask);
+    memset(n, 0, sizeof *n);
+}
+
+size_t net_specs(const struct net *n, struct mnpm_layer_spec *specs)
+{
+    for (size_t i = 0; i < n->n_layers; i++) {
+        const struct net_layer *l = &n->l[i];
+        memset(&specs[i], 0, sizeof specs[i]);
+        specs[i].type = l->type;
+        memcpy(specs[i].p, l->p, sizeof l->p);
+        specs[i].w = l->w_; specs[i].w_len = l->w_len;
+        specs[i].b = l->b_; specs[i].b_len = l->b_len;
+    }
+    return n->n_layers;
+}
+
+static void im2col(const float *in, size_t c, size_t h, size_t w, size_t k, float *col)
+{
+    size_t pad = k / 2;
+    for (size_t ci = 0; ci < c; ci++)
+        for (size_t ky = 0; ky < k; ky++)
+            for (size_t kx = 0; kx < k; kx++) {
+                float *dst = col + ((ci * k + ky) * k + kx) * h * w;
+                for (size_t y = 0; y < h; y++) {
+                    long sy = (long)y + (long)ky - (long)pad;
+                    float *row = dst + y * w;
+                    if (sy < 0 || sy >= (long)h) {
+                        memset(row, 0, w * sizeof *row);
+                        continue;
+                    }
+                    const float *src = in + (ci * h + (size_t)sy) * w;
+                    for (size_t x = 0; x < w; x++) {
+                        long sx = (long)x + (long)kx - (long)pad;
+                        row[x] = (sx < 0 || sx >= (long)w) ? 0.0f : src[sx];
+                    }
+                }
+            }
+}
+
+static void col2im(const float *col, size_t c, size_t h, size_t w, size_t k, float *out)
+{
+    size_t pad = k / 2;
+    memset(out, 0, c * h * w * sizeof *out);
+    for (size_t ci = 0; ci < c; ci++)
+        for (size_t ky = 0; ky < k; ky++)
+            for (size_t kx = 0; kx < k; kx++) {
+                const float *src = col + ((ci * k + ky) * k + kx) * h * w;
+                for (size_t y = 0; y < h; y++) {
+                    long sy = (long)y + (long)ky - (long)pad;
+                    if (sy < 0 || sy >= (long)h)
+                        continue;
+                    float *dst = out + (ci * h + (size_t)sy) * w;
+                    for (size_t x = 0; x < w; x++) {
+                        long sx = (long)x + (long)kx - (long)pad;
+                        if (sx >= 0 && sx < (long)w)
+                            dst[sx] += src[y * w + x];
+                    }
+                }
+            }
+}
+
+static void forward(struct net *n, size_t B)
+{
+    for (size_t li = 0; li < n->n_layers; li++) {
+        struct net_layer *l = &n->l[li];
+        const float *in = n->acts[li];
+        float *out = n->acts[li + 1] ? n->acts[li + 1] : NULL;
+        size_t os = l->out_size;
+        switch (l->type) {
+        case MNPM_L_DENSE:
+            for (size_t i = 0; i < B; i++)
+                memcpy(out + i * os, l->b_, os * sizeof *out);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)os,
+                        (int)l->in_size, 1.0f, in, (int)l->in_size, l->w_, (int)os, 1.0f, out,
+                        (int)os);
+            break;
+        case MNPM_L_CONV2D: {
+            size_t k = l->p[2], co = l->p[1], hw = l->h * l->w, cik = l->c * k * k;
+            for (size_t i = 0; i < B; i++) {
+                float *o = out + i * os;
+                im2col(in + i * l->in_size, l->c, l->h, l->w, k, n->col);
+                for (size_t oc = 0; oc < co; oc++)
+                    for (size_t j = 0; j < hw; j++)
+                        o[oc * hw + j] = l->b_[oc];
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)co, (int)hw,
+                            (int)cik, 1.0f, l->w_, (int)cik, n->col, (int)hw, 1.0f, o, (int)hw);
+            }
+            break;
+        }
+        case MNPM_L_MAXPOOL: {
+            size_t h = l->h, w = l->w, oh = (h + 1) / 2, ow = (w + 1) / 2;
+            uint32_t *idx = n->pool_idx[li];
+            for (size_t i = 0; i < B; i++)
+                for (size_t ch = 0; ch < l->c; ch++) {
+                    size_t ib = i * l->in_size + ch * h * w, ob = i * os + ch * oh * ow;
+                    for (size_t y = 0; y < oh; y++)
+                        for (size_t x = 0; x < ow; x++) {
+                            size_t best = ib + 2 * y * w + 2 * x;
+                            for (size_t dy = 0; dy < 2; dy++)
+                                for (size_t dx = 0; dx < 2; dx++) {
+                                    size_t sy = 2 * y + dy, sx = 2 * x + dx;
+                                    if (sy < h && sx < w && in[ib + sy * w + sx] > in[best])
+                                        best = ib + sy * w + sx;
+                                }
+                            out[ob + y * ow + x] = in[best];
+                            idx[ob + y * ow + x] = (uint32_t)best;
+                        }
+                }
+            break;
+        }
+        case MNPM_L_RELU:
+            for (size_t i = 0; i < B * os; i++)
+                out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+            break;
+        case MNPM_L_DROPOUT: {
+            float keep = 1.0f - l->drop_rate, scale = 1.0f / keep;
+            for (size_t i = 0; i < B * os; i++) {
+                n->mask[i] = urand(&n->rng) < keep;
+                out[i] = n->mask[i] ? in[i] * scale : 0.0f;
+            }
+            break;
+        }
+        case MNPM_L_SOFTMAX:
+            for (size_t i = 0; i < B; i++) {
+                const float *r = in + i * os;
+                float *o = out + i * os, mx = r[0], s = 0.0f;
+                for (size_t j = 1; j < os; j++)
+                    if (r[j] > mx)
+                        mx = r[j];
+                for (size_t j = 0; j < os; j++) {
+                    o[j] = expf(r[j] - mx);
+                    s += o[j];
+                }
+                for (size_t j = 0; j < os; j++)
+                    o[j] /= s;
+            }
+            break;
+        default:
+            memcpy(out, in, B * os * sizeof *out);
+            break;
+        }
+    }
+}
+
+static void backward(struct net *n, size_t B)
+{
+    for (size_t li = n->n_layers - 1; li-- > 0;) {   /* softmax handled by the caller */
+        struct net_layer *l = &n->l[li];
+        const float *in = n->acts[li], *out = n->acts[li + 1], *dout = n->dacts[li + 1];
+        float *din = n->dacts[li];
+        size_t os = l->out_size, is = l->in_size;
+        switch (l->type) {
+        case MNPM_L_DENSE:
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)is, (int)os, (int)B, 1.0f,
+                        in, (int)is, dout, (int)os, 0.0f, l->gw, (int)os);
+            for (size_t j = 0; j < os; j++)
+                l->gb[j] = 0.0f;
+            for (size_t i = 0; i < B; i++)
+                for (size_t j = 0; j < os; j++)
+                    l->gb[j] += dout[i * os + j];
+            if (li > 0)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)is, (int)os,
+                            1.0f, dout, (int)os, l->w_, (int)os, 0.0f, din, (int)is);
+            break;
+        case MNPM_L_CONV2D: {
+            size_t k = l->p[2], co = l->p[1], hw = l->h * l->w, cik = l->c * k * k;
+            memset(l->gw, 0, l->w_len * sizeof *l->gw);
+            memset(l->gb, 0, l->b_len * sizeof *l->gb);
+            for (size_t i = 0; i < B; i++) {
+                const float *d = dout + i * os;
+                im2col(in + i * is, l->c, l->h, l->w, k, n->col);
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)co, (int)cik, (int)hw,
+                            1.0f, d, (int)hw, n->col, (int)hw, 1.0f, l->gw, (int)cik);
+                for (size_t oc = 0; oc < co; oc++)
+                    for (size_t j = 0; j < hw; j++)
+                        l->gb[oc] += d[oc * hw + j];
+                if (li > 0) {
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)cik, (int)hw,
+                                (int)co, 1.0f, l->w_, (int)cik, d, (int)hw, 0.0f, n->dcol,
+                                (int)hw);
+                    col2im(n->dcol, l->c, l->h, l->w, k, din + i * is);
+                }
+            }
+            break;
+        }
+        case MNPM_L_MAXPOOL: {
+            const uint32_t *idx = n->pool_idx[li];
+            memset(din, 0, B * is * sizeof *din);
+            for (size_t i = 0; i < B * os; i++)
+                din[idx[i]] += dout[i];
+            break;
+        }
+        case MNPM_L_RELU:
+            for (size_t i = 0; i < B * os; i++)
+                din[i] = out[i] > 0.0f ? dout[i] : 0.0f;
+            break;
+        case MNPM_L_DROPOUT: {
+            float scale = 1.0f / (1.0f - l->drop_rate);
+            for (size_t i = 0; i < B * os; i++)
+                din[i] = n->mask[i] ? dout[i] * scale : 0.0f;
+            break;
+        }
+        default:
+            memcpy(din, dout, B * os * sizeof *din);
+            break;
+        }
+    }
+}
+
+float net_train_step(struct net *n, const float *x, const unsigned char *y, enum net_opt opt,
+                     float lr)
+{
+    size_t B = n->batch, L = n->n_layers;
+    memcpy(n->acts[0], x, B * 784 * sizeof(float));
+    forward(n, B);
+    const float *p = n->acts[L];
+    float *d = n->dacts[L - 1];
+    double loss = 0.0;
+    for (size_t i = 0; i < B; i++) {
+        for (size_t j = 0; j < 10; j++)
+            d[i * 10 + j] = (p[i * 10 + j] - (j == y[i] ? 1.0f : 0.0f)) / (float)B;
+        loss -= log(fmax((double)p[i * 10 + y[i]], 1e-30));
+    }
+    backward(n, B);
+    float *w = n->params, *g = n->grads, *m1 = n->m1, *m2 = n->m2;
+    size_t np = n->n_params;
+    switch (opt) {
+    case OPT_SGD:
+        for (size_t i = 0; i < np; i++)
+            w[i] -= lr * g[i];
+        break;
+    case OPT_MOMENTUM:   /* tf.train.MomentumOptimizer, momentum 0.9 */
+        for (size_t i = 0; i < np; i++) {
+            m1[i] = 0.9f * m1[i] + g[i];
+            w[i] -= lr * m1[i];
+        }
+        break;
+    case OPT_ADAM: {     /* tf.train.AdamOptimizer defaults */
+        n->adam_t++;
+        double t = (double)n->adam_t;
+        float a = (float)(lr * sqrt(1.0 - pow(0.999, t)) / (1.0 - pow(0.9, t)));
+        for (size_t i = 0; i < np; i++) {
+            m1[i] = 0.9f * m1[i] + 0.1f * g[i];
+            m2[i] = 0.999f * m2[i] + 0.001f * g[i] * g[i];
+            w[i] -= a * m1[i] / (sqrtf(m2[i]) + 1e-8f);
+        }
+        break;
+    }
+    }
+    return (float)(loss / (double)B);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* Training network for mnist-train: layers with parameters, gradients and optimiser state. */
+#ifndef MNISTPIPE_TRAIN_NET_H
+#define MNISTPIPE_TRAIN_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mnpm.h"
+
+#define NET_MAX_LAYERS 16
+
+enum net_opt { OPT_SGD, OPT_MOMENTUM, OPT_ADAM };
+
+struct net_layer {
+    enum mnpm_layer_type type;
+    uint32_t p[6];
+    size_t in_size, out_size;     /* floats per image */
+    size_t c, h, w;               /* input dims (spatial layers) */
+    float *w_, *b_;               /* parameters: slices of net.params */
+    float *gw, *gb;               /* gradients: slices of net.grads */
+    size_t w_len, b_len;
+    float drop_rate;
+};
+
+struct net {
+    enum mnpm_kind kind;
+    size_t n_layers;
+    struct net_layer l[NET_MAX_LAYERS];
+    size_t n_params;
+    float *params, *grads, *m1, *m2;   /* m1/m2: momentum or Adam moments */
+    uint64_t adam_t;
+    size_t batch;
+    float **acts;      /* acts[i]: input of layer i for the batch; acts[n]: output */
+    float **dacts;
+    unsigned char *mask;   /* dropout keep mask / maxpool argmax, per layer slice */
+    uint32_t *pool_idx[NET_MAX_LAYERS];
+    float *col, *dcol;
+    uint64_t rng;
+};
+
+int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed);
+void net_free(struct net *n);
+/* One step on a batch (x: batch*784, y: labels); returns the mean cross-entropy. */
+float net_train_step(struct net *n, const float *x, const unsigned char *y, enum net_opt opt,
+                     float lr);
+/* Layer specs for mnpm_serialize / mnpm_from_layers (parameters borrowed from n). */
+size_t net_specs(const struct net *n, struct mnpm_layer_spec *specs);
+uint64_t net_rand(uint64_t *state);
+
+#endif
