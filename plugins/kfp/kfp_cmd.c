@@ -225,6 +225,10 @@ static json_t *run_body(const struct kfp_client *c, const char *name, const char
                      "PIPELINE_VERSION", "id", vid, "relationship", "CREATOR");
 }
 
+static int create_run_as(const struct kfp_client *c, const char *name, const char *eid,
+                         const char *pid, const char *vid, json_t *params, char *rid, size_t cap,
+                         struct mp_error *err);
+
 static int create_run(const struct kfp_client *c0, const char *name, const char *eid,
                       const char *pid, const char *vid, json_t *params, char *rid, size_t cap,
                       struct mp_error *err)
@@ -236,6 +240,20 @@ static int create_run(const struct kfp_client *c0, const char *name, const char 
     const struct kfp_client *c = &c1;
     if (c1.api == KFP_V2 && json_object_size(params) > 0)
         c1.api = KFP_V1;
+    int rc = create_run_as(c, name, eid, pid, vid, params, rid, cap, err);
+    if (rc == MP_ERR_HTTP && c1.api != c0->api && strstr(mp_error_message(err), "HTTP 404")) {
+        mp_ctx_warn(c0->http.ctx, "this server has no v1beta1 runs API; KFP applies v2beta1 "
+                                  "run parameters to Argo-format pipelines only in IR form");
+        mp_error_clear(err);
+        rc = create_run_as(c0, name, eid, pid, vid, params, rid, cap, err);
+    }
+    return rc;
+}
+
+static int create_run_as(const struct kfp_client *c, const char *name, const char *eid,
+                         const char *pid, const char *vid, json_t *params, char *rid, size_t cap,
+                         struct mp_error *err)
+{
     json_t *body = run_body(c, name, eid, pid, vid, params);
     if (!body)
         return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
