@@ -11,3 +11,4 @@ include %reldir%/gcp/local.mk
 include %reldir%/onprem/local.mk
 include %reldir%/argo/local.mk
 include %reldir%/kfp/local.mk
+include %reldir%/local/local.mk

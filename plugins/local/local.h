@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/* local.h: the local runner plugin's private types, shared by its files (never installed). */
+#ifndef MNISTPIPE_PLUGINS_LOCAL_H
+#define MNISTPIPE_PLUGINS_LOCAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <mnistpipe/plugin.h>
+
+/* What a mapped image is: a job that runs to completion, a long-lived service, or one of the
+ * MNIST programs whose arguments and readiness the runner knows. */
+enum lr_profile { LR_JOB = 0, LR_SERVICE, LR_TRAIN, LR_SERVE, LR_WEBUI };
+
+enum lr_state {
+    LR_PENDING = 0, LR_RUNNING, LR_SUCCEEDED, LR_FAILED, LR_SKIPPED, LR_CANCELLED,
+    LR_SERVING, /* a service that answered its readiness check and stays up */
+    LR_STOPPED  /* a service ended by stop, or a job ended by Ctrl-C */
+};
+
+struct lr_step {
+    char *name, *image, *program;
+    char **argv;  /* NULL-terminated; argv[0] is the program */
+    char **env;   /* NULL-terminated "NAME=VALUE" added to the runner's environment */
+    size_t *deps; /* indices into run->steps */
+    size_t ndeps;
+    enum lr_profile profile;
+    bool service;
+    int port;          /* services: the loopback port they listen on, 0 if unknown */
+    char *ready_path;  /* services: HTTP path of the readiness check, NULL: alive is ready */
+    char *claim_dir;   /* the per-claim directory seen as mount_path, or NULL */
+    char *mount_path;  /* e.g. "/mnt" */
+    enum lr_state state;
+    int attempts, exit_code, signo;
+    pid_t pid;
+    double started, finished, deadline, kill_at;
+    int out_fd, log_fd;
+    char line[2048];
+    size_t linelen;
+    char progress[96]; /* the step's own progress, e.g. "step 40/200" */
+    char summary[160]; /* e.g. "test_acc=0.9781" or a URL */
+};
+
+struct lr_run {
+    const struct mp_plugin_ctx *ctx;
+    char *id, *dir, *pipeline;
+    struct lr_step *steps;
+    size_t n;
+    int jobs, retries;
+    double step_timeout, ready_timeout;
+    bool tty, use_ns;
+    const char *state; /* running, succeeded, failed, interrupted */
+    char message[256];
+    double started, finished;
+    int view_lines; /* lines of the live view currently on the terminal */
+};
+
+/* ---- state.c ---- */
+/* The state root ($XDG_STATE_HOME/mnistpipe, else ~/.local/state/mnistpipe) into @out.
+ * Errors: MP_ERR_IO when neither is set or it cannot be created. */
+int lr_state_root(char *out, size_t size, struct mp_error *err);
+double lr_now(void);
+/* mkdir -p. Errors: MP_ERR_IO. */
+int lr_mkdirs(const char *path, struct mp_error *err);
+/* Write @run's status.json atomically (tmp + rename). Errors: MP_ERR_IO, MP_ERR_NOMEM. */
+int lr_state_write(const struct lr_run *run, struct mp_error *err);
+const char *lr_state_name(enum lr_state s);
+/* True when @pid is a live process (not a zombie). */
+bool lr_pid_alive(pid_t pid);
+
+/* ---- image_map.c ---- */
+struct lr_image_map;
+/* The built-in map plus @file's lines (may be NULL or ""). Ownership: free with
+ * lr_image_map_free(). Errors: MP_ERR_IO, MP_ERR_PARSE with file:line. */
+int lr_image_map_load(const char *file, struct lr_image_map **out, struct mp_error *err);
+void lr_image_map_free(struct lr_image_map *m);
+/* Resolve @image to an absolute program and profile. Ownership: *program is the caller's.
+ * Errors: MP_ERR_NOTFOUND naming the image, or the program and where it was looked for. */
+int lr_image_map_resolve(const struct lr_image_map *m, const char *step, const char *image,
+                         char **program, enum lr_profile *profile, struct mp_error *err);
+
+/* ---- runner.c ---- */
+/* Run @run's steps to the end. Returns MP_OK, MP_ERR_FAILED, MP_ERR_INTERRUPTED or an error. */
+int lr_run_execute(struct lr_run *run, struct mp_error *err);
+/* The probe: can a child get a private mount namespace with a bind mount? @why gets the
+ * reason when not. */
+bool lr_mount_ns_works(char *why, size_t size);
+/* SIGTERM the process group @pid, then SIGKILL after @grace seconds. True when it is gone. */
+bool lr_kill_group(pid_t pid, double grace);
+
+/* ---- progress.c ---- */
+/* A state change of @s (or of the run when @s is NULL): a plain line or a redraw. */
+void lr_progress_event(struct lr_run *run, const struct lr_step *s, const char *fmt, ...)
+    MP_PRINTF(3, 4);
+/* One line of a step's output: to the terminal, prefixed. */
+void lr_progress_line(struct lr_run *run, struct lr_step *s, const char *line);
+/* Redraw the live view (tty only). */
+void lr_progress_draw(struct lr_run *run);
+/* Print the final table. */
+void lr_progress_final(struct lr_run *run);
+
+#endif /* MNISTPIPE_PLUGINS_LOCAL_H */

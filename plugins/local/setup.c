@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: MIT */
+/* setup.c: `mnistpipe run` locally: the pipeline's ops become steps (program, arguments with
+ * parameters rendered, volumes, ports), then the runner executes them. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "local.h"
+#include "setup.h"
+
+struct lr_setup {
+    struct lr_run *run;
+    const struct mp_pipeline *p;
+    const struct mp_plugin_ctx *ctx;
+    const struct lr_step *step; /* the step being rendered */
+    bool noted_default;
+};
+
+static long opt_long(const struct mp_plugin_ctx *ctx, const char *name, long def, long min,
+                     long max, struct mp_error *err, int *rc)
+{
+    const char *v = mp_ctx_option(ctx, name);
+    if (!v || !*v)
+        return def;
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || *end || n < min || n > max)
+        *rc = mp_error_set(err, MP_ERR_USAGE, "--%s '%s': expected a number from %ld to %ld",
+                           name, v, min, max);
+    return n;
+}
+
+static int push(char ***vec, size_t *n, const char *s, struct mp_error *err)
+{
+    char **v = realloc(*vec, (*n + 2) * sizeof(*v));
+    if (!v)
+        return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    *vec = v;
+    if (!(v[*n] = strdup(s)))
+        return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    v[++*n] = NULL;
+    return MP_OK;
+}
+
+static void free_vec(char **v)
+{
+    for (char **a = v; a && *a; a++)
+        free(*a);
+    free(v);
+}
+
+static const char *param_given(const struct mp_plugin_ctx *ctx, const char *name)
+{
+    const char *v = NULL;
+    for (size_t i = 0; i < mp_ctx_param_count(ctx); i++)
+        if (strcmp(mp_ctx_param_name(ctx, i), name) == 0)
+            v = mp_ctx_param_value(ctx, i);
+    return v;
+}
+
+/* {{params.X}}: the -p value, else the default. Cloud paths cannot work here: a given one is
+ * an error; a default one becomes a local path (on the step's PVC when it has one). */
+static int render_param(void *user, const char *name, struct mp_buf *out, struct mp_error *err)
+{
+    struct lr_setup *su = user;
+    const char *given = param_given(su->ctx, name);
+    const struct mp_param *param = mp_pipeline_find_param(su->p, name);
+    if (!given && !param)
+        return mp_error_set(err, MP_ERR_VALIDATE, "step '%s': no parameter '%s'",
+                            su->step->name, name);
+    const char *v = given ? given : mp_param_default(param);
+    bool cloud = strncmp(v, "gs://", 5) == 0 || strncmp(v, "s3://", 5) == 0;
+    if (!cloud)
+        return mp_buf_puts(out, v);
+    if (given)
+        return mp_error_set(err, MP_ERR_UNSUPPORTED,
+                            "-p %s=%s: %.5s paths are not supported by the local runner; give "
+                            "a local path, e.g. -p %s=/mnt/export with --plugin onprem --pvc NAME",
+                            name, v, v, name);
+    const char *base = strrchr(v, '/');
+    base = (base && base[1]) ? base + 1 : name;
+    int rc = su->step->mount_path
+                 ? mp_buf_printf(out, "%s/%s", su->step->mount_path, base)
+                 : mp_buf_printf(out, "%s/%s", su->run->dir, base);
+    if (!su->noted_default) {
+        su->noted_default = true;
+        mp_ctx_warn(su->ctx, "parameter %s defaults to %s, which the local runner cannot use; "
+                    "using %s/%s (give -p %s=DIR to choose)", name, v,
+                    su->step->mount_path ? su->step->mount_path : su->run->dir, base, name);
+    }
+    return rc;
+}
+
+static int render(struct lr_setup *su, const char *s, char **out, struct mp_error *err)
+{
+    struct mp_buf *b = mp_buf_new();
+    if (!b)
+        return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    int rc = mp_render(s, render_param, su, b, err);
+    if (rc == MP_OK && !(*out = strdup(mp_buf_data(b))))
+        rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    mp_buf_free(b);
+    return rc;
+}
+
+/* Without a mount namespace, "/mnt/x" in an argument becomes "<claim dir>/x". */
+static int add_arg(struct lr_setup *su, struct lr_step *s, size_t *n, const char *arg,
+                   struct mp_error *err)
+{
+    size_t ml = s->mount_path ? strlen(s->mount_path) : 0;
+    if (s->claim_dir && !su->run->use_ns && strncmp(arg, s->mount_path, ml) == 0 &&
+        (arg[ml] == '\0' || arg[ml] == '/')) {
+        char buf[4096];
+        snprintf(buf, sizeof(buf), "%s%s", s->claim_dir, arg + ml);
+        return push(&s->argv, n, buf, err);
+    }
+    return push(&s->argv, n, arg, err);
+}
+
+static int setup_volumes(struct lr_setup *su, struct lr_step *s, const struct mp_op *op,
+                         const char *root, struct mp_error *err)
+{
+    int rc = MP_OK;
+    for (size_t m = 0; m < mp_op_volume_mount_count(op); m++) {
+        const char *vol = mp_op_volume_mount_volume(op, m);
+        for (size_t v = 0; v < mp_op_volume_count(op); v++) {
+            if (strcmp(mp_op_volume_name(op, v), vol) != 0)
+                continue;
+            if (mp_op_volume_kind(op, v) != MP_VOLUME_PVC || s->claim_dir)
+                continue;
+            char *claim = NULL, dir[4096];
+            if ((rc = render(su, mp_op_volume_source(op, v), &claim, err)) != MP_OK)
+                return rc;
+            if (!*claim || strchr(claim, '/') || strcmp(claim, "..") == 0) {
+                rc = mp_error_set(err, MP_ERR_VALIDATE, "step '%s': bad claim name '%s'",
+                                  s->name, claim);
+                free(claim);
+                return rc;
+            }
+            int dl = snprintf(dir, sizeof(dir), "%s/claims/%s", root, claim);
+            free(claim);
+            if (dl < 0 || (size_t)dl >= sizeof(dir))
+                return mp_error_set(err, MP_ERR_IO, "step '%s': claim path too long", s->name);
+            if ((rc = lr_mkdirs(dir, err)) != MP_OK)
+                return rc;
+            if (!(s->claim_dir = strdup(dir)) ||
+                !(s->mount_path = strdup(mp_op_volume_mount_path(op, m))))
+                return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+        }
+    }
+    return rc;
+}
+
+static int setup_env(struct lr_setup *su, struct lr_step *s, const struct mp_op *op,
+                     struct mp_error *err)
+{
+    size_t n = 0;
+    const char *creds = mp_ctx_option(su->ctx, "gcp-credentials");
+    int rc = MP_OK;
+    for (size_t i = 0; i < mp_op_env_count(op) && rc == MP_OK; i++) {
+        const char *name = mp_op_env_name(op, i);
+        const char *value = mp_op_env_value(op, i);
+        char *v = NULL, buf[4096];
+        if (!value || mp_op_env_secret(op, i)) {
+            mp_ctx_warn(su->ctx, "step '%s': env %s comes from a Kubernetes secret; not set "
+                        "locally", s->name, name);
+            continue;
+        }
+        if (strcmp(name, "GOOGLE_APPLICATION_CREDENTIALS") == 0) {
+            if (!creds || !*creds) {
+                mp_ctx_warn(su->ctx, "step '%s': the GCP secret is not available locally; "
+                            "give --gcp-credentials FILE to use one", s->name);
+                continue;
+            }
+            value = creds;
+        }
+        if ((rc = render(su, value, &v, err)) != MP_OK)
+            break;
+        snprintf(buf, sizeof(buf), "%s=%s", name, v);
+        free(v);
+        rc = push(&s->env, &n, buf, err);
+    }
+    return rc;
+}
+
+static int setup_args(struct lr_setup *su, struct lr_step *s, const struct mp_op *op,
+                      struct mp_error *err)
+{
+    const struct mp_plugin_ctx *ctx = su->ctx;
+    const char *data = mp_ctx_option(ctx, "data-dir");
+    if (!data || !*data)
+        data = getenv("MNISTPIPE_DATA_DIR");
+    int rc = MP_OK;
+    size_t n = 0;
+    char port[32];
+    bool own_command = strcmp(s->program, "-") == 0;
+    if (own_command) {
+        if (mp_op_command_count(op) == 0)
+            return mp_error_set(err, MP_ERR_VALIDATE, "step '%s': image '%s' is mapped to '-' "
+                                "(its own command) but the step has no command", s->name,
+                                s->image);
+    } else if ((rc = push(&s->argv, &n, s->program, err)) != MP_OK) {
+        return rc;
+    }
+    for (size_t i = 0; own_command && i < mp_op_command_count(op) && rc == MP_OK; i++) {
+        char *a = NULL;
+        if ((rc = render(su, mp_op_command_at(op, i), &a, err)) == MP_OK)
+            rc = add_arg(su, s, &n, a, err);
+        free(a);
+    }
+    bool next_is_port = false;
+    for (size_t i = 0; i < mp_op_arg_count(op) && rc == MP_OK; i++) {
+        char *a = NULL;
+        if ((rc = render(su, mp_op_arg_at(op, i), &a, err)) != MP_OK)
+            break;
+        if (next_is_port) /* web-ui's --container-port is where it listens */
+            snprintf(port, sizeof(port), "%d", s->port);
+        rc = add_arg(su, s, &n, next_is_port ? port : a, err);
+        next_is_port = s->profile == LR_WEBUI && strcmp(a, "--container-port") == 0;
+        free(a);
+    }
+    if (rc != MP_OK)
+        return rc;
+    if (own_command && s->argv && s->argv[0][0] != '/')
+        return mp_error_set(err, MP_ERR_VALIDATE, "step '%s': its command '%s' must be an "
+                            "absolute path to run locally", s->name, s->argv[0]);
+    int serve_port = (int)opt_long(ctx, "serve-port", 8500, 1, 65535, err, &rc);
+    snprintf(port, sizeof(port), "%d", s->port);
+    if (s->profile == LR_TRAIN) {
+        if (data && *data && ((rc = push(&s->argv, &n, "--tf-data-dir", err)) != MP_OK ||
+                              (rc = push(&s->argv, &n, data, err)) != MP_OK))
+            return rc;
+        const char *extra = mp_ctx_option(ctx, "train-args");
+        char buf[1024], *save = NULL;
+        snprintf(buf, sizeof(buf), "%s", extra ? extra : "");
+        for (char *w = strtok_r(buf, " \t", &save); w && rc == MP_OK;
+             w = strtok_r(NULL, " \t", &save))
+            rc = push(&s->argv, &n, w, err);
+    } else if (s->profile == LR_SERVE) {
+        if ((rc = push(&s->argv, &n, "--rest_api_port", err)) != MP_OK ||
+            (rc = push(&s->argv, &n, port, err)) != MP_OK)
+            return rc;
+    } else if (s->profile == LR_WEBUI) {
+        char sp[32];
+        snprintf(sp, sizeof(sp), "%d", serve_port);
+        const char *extra[] = {"--port", port, "--server-addr", "127.0.0.1", "--server-port", sp,
+                               data && *data ? "--data-dir" : NULL, data};
+        for (size_t i = 0; i < 8 && extra[i] && rc == MP_OK; i++)
+            rc = push(&s->argv, &n, extra[i], err);
+    }
+    return rc;
+}
+
+static int setup_step(struct lr_setup *su, struct lr_step *s, const struct mp_op *op,
+                      const struct lr_image_map *map, const char *root, struct mp_error *err)
+{
+    struct lr_run *run = su->run;
+    int rc;
+    s->out_fd = s->log_fd = -1;
+    if (!(s->name = strdup(mp_op_name(op))) || !(s->image = strdup(mp_op_image(op))))
+        return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    su->step = s;
+    if ((rc = lr_image_map_resolve(map, s->name, s->image, &s->program, &s->profile, err)) !=
+        MP_OK)
+        return rc;
+    s->service = s->profile == LR_SERVICE || s->profile == LR_SERVE || s->profile == LR_WEBUI;
+    if (s->profile == LR_SERVE) {
+        s->port = (int)opt_long(su->ctx, "serve-port", 8500, 1, 65535, err, &rc);
+        s->ready_path = strdup("/v1/models/mnist");
+        snprintf(s->summary, sizeof(s->summary), "http://127.0.0.1:%d/v1/models/mnist", s->port);
+    } else if (s->profile == LR_WEBUI) {
+        s->port = (int)opt_long(su->ctx, "ui-port", 5000, 1, 65535, err, &rc);
+        s->ready_path = strdup("/healthz");
+        snprintf(s->summary, sizeof(s->summary), "http://127.0.0.1:%d/", s->port);
+    }
+    if (rc != MP_OK || (rc = setup_volumes(su, s, op, root, err)) != MP_OK ||
+        (rc = setup_args(su, s, op, err)) != MP_OK || (rc = setup_env(su, s, op, err)) != MP_OK)
+        return rc;
+    if (s->service && s->ready_path == NULL && s->profile != LR_SERVICE)
+        return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    char log[4096];
+    snprintf(log, sizeof(log), "%s/logs/%s.log", run->dir, s->name);
+    s->log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (s->log_fd < 0)
+        return mp_error_set(err, MP_ERR_IO, "%s: %s", log, strerror(errno));
+    return MP_OK;
+}
+
+static int link_deps(struct lr_run *run, const struct mp_pipeline *p, struct mp_error *err)
+{
+    for (size_t i = 0; i < run->n; i++) {
+        const struct mp_op *op = mp_pipeline_op_at(p, i);
+        struct lr_step *s = &run->steps[i];
+        s->ndeps = mp_op_dependency_count(op);
+        if (s->ndeps && !(s->deps = calloc(s->ndeps, sizeof(*s->deps))))
+            return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+        for (size_t d = 0; d < s->ndeps; d++) {
+            const char *dep = mp_op_dependency_at(op, d);
+            size_t j = 0;
+            while (j < run->n && strcmp(run->steps[j].name, dep) != 0)
+                j++;
+            if (j == run->n)
+                return mp_error_set(err, MP_ERR_VALIDATE, "step '%s': no step '%s'", s->name,
+                                    dep);
+            s->deps[d] = j;
+        }
+    }
+    return MP_OK;
+}
+
+static void run_free(struct lr_run *run)
+{
+    for (size_t i = 0; i < run->n; i++) {
+        struct lr_step *s = &run->steps[i];
+        free(s->name);
+        free(s->image);
+        free(s->program);
+        free_vec(s->argv);
+        free_vec(s->env);
+        free(s->deps);
+        free(s->ready_path);
+        free(s->claim_dir);
+        free(s->mount_path);
+        if (s->log_fd >= 0)
+            close(s->log_fd);
+        if (s->out_fd >= 0)
+            close(s->out_fd);
+    }
+    free(run->steps);
+    free(run->id);
+    free(run->dir);
+    free(run->pipeline);
+}
+
+int lr_cmd_run(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
+               struct mp_error *err)
+{
+    struct lr_run run = {0};
+    struct lr_setup su = {&run, p, ctx, NULL, false};
+    struct lr_image_map *map = NULL;
+    char root[4096], dir[4200], id[64], why[256] = "";
+    int rc = MP_OK;
+    run.ctx = ctx;
+    run.tty = mp_ctx_is_tty(ctx);
+    run.jobs = (int)opt_long(ctx, "jobs", 4, 1, 64, err, &rc);
+    run.retries = (int)opt_long(ctx, "retries", 0, 0, 100, err, &rc);
+    run.step_timeout = (double)opt_long(ctx, "step-timeout", 0, 0, 86400 * 7, err, &rc);
+    run.ready_timeout = (double)opt_long(ctx, "ready-timeout", 120, 1, 86400, err, &rc);
+    if (rc != MP_OK)
+        return rc;
+    for (size_t i = 0; i < mp_ctx_param_count(ctx); i++)
+        if (!mp_pipeline_find_param(p, mp_ctx_param_name(ctx, i)))
+            return mp_error_set(err, MP_ERR_USAGE, "-p %s: the pipeline has no such parameter",
+                                mp_ctx_param_name(ctx, i));
+    if ((rc = lr_state_root(root, sizeof(root), err)) != MP_OK ||
+        (rc = lr_image_map_load(mp_ctx_option(ctx, "image-map"), &map, err)) != MP_OK)
+        return rc;
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    snprintf(id, sizeof(id), "%04d%02d%02d-%02d%02d%02d-%ld", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)getpid());
+    snprintf(dir, sizeof(dir), "%s/runs/%s/logs", root, id);
+    if ((rc = lr_mkdirs(dir, err)) != MP_OK)
+        goto out;
+    dir[strlen(dir) - 5] = '\0';
+    run.id = strdup(id);
+    run.dir = strdup(dir);
+    run.pipeline = strdup(mp_pipeline_name(p));
+    run.n = mp_pipeline_op_count(p);
+    run.steps = calloc(run.n ? run.n : 1, sizeof(*run.steps));
+    run.started = lr_now();
+    run.state = "starting";
+    if (!run.id || !run.dir || !run.pipeline || !run.steps) {
+        rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < run.n; i++)
+        run.steps[i].out_fd = run.steps[i].log_fd = -1;
+    const char *nons = mp_ctx_option(ctx, "no-mount-ns");
+    run.use_ns = !(nons && *nons) && lr_mount_ns_works(why, sizeof(why));
+    if (!run.use_ns && !(nons && *nons))
+        snprintf(run.message, sizeof(run.message), "no private mount namespace (%s)", why);
+    for (size_t i = 0; i < run.n; i++)
+        if ((rc = setup_step(&su, &run.steps[i], mp_pipeline_op_at(p, i), map, root, err)) !=
+            MP_OK)
+            goto out;
+    if ((rc = link_deps(&run, p, err)) != MP_OK)
+        goto out;
+    mp_ctx_printf(ctx, "run %s: %zu steps, state in %s\n", run.id, run.n, run.dir);
+    for (size_t i = 0; i < run.n; i++)
+        if (run.steps[i].claim_dir)
+            mp_ctx_printf(ctx, "%s: sees %s at %s (%s)\n", run.steps[i].name,
+                          run.steps[i].claim_dir, run.steps[i].mount_path,
+                          run.use_ns ? "bind mount in a private mount namespace"
+                                     : *why ? "the kernel refused a private mount namespace: "
+                                              "paths in its arguments were rewritten instead"
+                                            : "paths in its arguments were rewritten");
+    if (why[0] && mp_ctx_verbose(ctx))
+        mp_ctx_warn(ctx, "mount namespace: %s", why);
+    run.message[0] = '\0';
+    rc = lr_run_execute(&run, err);
+out:
+    if (rc != MP_OK && run.dir && strcmp(run.state, "starting") == 0) {
+        struct mp_error *e2 = mp_error_new();
+        run.state = "failed";
+        snprintf(run.message, sizeof(run.message), "%s", mp_error_message(err));
+        if (e2)
+            (void)lr_state_write(&run, e2);
+        mp_error_free(e2);
+    }
+    lr_image_map_free(map);
+    run_free(&run);
+    return rc;
+}
