@@ -1,1 +1,12 @@
 # SPDX-License-Identifier: MIT
+# mnist-train: native stand-in for the kubeflow/examples mnist model.py training step.
+pkglibexec_PROGRAMS += %reldir%/mnist-train
+%canon_reldir%_mnist_train_SOURCES = %reldir%/main.c %reldir%/net.c %reldir%/net.h
+%canon_reldir%_mnist_train_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/examples/mnist/common \
+	$(OPENBLAS_CFLAGS) $(ZLIB_CFLAGS) $(JANSSON_CFLAGS)
+%canon_reldir%_mnist_train_LDADD = examples/mnist/common/libmnpm.la $(OPENBLAS_LIBS) \
+	$(ZLIB_LIBS) $(JANSSON_LIBS) $(LIBM)
+
+TESTS += tests/mnist/train-smoke.sh
+dist_check_SCRIPTS += tests/mnist/train-smoke.sh
+EXTRA_DIST += bench/train.sh
