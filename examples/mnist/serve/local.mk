@@ -1,11 +1,15 @@
 # SPDX-License-Identifier: MIT
 # mnist-serve: TensorFlow Serving's REST API over model.mnpm exports (libmicrohttpd).
-# The mnist-serve program is added here once examples/mnist/common provides mnpm.h (the model
-# library); its sources are committed beside this file.
-
 SERVE_REST_SOURCES = %reldir%/main.c %reldir%/rest.c %reldir%/rest.h %reldir%/models.c \
 	%reldir%/models.h %reldir%/servable.h %reldir%/tfjson.c %reldir%/tfjson.h \
 	%reldir%/tfstatus.h %reldir%/metrics.c %reldir%/metrics.h %reldir%/util.c %reldir%/util.h
+
+pkglibexec_PROGRAMS += %reldir%/mnist-serve
+%canon_reldir%_mnist_serve_SOURCES = $(SERVE_REST_SOURCES) %reldir%/servable.c
+%canon_reldir%_mnist_serve_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/%reldir% \
+	-I$(srcdir)/examples/mnist/common $(MHD_CFLAGS)
+%canon_reldir%_mnist_serve_LDADD = examples/mnist/common/libmnpm.la $(MHD_LIBS) $(LIBM) \
+	$(PTHREAD_LIBS)
 
 # Tests: the REST contract against a live server, and the JSON reader's unit tests. Until
 # mnist-serve and mnist-train are built, serve-api.sh runs the same REST layer with a stand-in
