@@ -138,4 +138,5 @@ update-golden: all
 	$(AM_TESTS_ENVIRONMENT) MP_UPDATE_GOLDEN=1 $(SHELL) $(top_srcdir)/tests/cli/golden.sh
 
 include %reldir%/stub/local.mk
+include %reldir%/pipeline-files.mk
 include %reldir%/local-runner/local.mk
