@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: MIT
+# Tests of pipeline files: the loader and lint (Check), the bad-input suite, and the CLI
+# (-f, lint, graph; examples/mnist/pipeline.yaml equals the built-in). Included from
+# tests/local.mk, so %reldir% is tests/.
+
+if HAVE_CHECK
+check_PROGRAMS += %reldir%/check_yaml_load %reldir%/check_lint
+TESTS += %reldir%/check_yaml_load %reldir%/check_lint
+
+%canon_reldir%_check_yaml_load_SOURCES = %reldir%/check_yaml_load.c
+%canon_reldir%_check_yaml_load_CPPFLAGS = $(CHECK_CORE_CPPFLAGS)
+%canon_reldir%_check_yaml_load_CFLAGS = $(CHECK_TEST_CFLAGS)
+%canon_reldir%_check_yaml_load_LDADD = core/libmpcore.la $(CHECK_LIBS)
+
+%canon_reldir%_check_lint_SOURCES = %reldir%/check_lint.c
+%canon_reldir%_check_lint_CPPFLAGS = $(CHECK_CORE_CPPFLAGS)
+%canon_reldir%_check_lint_CFLAGS = $(CHECK_TEST_CFLAGS)
+%canon_reldir%_check_lint_LDADD = core/libmpcore.la $(CHECK_LIBS)
+endif
+
+dist_check_SCRIPTS += %reldir%/cli/bad-inputs.sh %reldir%/cli/file-equals-builtin.sh
+TESTS += %reldir%/cli/bad-inputs.sh %reldir%/cli/file-equals-builtin.sh
+EXTRA_DIST += %reldir%/data/bad/alias-bomb.yaml \
+	%reldir%/data/bad/args-wrong-type.yaml \
+	%reldir%/data/bad/cycle.yaml \
+	%reldir%/data/bad/deep-nesting.yaml \
+	%reldir%/data/bad/duplicate-key.yaml \
+	%reldir%/data/bad/duplicate-step.yaml \
+	%reldir%/data/bad/empty-file.yaml \
+	%reldir%/data/bad/empty-image.yaml \
+	%reldir%/data/bad/env-both.yaml \
+	%reldir%/data/bad/invalid-step-name.yaml \
+	%reldir%/data/bad/invalid-utf8.yaml \
+	%reldir%/data/bad/many-problems.yaml \
+	%reldir%/data/bad/missing-image.yaml \
+	%reldir%/data/bad/mount-unknown-volume.yaml \
+	%reldir%/data/bad/no-name.yaml \
+	%reldir%/data/bad/no-steps.yaml \
+	%reldir%/data/bad/nul-byte.yaml \
+	%reldir%/data/bad/overlong-utf8.yaml \
+	%reldir%/data/bad/param-bad-name.yaml \
+	%reldir%/data/bad/param-unknown-key.yaml \
+	%reldir%/data/bad/pvc-empty-onprem.yaml \
+	%reldir%/data/bad/readonly-bad.yaml \
+	%reldir%/data/bad/resources-not-yet.yaml \
+	%reldir%/data/bad/step-output-placeholder.yaml \
+	%reldir%/data/bad/steps-not-list.yaml \
+	%reldir%/data/bad/syntax-bad-indent.yaml \
+	%reldir%/data/bad/syntax-unclosed-bracket.yaml \
+	%reldir%/data/bad/tab-indent.yaml \
+	%reldir%/data/bad/top-level-list.yaml \
+	%reldir%/data/bad/top-level-scalar.yaml \
+	%reldir%/data/bad/two-documents.yaml \
+	%reldir%/data/bad/unclosed-placeholder.yaml \
+	%reldir%/data/bad/unknown-dependency.yaml \
+	%reldir%/data/bad/unknown-placeholder.yaml \
+	%reldir%/data/bad/unknown-step-key.yaml \
+	%reldir%/data/bad/unknown-top-key.yaml \
+	%reldir%/data/bad/variant-both.yaml \
+	%reldir%/data/bad/volume-no-source.yaml
