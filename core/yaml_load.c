@@ -36,6 +36,7 @@ struct loader {
     yaml_node_t *params;   /* the parameters sequence, for placeholder checks */
     struct step *steps;
     size_t nsteps;
+    struct mpi_yaml_info info;
     int nomem;
 };
 
@@ -358,6 +359,14 @@ static void load_volumes(struct loader *ld, struct step *st, yaml_node_t *n)
     }
 }
 
+static bool has_volume(const struct mp_op *op, const char *name)
+{
+    for (size_t i = 0; i < mp_op_volume_count(op); i++)
+        if (!strcmp(mp_op_volume_name(op, i), name))
+            return true;
+    return false;
+}
+
 static void load_mounts(struct loader *ld, struct step *st, yaml_node_t *n)
 {
     if (!want(ld, n, YAML_SEQUENCE_NODE, "volumeMounts"))
@@ -381,6 +390,9 @@ static void load_mounts(struct loader *ld, struct step *st, yaml_node_t *n)
         if (!nn || !pn)
             diag(ld, m, "{name: VOLUME, mountPath: /PATH}", "volume mount needs name and "
                  "mountPath");
+        else if (name && path && st->op && !has_volume(st->op, name))
+            diag(ld, nn, "a volume listed under the step's volumes", "step '%s' mounts volume "
+                 "'%s', which it does not have", mp_op_name(st->op), name);
         else if (name && path && st->op)
             fine(ld, mp_op_add_volume_mount(st->op, name, path, read_only, ld->err), pn);
     }
@@ -521,6 +533,10 @@ static void load_params(struct loader *ld, yaml_node_t *n)
                  "parameter name '%s' is not valid", name);
         else if (name && ld->p)
             fine(ld, mp_pipeline_add_param(ld->p, name, dflt, type, NULL, ld->err), nn);
+        if (name && !strcmp(name, "pvc_name")) {
+            ld->info.pvc_line = L(dn ? dn : pm);
+            ld->info.pvc_col = C(dn ? dn : pm);
+        }
     }
 }
 
@@ -557,8 +573,12 @@ static void check_deps(struct loader *ld)
     }
     if (ld->p && !ld->nomem) {
         mp_error_clear(ld->err);
-        if (mp_pipeline_validate(ld->p, ld->err) == MP_ERR_VALIDATE &&
-            strstr(mp_error_message(ld->err), "dependency cycle")) {
+        int rc = mp_pipeline_validate(ld->p, ld->err);
+        if (rc != MP_OK && !strstr(mp_error_message(ld->err), "dependency cycle")) {
+            if (!mp_diags_error_count(ld->d)) /* a rule the checks above do not cover */
+                diag(ld, yaml_document_get_root_node(&ld->doc), NULL, "%s",
+                     mp_error_message(ld->err));
+        } else if (rc != MP_OK) {
             const char *msg = mp_error_message(ld->err);
             const char *first = strstr(msg, "cycle: ") + 7;
             size_t len = strcspn(first, " ");
@@ -648,7 +668,7 @@ static bool check_events(struct mp_diags *d, const char *data, size_t len)
     yaml_parser_t ps;
     yaml_event_t ev;
     bool ok = true, done = false;
-    int depth = 0, docs = 0;
+    int depth = 0, docs = 0, aliases = 0;
     if (!yaml_parser_initialize(&ps)) {
         mpi_diag_add(d, MP_DIAG_ERROR, 0, 0, NULL, "out of memory");
         return false;
@@ -672,6 +692,8 @@ static bool check_events(struct mp_diags *d, const char *data, size_t len)
             }
             break;
         case YAML_ALIAS_EVENT:
+            if (aliases++) /* one report is enough */
+                break;
             mpi_diag_add(d, MP_DIAG_ERROR, line, col, "the value written out",
                          "YAML aliases (*%s) are not supported in pipeline files",
                          ev.data.alias.anchor ? (const char *)ev.data.alias.anchor : "");
@@ -696,35 +718,8 @@ static bool check_events(struct mp_diags *d, const char *data, size_t len)
     return ok;
 }
 
-/* The onprem plugin takes its claim name from --pvc or the pvc_name parameter's default. */
-static void check_pvc(struct loader *ld, const char *pvc)
-{
-    bool onprem = false;
-    for (size_t i = 0; i < ld->nplat; i++)
-        onprem = onprem || (ld->platforms[i] && !strcmp(ld->platforms[i], "onprem"));
-    if (!onprem || (pvc && *pvc) || !ld->p)
-        return;
-    struct mp_param *pm = mp_pipeline_find_param(ld->p, "pvc_name");
-    const char *v = pm ? mp_param_default(pm) : NULL;
-    if (v && *v)
-        return;
-    yaml_node_t *at = NULL;
-    if (ld->params)
-        for (yaml_node_item_t *i = ld->params->data.sequence.items.start;
-             i < ld->params->data.sequence.items.top && !at; i++) {
-            yaml_node_t *pn = node(ld, *i), *nn;
-            if (pn->type == YAML_MAPPING_NODE && (nn = get(ld, pn, "name")) &&
-                nn->type == YAML_SCALAR_NODE &&
-                !strcmp((const char *)nn->data.scalar.value, "pvc_name"))
-                at = get(ld, pn, "default") ? get(ld, pn, "default") : pn;
-        }
-    diag(ld, at ? at : yaml_document_get_root_node(&ld->doc), "--pvc NAME, or a default for "
-         "parameter pvc_name", "platform onprem: the claim name (parameter pvc_name) is empty "
-         "at run time");
-}
-
-int mpi_yaml_load(const char *path, const char *const *platforms, size_t n, bool pvc_check,
-                  const char *pvc, struct mp_pipeline **out, struct mp_diags *diags,
+int mpi_yaml_load(const char *path, const char *const *platforms, size_t n,
+                  struct mp_pipeline **out, struct mpi_yaml_info *info, struct mp_diags *diags,
                   struct mp_error *err)
 {
     struct loader ld = {.platforms = platforms, .nplat = n, .err = mp_error_new()};
@@ -761,8 +756,6 @@ int mpi_yaml_load(const char *path, const char *const *platforms, size_t n, bool
         if (yaml_parser_load(&ps, &ld.doc)) {
             have_doc = true;
             load_root(&ld, yaml_document_get_root_node(&ld.doc));
-            if (pvc_check && !mp_diags_error_count(diags))
-                check_pvc(&ld, pvc);
         } else {
             yaml_problem(diags, &ps);
         }
@@ -780,6 +773,8 @@ int mpi_yaml_load(const char *path, const char *const *platforms, size_t n, bool
     } else if (ld.p && (rc = mp_pipeline_set_source(ld.p, path, err)) == MP_OK) {
         *out = ld.p;
         ld.p = NULL;
+        if (info)
+            *info = ld.info;
     }
 out:
     if (have_doc)
@@ -795,5 +790,5 @@ out:
 int mp_pipeline_load_file(const char *path, const char *const *platforms, size_t n,
                           struct mp_pipeline **out, struct mp_diags *diags, struct mp_error *err)
 {
-    return mpi_yaml_load(path, platforms, n, false, NULL, out, diags, err);
+    return mpi_yaml_load(path, platforms, n, out, NULL, diags, err);
 }

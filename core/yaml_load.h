@@ -9,11 +9,15 @@
 #define MPI_YAML_MAX_BYTES ((size_t)64 << 20)
 #define MPI_YAML_MAX_DEPTH 64
 
-/* mp_pipeline_load_file() with lint's extra check: with @pvc_check, an error when the platforms
- * include onprem, @pvc is NULL or "" and the pvc_name parameter's default is empty.
+/* Where things are in the file, for checks made after loading (lint). 0 when absent. */
+struct mpi_yaml_info {
+    unsigned long pvc_line, pvc_col; /* the pvc_name parameter's default (or the parameter) */
+};
+
+/* mp_pipeline_load_file(), also filling @info (may be NULL) on success.
  * Ownership and Errors: as mp_pipeline_load_file(). */
-int mpi_yaml_load(const char *path, const char *const *platforms, size_t n, bool pvc_check,
-                  const char *pvc, struct mp_pipeline **out, struct mp_diags *diags,
+int mpi_yaml_load(const char *path, const char *const *platforms, size_t n,
+                  struct mp_pipeline **out, struct mpi_yaml_info *info, struct mp_diags *diags,
                   struct mp_error *err);
 
 #endif /* MNISTPIPE_CORE_YAML_LOAD_H */
