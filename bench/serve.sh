@@ -97,5 +97,12 @@ if [ -n "${RESULTS:-}" ]; then
     if ! grep -q '^| date | serve benchmark' "$RESULTS"; then
         printf '\n## Serving (bench/serve.sh)\n\n| date | serve benchmark | req/s | p50 ms | p99 ms | runs | machine |\n|---|---|---:|---:|---:|---|---|\n' >>"$RESULTS"
     fi
-    echo "$row" >>"$RESULTS"
+    # Insert after the last row of this section's table, not after the notes below it.
+    last=$(awk '/^## Serving/ {in_s = 1; next} /^## / {in_s = 0} in_s && /^\|/ {n = NR} END {print n + 0}' "$RESULTS")
+    if [ "$last" -gt 0 ]; then
+        awk -v n="$last" -v row="$row" '{print} NR == n {print row}' "$RESULTS" >"$RESULTS.tmp" &&
+            mv "$RESULTS.tmp" "$RESULTS"
+    else
+        echo "$row" >>"$RESULTS"
+    fi
 fi
