@@ -196,20 +196,21 @@ static int start_step(struct lr_run *run, struct lr_step *s, struct mp_error *er
     return MP_OK;
 }
 
-/* Pull the train step's own progress and result out of its output. */
+/* Pull the train step's own progress ("step 40/200", "step=40/200") and result out of its
+ * output; the result is test_acc, or val_acc when the test set was not evaluated. */
 static void scan_line(struct lr_step *s, const char *line)
 {
-    const char *p = strstr(line, "step ");
+    const char *p = strstr(line, "step=");
+    if (!p)
+        p = strstr(line, "step ");
     const char *acc = strstr(line, "test_acc=");
+    if (acc && acc[9] == '-')
+        acc = strstr(line, "val_acc=");
     if (acc && (s->profile == LR_TRAIN || strncmp(line, "train: ", 7) == 0)) {
-        snprintf(s->summary, sizeof(s->summary), "%.*s", acc ? (int)strcspn(acc, " ") : 0,
-                 acc ? acc : "");
+        snprintf(s->summary, sizeof(s->summary), "%.*s", (int)strcspn(acc, " "), acc);
     } else if (p && p[5] >= '0' && p[5] <= '9') {
-        snprintf(s->progress, sizeof(s->progress), "%.*s", (int)strcspn(p, " ,;\t"), p);
-        size_t n = strlen(s->progress);
-        if (p[n] == ' ' && p[n + 1] >= '0' && p[n + 1] <= '9') /* "step 40 / 200" */
-            snprintf(s->progress, sizeof(s->progress), "%.*s", (int)strcspn(p + n + 1, " ,;\t") +
-                     (int)n + 1, p);
+        size_t n = strspn(p + 5, "0123456789/");
+        snprintf(s->progress, sizeof(s->progress), "step %.*s", (int)n, p + 5);
     }
 }
 

@@ -30,11 +30,11 @@ sp=$1; up=$2
 
 expect_exit 0 "run with the real programs" -- timeout 600 "$MNISTPIPE" --plugin onprem \
     --pvc data --plugin local run -p train_steps=100 -p model_export_dir=/mnt/export \
-    --data-dir "$data" --train-args "--tf-model-type LINEAR" --serve-port "$sp" --ui-port "$up" \
+    --data-dir "$data" --train-args "--tf-model-type LINEAR --eval-test" --serve-port "$sp" --ui-port "$up" \
     --ready-timeout 60
 cp "$TMP/out" "$TMP/run.out"
 run=$(ls "$XDG_STATE_HOME/mnistpipe/runs" | sort | tail -n 1)
-expect_output 'test_acc=0\.[0-9]' "train reports its test accuracy"
+expect_output 'done .*test_acc=0\.[0-9]' "train reports its test accuracy"
 expect_output "serve: ready" "serve is ready"
 expect_output "web-ui: ready" "web-ui is ready"
 
@@ -56,7 +56,8 @@ st=json.load(open(sys.argv[1]))
 print(" ".join(str(s["pid"]) for s in st["steps"] if s["pid"]))' "$XDG_STATE_HOME/mnistpipe/runs/$run/status.json")
 expect_exit 0 "stop" -- "$MNISTPIPE" --plugin local stop "$run"
 left=""
-for p in $pids; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
+alive() { kill -0 "$1" 2>/dev/null && ! grep -q '^[^)]*) [ZX]' "/proc/$1/stat" 2>/dev/null; }
+for p in $pids; do alive "$p" && left="$left $p"; done
 [ -z "$left" ] && pass "nothing left running" || fail "still running:$left"
 curl -s --max-time 2 "http://127.0.0.1:$sp/v1/models/mnist" >/dev/null 2>&1 &&
     fail "serve still answers after stop" || pass "serve's port is closed"
