@@ -138,5 +138,6 @@ update-golden: all
 	$(AM_TESTS_ENVIRONMENT) MP_UPDATE_GOLDEN=1 $(SHELL) $(top_srcdir)/tests/cli/golden.sh
 
 include %reldir%/stub/local.mk
+include %reldir%/kfp/local.mk
 include %reldir%/pipeline-files.mk
 include %reldir%/local-runner/local.mk

@@ -83,6 +83,7 @@ int kfp_client_init(struct kfp_client *c, const struct mp_plugin_ctx *ctx, struc
         if (parse_api(api, &c->api) != MP_OK)
             return mp_error_set(err, MP_ERR_USAGE,
                                 "--api '%s': expected v1beta1, v2beta1 or auto", api);
+        c->api_explicit = true;
         return MP_OK;
     }
     /* Detect: v2beta1 healthz answers on KFP 2.x; 1.8 has v1beta1 only. */

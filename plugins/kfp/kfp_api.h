@@ -16,6 +16,7 @@ struct kfp_client {
     struct mph_client http;
     char base[1024];       /* endpoint without trailing '/' */
     enum kfp_api api;
+    bool api_explicit;     /* --api named it: use no other */
     const char *namespace; /* borrowed, or NULL */
 };
 

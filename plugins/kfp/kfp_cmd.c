@@ -238,8 +238,11 @@ static int create_run(const struct kfp_client *c0, const char *name, const char 
      * ids are the same in both APIs. */
     struct kfp_client c1 = *c0;
     const struct kfp_client *c = &c1;
-    if (c1.api == KFP_V2 && json_object_size(params) > 0)
+    if (c1.api == KFP_V2 && !c1.api_explicit && json_object_size(params) > 0)
         c1.api = KFP_V1;
+    else if (c1.api == KFP_V2 && json_object_size(params) > 0)
+        mp_ctx_warn(c0->http.ctx, "--api v2beta1: KFP applies runtime_config parameters to "
+                                  "Argo-format pipelines only through v1beta1");
     int rc = create_run_as(c, name, eid, pid, vid, params, rid, cap, err);
     if (rc == MP_ERR_HTTP && c1.api != c0->api && strstr(mp_error_message(err), "HTTP 404")) {
         mp_ctx_warn(c0->http.ctx, "this server has no v1beta1 runs API; KFP applies v2beta1 "

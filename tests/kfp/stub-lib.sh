@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: MIT
+# Helpers for the kfp/argo client tests (sourced after tests/lib.sh): start and stop the
+# stand-in server tests/stub/kfp_stub.py on a free loopback port, read its records.
+STUB_PID=
+stub_prereqs() {
+    STUB="${MP_KFP_STUB:-$MP_TOP_SRCDIR/tests/stub/kfp_stub.py}"
+    [ -f "$STUB" ] || skip "tests/stub/kfp_stub.py has not landed yet"
+    command -v python3 >/dev/null 2>&1 || skip "python3 not found"
+    python3 -c 'import yaml, jsonschema' 2>/dev/null || skip "python3-yaml/python3-jsonschema missing"
+    SHARED=$(shared_dir) || skip "../shared not found (set MNISTPIPE_SHARED)"
+    export MNISTPIPE_SHARED="$SHARED"
+}
+
+stub_stop() {
+    if [ -n "$STUB_PID" ]; then
+        kill "$STUB_PID" 2>/dev/null
+        wait "$STUB_PID" 2>/dev/null
+        STUB_PID=
+    fi
+}
+
+# stub_start ARGS...: start the stub, set $STUB_URL; fail the test when it does not come up.
+stub_start() {
+    stub_stop
+    rm -f "$TMP/port"
+    python3 "$STUB" --port 0 --port-file "$TMP/port" "$@" >"$TMP/stub.log" 2>&1 &
+    STUB_PID=$!
+    i=0
+    while [ ! -s "$TMP/port" ] && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    if [ ! -s "$TMP/port" ]; then
+        cat "$TMP/stub.log" >&2
+        echo "stub did not start" >&2
+        exit 99
+    fi
+    STUB_URL="http://127.0.0.1:$(cat "$TMP/port")"
+}
+
+# stub_get PATH: the stub's JSON record at PATH (e.g. /_stub/violations) on stdout.
+stub_get() {
+    python3 - "$STUB_URL$1" <<'PY'
+import sys, urllib.request
+print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())
+PY
+}
+
+# stub_no_violations WHAT: the stub saw no request that breaks the swagger files.
+stub_no_violations() {
+    stub_get /_stub/violations >"$TMP/violations" 2>&1
+    if python3 - "$TMP/violations" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))
+if isinstance(v, dict):
+    v = v.get("violations", v)
+sys.exit(0 if not v else 1)
+PY
+    then pass "$1: no swagger violations"; else
+        fail "$1: swagger violations:"; sed 's/^/    /' "$TMP/violations" >&2; fi
+}
+
+# no_secret SECRET FILE...: the secret appears in none of the files.
+no_secret() {
+    s=$1; shift
+    if grep -F -l -- "$s" "$@" >/dev/null 2>&1; then
+        fail "a secret leaked into: $(grep -F -l -- "$s" "$@" | tr '\n' ' ')"
+    else
+        pass "no secret in $# output file(s)"
+    fi
+}
