@@ -26,13 +26,37 @@ static const char *mark(enum lr_state st)
     }
 }
 
+/* "█████░░░░░ 50%" from a "step N/M" progress, or the state's mark. */
+static void state_text(const struct lr_step *s, char *out, size_t size)
+{
+    long n = 0, m = 0;
+    const char *p = s->state == LR_RUNNING ? strstr(s->progress, "step ") : NULL;
+    if (p && sscanf(p + 5, "%ld/%ld", &n, &m) == 2 && m > 0 && n >= 0 && n <= m) {
+        size_t len = 0;
+        for (long i = 0; i < 10 && len + 4 < size; i++)
+            len += (size_t)snprintf(out + len, size - len, "%s",
+                                    i < n * 10 / m ? "\u2588" : "\u2591");
+        snprintf(out + len, size - len, " %3ld%%", n * 100 / m);
+        return;
+    }
+    snprintf(out, size, "%s", mark(s->state));
+}
+
 static void draw_step(struct lr_run *run, const struct lr_step *s, double now)
 {
     double el = s->started > 0 ? ((s->finished > 0 ? s->finished : now) - s->started) : 0;
-    char elapsed[32] = "";
+    char elapsed[32] = "", st[128];
     if (s->started > 0 && s->state != LR_SERVING)
         snprintf(elapsed, sizeof(elapsed), "%6.1fs", el);
-    mp_ctx_printf(run->ctx, "  %-10s %-16s %7s  %s\n", s->name, mark(s->state), elapsed,
+    state_text(s, st, sizeof(st));
+    /* Pad to 16 columns, not bytes: the bars are multibyte. */
+    size_t cols = 0, len = strlen(st);
+    for (size_t i = 0; i < len; i++)
+        cols += ((unsigned char)st[i] & 0xC0) != 0x80;
+    while (cols++ < 16 && len + 1 < sizeof(st))
+        st[len++] = ' ';
+    st[len] = '\0';
+    mp_ctx_printf(run->ctx, "  %-10s %s %7s  %s\n", s->name, st, elapsed,
                   s->state == LR_RUNNING && s->progress[0] ? s->progress : s->summary);
 }
 
