@@ -32,6 +32,7 @@ bench() {
         acc=$(echo "$line" | sed 's/.*test_acc=\([0-9.]*\).*/\1/')
         sec=$(echo "$line" | sed 's/.*seconds=\([0-9.]*\).*/\1/')
         steps=$(echo "$line" | sed 's/.*steps=\([0-9]*\).*/\1/')
+        echo "$name run $i: $line" >&2
         echo "$acc" >>"$tmp/acc"; echo "$sec" >>"$tmp/sec"
         all="$all ${acc}/${sec}s"
     done
