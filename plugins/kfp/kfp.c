@@ -48,7 +48,9 @@ out:
          "bearer token file, re-read per request (default: $KF_PIPELINES_SA_TOKEN_PATH)"},     \
         {"cacert", "FILE", "CA bundle for TLS verification"},                                  \
         {"insecure", NULL, "do not verify the server's TLS certificate"},                      \
-        {"retries", "N", "retries for connection failures, 429 and 5xx (default 4)"}
+        {"retries", "N", "retries for connection failures, 429 and 5xx (default 4)"},         \
+        {"dex-user", "USER",                                                                   \
+         "log in through Dex (password: $KF_PIPELINES_DEX_PASSWORD or standard input)"}
 
 #define KFP_WAIT_OPTIONS                                                                       \
     {"wait", NULL, "wait for the run to finish; exit 0 only if it succeeded"},                 \

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "kfp_api.h"
+#include "kfp_dex.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -34,6 +35,32 @@ static int parse_api(const char *s, enum kfp_api *out)
     else
         return MP_ERR_USAGE;
     return MP_OK;
+}
+
+/* The password comes from KF_PIPELINES_DEX_PASSWORD or the first line of standard input,
+ * never from the command line. */
+static int dex_login(struct kfp_client *c, const char *user, const char *api,
+                     struct mp_error *err)
+{
+    char pw[1024];
+    const char *e = env("KF_PIPELINES_DEX_PASSWORD");
+    if (e) {
+        snprintf(pw, sizeof(pw), "%s", e);
+    } else if (!fgets(pw, sizeof(pw), stdin)) {
+        return mp_error_set(err, MP_ERR_USAGE,
+                            "--dex-user %s: no password (set KF_PIPELINES_DEX_PASSWORD or "
+                            "give it on standard input)",
+                            user);
+    }
+    pw[strcspn(pw, "\r\n")] = '\0';
+    char url[1200];
+    snprintf(url, sizeof(url), "%s/apis/%s/healthz", c->base,
+             api && strcmp(api, "v2beta1") == 0 ? "v2beta1" : "v1beta1");
+    int rc = kfp_dex_login(&c->http, url, user, pw, c->cookie, sizeof(c->cookie), err);
+    memset(pw, 0, sizeof(pw));
+    if (rc == MP_OK)
+        c->http.cookie = c->cookie;
+    return rc;
 }
 
 int kfp_client_init(struct kfp_client *c, const struct mp_plugin_ctx *ctx, struct mp_error *err)
@@ -79,6 +106,12 @@ int kfp_client_init(struct kfp_client *c, const struct mp_plugin_ctx *ctx, struc
         c->http.max_attempts = (int)v + 1;
     }
     const char *api = mp_ctx_option(ctx, "api");
+    const char *dex_user = mp_ctx_option(ctx, "dex-user");
+    if (dex_user && *dex_user) {
+        int rc = dex_login(c, dex_user, api, err);
+        if (rc != MP_OK)
+            return rc;
+    }
     if (api && strcmp(api, "auto") != 0) {
         if (parse_api(api, &c->api) != MP_OK)
             return mp_error_set(err, MP_ERR_USAGE,

@@ -18,6 +18,7 @@ struct kfp_client {
     enum kfp_api api;
     bool api_explicit;     /* --api named it: use no other */
     const char *namespace; /* borrowed, or NULL */
+    char cookie[4096];     /* session cookie from a Dex login */
 };
 
 /* Set up @c from the plugin options and environment (endpoint, auth, TLS, API version;
