@@ -52,7 +52,20 @@ TF_CONFIG='{"task": {"type": "worker", "index": 0}}' "$train" --tf-data-dir "$da
 tail -n 1 "$tmp/out" | grep -q 'export=-$' || fail "a TF_CONFIG worker exported"
 [ -e "$tmp/w" ] && fail "a TF_CONFIG worker created the export dir"
 
-# 3. Bad inputs.
+# 3. --tf-model-dir: a rerun resumes at the checkpoint's global step (max_steps semantics).
+"$train" --tf-data-dir "$data" --tf-model-dir "$tmp/ck" --tf-export-dir "$tmp/e3" \
+    --tf-model-type LINEAR --tf-train-steps 20 --quiet >"$tmp/out" 2>&1 || fail "checkpoint run failed"
+"$train" --tf-data-dir "$data" --tf-model-dir "$tmp/ck" --tf-export-dir "$tmp/e3" \
+    --tf-model-type LINEAR --tf-train-steps 30 >"$tmp/out" 2>"$tmp/err" || fail "resume failed"
+grep -q 'resuming from .*checkpoint.mnck at global step 20' "$tmp/err" || fail "did not resume"
+tail -n 1 "$tmp/out" | grep -q '^train: steps=30 ' || fail "resumed run did not stop at 30"
+if "$train" --tf-data-dir "$data" --tf-model-dir "$tmp/ck" --tf-export-dir "$tmp/e3" \
+    --tf-model-type MLP --quiet >"$tmp/out" 2>"$tmp/err"; then
+    fail "a LINEAR checkpoint was used for an MLP"
+fi
+grep -q 'checkpoint is for model type LINEAR, not MLP' "$tmp/err" || fail "bad checkpoint message"
+
+# 4. Bad inputs.
 mkdir "$tmp/partial"
 cp "$data/train-images-idx3-ubyte.gz" "$data/train-labels-idx1-ubyte.gz" \
    "$data/t10k-images-idx3-ubyte.gz" "$tmp/partial/"

@@ -293,6 +293,7 @@ static double accuracy(const struct mnpm_model *m, const float *x, const unsigne
 }
 
 /* ---- checkpoint: "MNPMCKPT", u32 kind, u64 step, u64 adam_t, u64 n_params, u64 rng,
+ * u64 last loss (float bits),
  * params, m1, m2 (float32, host order), u32 CRC-32 of everything before it. ---- */
 
 static int ckpt_path(const char *dir, const char *name, char *out, size_t len)
@@ -301,17 +302,19 @@ static int ckpt_path(const char *dir, const char *name, char *out, size_t len)
     return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-static int ckpt_save(const char *dir, const struct net *n, uint64_t step)
+static int ckpt_save(const char *dir, const struct net *n, uint64_t step, float loss)
 {
     char tmp[4096], fin[4096];
-    size_t np = n->n_params, len = 8 + 4 + 8 * 4 + 3 * np * 4 + 4;
+    size_t np = n->n_params, len = 8 + 4 + 8 * 5 + 3 * np * 4 + 4;
     unsigned char *buf = malloc(len), *p = buf;
     int rc = -1;
     if (!buf || ckpt_path(dir, "checkpoint.mnck.tmp", tmp, sizeof tmp)
         || ckpt_path(dir, "checkpoint.mnck", fin, sizeof fin))
         goto cleanup;
     uint32_t kind = (uint32_t)n->kind;
-    uint64_t hdr[4] = { step, n->adam_t, np, n->rng };
+    uint32_t lbits;
+    memcpy(&lbits, &loss, 4);
+    uint64_t hdr[5] = { step, n->adam_t, np, n->rng, lbits };
     memcpy(p, "MNPMCKPT", 8); p += 8;
     memcpy(p, &kind, 4); p += 4;
     memcpy(p, hdr, sizeof hdr); p += sizeof hdr;
@@ -344,7 +347,7 @@ cleanup:
 }
 
 /* Returns the global step (0 when there is no checkpoint) or -1 on a bad checkpoint. */
-static long ckpt_load(const char *dir, struct net *n)
+static long ckpt_load(const char *dir, struct net *n, float *loss)
 {
     char path[4096];
     long rc = -1;
@@ -354,24 +357,33 @@ static long ckpt_load(const char *dir, struct net *n)
     FILE *f = fopen(path, "rb");
     if (!f)
         return errno == ENOENT ? 0 : -1;
-    size_t np = n->n_params, len = 8 + 4 + 8 * 4 + 3 * np * 4 + 4;
+    size_t np = n->n_params, len = 8 + 4 + 8 * 5 + 3 * np * 4 + 4;
     buf = malloc(len + 1);
     if (!buf)
         goto cleanup;
     size_t got = fread(buf, 1, len + 1, f);
-    uint32_t kind, crc;
-    uint64_t hdr[4];
-    if (got != len || memcmp(buf, "MNPMCKPT", 8) != 0) {
-        logmsg("error: %s: not a checkpoint of this model type (size %zu, expected %zu)", path,
-               got, len);
+    uint32_t kind, crc, lbits;
+    uint64_t hdr[5];
+    if (got < 12 || memcmp(buf, "MNPMCKPT", 8) != 0) {
+        logmsg("error: %s: not an mnist-train checkpoint (bad magic)", path);
         goto cleanup;
     }
     memcpy(&kind, buf + 8, 4);
+    if (kind != (uint32_t)n->kind) {
+        logmsg("error: %s: checkpoint is for model type %s, not %s (use another "
+               "--tf-model-dir)", path, mnpm_kind_name((enum mnpm_kind)kind),
+               mnpm_kind_name(n->kind));
+        goto cleanup;
+    }
+    if (got != len) {
+        logmsg("error: %s: checkpoint size %zu, expected %zu (truncated?)", path, got, len);
+        goto cleanup;
+    }
     memcpy(hdr, buf + 12, sizeof hdr);
     memcpy(&crc, buf + len - 4, 4);
-    if (kind != (uint32_t)n->kind || hdr[2] != np) {
-        logmsg("error: %s: checkpoint is for model type %s, not %s", path,
-               mnpm_kind_name((enum mnpm_kind)kind), mnpm_kind_name(n->kind));
+    if (hdr[2] != np) {
+        logmsg("error: %s: checkpoint has %" PRIu64 " parameters, the model %zu", path, hdr[2],
+               np);
         goto cleanup;
     }
     if (crc != (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)(len - 4))) {
@@ -384,6 +396,8 @@ static long ckpt_load(const char *dir, struct net *n)
     memcpy(n->m2, p, np * 4);
     n->adam_t = hdr[1];
     n->rng = hdr[3];
+    lbits = (uint32_t)hdr[4];
+    memcpy(loss, &lbits, 4);
     rc = (long)hdr[0];
 cleanup:
     fclose(f);
@@ -473,8 +487,9 @@ int main(int argc, char **argv)
     }
     have_net = 1;
     long start = 0;
+    float loss = NAN;
     if (o.model_dir) {
-        start = ckpt_load(o.model_dir, &net);
+        start = ckpt_load(o.model_dir, &net, &loss);
         if (start < 0)
             goto cleanup;
         if (start > 0)
@@ -507,7 +522,6 @@ int main(int argc, char **argv)
                ntrain, nval, start, o.steps, B, opt_name(o.opt), o.lr, o.seed);
     double t0 = now_s(), loss_sum = 0.0, last_log = t0;
     long loss_n = 0, every = o.steps / 20 > 0 ? o.steps / 20 : 1;
-    float loss = NAN;
     for (long s = start; s < o.steps; s++) {
         if (pos + B > ntrain) {
             for (size_t i = 0; i < ntrain; i++) perm[i] = i;
@@ -540,8 +554,8 @@ int main(int argc, char **argv)
         }
     }
     double train_s = now_s() - t0;
-    if (o.model_dir && o.steps > start && ckpt_save(o.model_dir, &net,
-                                                     (uint64_t)o.steps) != 0)
+    if (o.model_dir && o.steps > start && ckpt_save(o.model_dir, &net, (uint64_t)o.steps,
+                                                     loss) != 0)
         goto cleanup;
 
     struct mnpm_layer_spec specs[NET_MAX_LAYERS];
