@@ -5,6 +5,10 @@
 #include <mnistpipe/plugin.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
+#include "argo_submit.h"
+
 static bool argo_is_json(const char *path)
 {
     size_t n = path ? strlen(path) : 0;
@@ -32,10 +36,50 @@ static int argo_emit(const struct mp_pipeline *p, const struct mp_plugin_ctx *ct
     return rc;
 }
 
+static const struct mp_plugin_option argo_submit_options[] = {
+    {"argo-server", "URL", "Argo Server to submit to (/api/v1/workflows/NS)"},
+    {"k8s-server", "URL", "Kubernetes API server to submit to (default: in-cluster)"},
+    {"namespace", "NS", "namespace (default: in-cluster namespace, else default)"},
+    {"token-file", "FILE", "bearer token file, re-read per request (default: $ARGO_TOKEN)"},
+    {"cacert", "FILE", "CA bundle for TLS verification"},
+    {"insecure", NULL, "do not verify the server's TLS certificate"},
+    {"wait", NULL, "wait for the workflow; exit 0 only if it succeeded"},
+    {"timeout", "SECONDS", "with --wait: give up after this long"},
+    {"poll-interval", "SECONDS", "with --wait: first poll interval (default 1)"},
+    {NULL, NULL, NULL}};
+
+static const struct mp_plugin_command argo_commands[] = {
+    {"submit", "submit the Workflow to Argo or Kubernetes; --wait", argo_submit_options, true},
+    {NULL, NULL, NULL, false}};
+
+static int argo_command(const char *name, const struct mp_pipeline *p,
+                        const struct mp_plugin_ctx *ctx, struct mp_error *err)
+{
+    if (strcmp(name, "submit") == 0)
+        return argo_submit(p, ctx, err);
+    return mp_error_set(err, MP_ERR_USAGE, "unknown command '%s'", name);
+}
+
+static int argo_init(struct mp_error *err)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return mp_error_set(err, MP_ERR_NET, "libcurl initialisation failed");
+    return MP_OK;
+}
+
+static void argo_fini(void)
+{
+    curl_global_cleanup();
+}
+
 static const struct mp_output_ops argo_ops = {
     .size = sizeof(struct mp_output_ops),
+    .init = argo_init,
+    .fini = argo_fini,
     .emit = argo_emit,
     .default_output = ".yaml",
+    .commands = argo_commands,
+    .command = argo_command,
 };
 
 static const struct mp_plugin_desc argo_desc = {

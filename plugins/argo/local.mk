@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
-# The argo plugin.
+# The argo plugin: Workflow output, and submit to an Argo Server or the Kubernetes API.
 plugin_LTLIBRARIES += plugins/argo.la
-plugins_argo_la_SOURCES = %reldir%/argo.c
-plugins_argo_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
+plugins_argo_la_SOURCES = %reldir%/argo.c %reldir%/argo_submit.c %reldir%/argo_submit.h \
+	%reldir%/argo_http.c %reldir%/../common/http.h
+plugins_argo_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 plugins_argo_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_argo_la_LIBADD = $(PLUGIN_LIBADD)
+plugins_argo_la_LIBADD = $(PLUGIN_LIBADD) $(CURL_LIBS) $(JANSSON_LIBS)
