@@ -31,6 +31,7 @@ struct lr_step {
     char *ready_path;  /* services: HTTP path of the readiness check, NULL: alive is ready */
     char *claim_dir;   /* the per-claim directory seen as mount_path, or NULL */
     char *mount_path;  /* e.g. "/mnt" */
+    bool use_ns;       /* bind claim_dir at mount_path; else mount_path is rewritten in args */
     enum lr_state state;
     int attempts, exit_code, signo;
     pid_t pid;

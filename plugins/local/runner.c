@@ -172,7 +172,7 @@ static int start_step(struct lr_run *run, struct lr_step *s, struct mp_error *er
         int outfd = s->service ? s->log_fd : pfd[1];
         if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
             _exit(127);
-        if (s->claim_dir && run->use_ns &&
+        if (s->claim_dir && s->use_ns &&
             enter_mount_ns(s->claim_dir, s->mount_path, why, sizeof(why)) != 0)
             child_fail("private mount namespace", why);
         for (char **e = s->env; e && *e; e++)

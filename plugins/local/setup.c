@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -115,7 +116,7 @@ static int add_arg(struct lr_setup *su, struct lr_step *s, size_t *n, const char
                    struct mp_error *err)
 {
     size_t ml = s->mount_path ? strlen(s->mount_path) : 0;
-    if (s->claim_dir && !su->run->use_ns && strncmp(arg, s->mount_path, ml) == 0 &&
+    if (s->claim_dir && !s->use_ns && strncmp(arg, s->mount_path, ml) == 0 &&
         (arg[ml] == '\0' || arg[ml] == '/')) {
         char buf[4096];
         snprintf(buf, sizeof(buf), "%s%s", s->claim_dir, arg + ml);
@@ -153,6 +154,9 @@ static int setup_volumes(struct lr_setup *su, struct lr_step *s, const struct mp
             if (!(s->claim_dir = strdup(dir)) ||
                 !(s->mount_path = strdup(mp_op_volume_mount_path(op, m))))
                 return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+            /* A bind mount needs its target to exist on this machine. */
+            struct stat sb;
+            s->use_ns = su->run->use_ns && stat(s->mount_path, &sb) == 0 && S_ISDIR(sb.st_mode);
         }
     }
     return rc;
@@ -228,9 +232,27 @@ static int setup_args(struct lr_setup *su, struct lr_step *s, const struct mp_op
     }
     if (rc != MP_OK)
         return rc;
+    if (own_command && s->argv && !strchr(s->argv[0], '/')) {
+        /* The container would find it on its PATH; here, this machine's PATH. */
+        const char *path = getenv("PATH");
+        char buf[4096], *found = NULL;
+        while (path && *path && !found) {
+            size_t len = strcspn(path, ":");
+            int bl = snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, path, s->argv[0]);
+            if (len && bl > 0 && (size_t)bl < sizeof(buf) && access(buf, X_OK) == 0 &&
+                !(found = strdup(buf)))
+                return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+            path += len + (path[len] == ':');
+        }
+        if (!found)
+            return mp_error_set(err, MP_ERR_NOTFOUND, "step '%s': its command '%s' is not on "
+                                "this machine's PATH", s->name, s->argv[0]);
+        free(s->argv[0]);
+        s->argv[0] = found;
+    }
     if (own_command && s->argv && s->argv[0][0] != '/')
         return mp_error_set(err, MP_ERR_VALIDATE, "step '%s': its command '%s' must be an "
-                            "absolute path to run locally", s->name, s->argv[0]);
+                            "absolute path or a name on PATH", s->name, s->argv[0]);
     int serve_port = (int)opt_long(ctx, "serve-port", 8500, 1, 65535, err, &rc);
     snprintf(port, sizeof(port), "%d", s->port);
     if (s->profile == LR_TRAIN) {
@@ -399,10 +421,13 @@ int lr_cmd_run(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
         if (run.steps[i].claim_dir)
             mp_ctx_printf(ctx, "%s: sees %s at %s (%s)\n", run.steps[i].name,
                           run.steps[i].claim_dir, run.steps[i].mount_path,
-                          run.use_ns ? "bind mount in a private mount namespace"
-                                     : *why ? "the kernel refused a private mount namespace: "
-                                              "paths in its arguments were rewritten instead"
-                                            : "paths in its arguments were rewritten");
+                          run.steps[i].use_ns
+                              ? "bind mount in a private mount namespace"
+                          : *why ? "the kernel refused a private mount namespace: paths in "
+                                   "its arguments were rewritten instead"
+                          : run.use_ns ? "the mount path does not exist here: paths in its "
+                                         "arguments were rewritten instead"
+                                       : "--no-mount-ns: paths in its arguments were rewritten");
     if (why[0] && mp_ctx_verbose(ctx))
         mp_ctx_warn(ctx, "mount namespace: %s", why);
     run.message[0] = '\0';
