@@ -466,6 +466,7 @@ int lr_run_execute(struct lr_run *run, struct mp_error *err)
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, &old_pipe);
     int active = 0, rc = MP_OK;
+    double last_write = lr_now();
     run->state = "running";
     (void)lr_state_write(run, err);
     for (;;) {
@@ -501,8 +502,11 @@ int lr_run_execute(struct lr_run *run, struct mp_error *err)
         size_t before = (size_t)active;
         check_services(run, &active);
         check_timeouts(run);
-        if ((size_t)active != before)
+        /* Also once a second, so that `runs status` shows the steps' progress. */
+        if ((size_t)active != before || lr_now() - last_write > 1.0) {
             (void)lr_state_write(run, err);
+            last_write = lr_now();
+        }
         lr_progress_draw(run);
     }
     if (lr_interrupted)
