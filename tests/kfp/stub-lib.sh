@@ -26,7 +26,8 @@ stub_start() {
     python3 "$STUB" --port 0 --port-file "$TMP/port" "$@" >"$TMP/stub.log" 2>&1 &
     STUB_PID=$!
     i=0
-    while [ ! -s "$TMP/port" ] && [ $i -lt 100 ]; do
+    # Loading the swagger and Argo schemas takes a while on a busy machine: up to 90 s.
+    while [ ! -s "$TMP/port" ] && [ $i -lt 900 ] && kill -0 "$STUB_PID" 2>/dev/null; do
         sleep 0.1
         i=$((i + 1))
     done
