@@ -17,6 +17,9 @@ L="--plugin onprem --pvc data --plugin local"
 
 # Whatever happens, nothing this test started stays running.
 cleanup() {
+    for r in $(ls "$state/runs" 2>/dev/null); do
+        "$MNISTPIPE" --plugin local stop "$r" >/dev/null 2>&1
+    done
     if [ -f "$TMP/services" ]; then
         while read -r pid _; do kill "$pid" 2>/dev/null; done <"$TMP/services"
     fi
