@@ -37,6 +37,11 @@ for api in v1beta1 v2beta1 both; do
     k 3 "unknown parameter refused before sending" -- run --name mnist -p no_such=1
     expect_output "no_such" "$api: the message names the parameter"
     k 1 "failed run exits 1" -- run --name mnist --run-name "fail-$api" $W --wait
+    printf '{"train_steps": 7}\n' >"$TMP/params.json"
+    k 0 "--param-file (JSON)" -- run --name mnist --param-file "$TMP/params.json"
+    printf 'bogus=1\n' >"$TMP/params.txt"
+    k 3 "--param-file with an unknown name" -- run --name mnist --param-file "$TMP/params.txt"
+    k 7 "--timeout expires" -- run --name mnist --wait --poll-interval 0.03 --timeout 0.05
     k 0 "runs status" -- runs status "$rid"
     k 0 "runs list" -- runs list
     k 0 "experiments list" -- experiments list
