@@ -326,20 +326,31 @@ int argo_submit(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
     wf_path(&t, NULL, path, sizeof(path));
     bool maybe = false;
     rc = call(&t, "submit workflow", "POST", path, body, false, &res, &maybe, err);
-    if (rc == MP_OK) {
+    /* No answer, but maybe created: look for the label; create again only if it is absent. */
+    for (int attempt = 0; rc != MP_OK && maybe && attempt < 3; attempt++) {
+        struct mp_error *e2 = mp_error_new();
+        int found = e2 ? find_submitted(&t, submission, name, sizeof(name), e2) : MP_ERR_NOMEM;
+        mp_error_free(e2);
+        if (found == MP_OK) {
+            mp_error_clear(err);
+            rc = MP_OK;
+            break;
+        }
+        if (found != MP_ERR_NOTFOUND)
+            break;
+        mp_error_clear(err);
+        mph_sleep_ms(mph_backoff_ms(200, attempt, 2000));
+        rc = call(&t, "submit workflow", "POST", path, body, false, &res, &maybe, err);
+    }
+    if (rc == MP_OK && name[0]) {
+        /* found by its label */
+    } else if (rc == MP_OK) {
         const char *n = json_string_value(
             json_object_get(json_object_get(res, "metadata"), "name"));
         if (!n)
             rc = mp_error_set(err, MP_ERR_PARSE, "submit workflow: the answer has no name");
         else
             snprintf(name, sizeof(name), "%s", n);
-    } else if (maybe) {
-        struct mp_error *e2 = mp_error_new();
-        if (e2 && find_submitted(&t, submission, name, sizeof(name), e2) == MP_OK) {
-            mp_error_clear(err);
-            rc = MP_OK;
-        }
-        mp_error_free(e2);
     }
     if (rc != MP_OK)
         goto out;

@@ -244,6 +244,15 @@ static int create_run(const struct kfp_client *c0, const char *name, const char 
         mp_ctx_warn(c0->http.ctx, "--api v2beta1: KFP applies runtime_config parameters to "
                                   "Argo-format pipelines only through v1beta1");
     int rc = create_run_as(c, name, eid, pid, vid, params, rid, cap, err);
+    /* A create that may have reached the server was looked up by name (create_run_as); when
+     * the run is not there, creating it again is safe. */
+    for (int attempt = 0; rc == MP_ERR_EXISTS && attempt < 3; attempt++) {
+        mp_error_clear(err);
+        mph_sleep_ms(mph_backoff_ms(200, attempt, 2000));
+        rc = create_run_as(c, name, eid, pid, vid, params, rid, cap, err);
+    }
+    if (rc == MP_ERR_EXISTS)
+        rc = mp_error_set(err, MP_ERR_NET, "create run '%s': no answer after retries", name);
     if (rc == MP_ERR_HTTP && c1.api != c0->api && strstr(mp_error_message(err), "HTTP 404")) {
         mp_ctx_warn(c0->http.ctx, "this server has no v1beta1 runs API; KFP applies v2beta1 "
                                   "run parameters to Argo-format pipelines only in IR form");
@@ -278,9 +287,12 @@ static int create_run_as(const struct kfp_client *c, const char *name, const cha
     } else if (maybe) {
         /* It may exist: look for a run of that (unique) name before giving up. */
         struct mp_error *e2 = mp_error_new();
-        if (e2 && kfp_find_run(c, name, eid, rid, cap, e2) == MP_OK) {
+        int found = e2 ? kfp_find_run(c, name, eid, rid, cap, e2) : MP_ERR_NOMEM;
+        if (found == MP_OK) {
             mp_error_clear(err);
             rc = MP_OK;
+        } else if (found == MP_ERR_NOTFOUND) {
+            rc = MP_ERR_EXISTS; /* "try again": it did not take effect */
         }
         mp_error_free(e2);
     }

@@ -32,8 +32,9 @@ expect_output "HTTP 401" "the error names the status"
 k 2 "no server" -- --namespace x
 stub_no_violations "argo"
 export ARGO_TOKEN="Bearer $TOK"
-stub_start --token "$TOK" --fault 'status:code=503,count=2,path=/workflows'
-k 0 "submit through two 503s" -- --argo-server "$STUB_URL" $W
+stub_start --token "$TOK" --fault 'status:code=503,count=2,path=/workflows' \
+    --fault 'drop:method=POST,path=/workflows,count=1'
+k 0 "submit through two 503s and a dropped connection" -- --argo-server "$STUB_URL" $W
 stub_no_violations "argo faults"
 no_secret "$TOK" "$OUT"/*
 finish

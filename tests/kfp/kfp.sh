@@ -61,10 +61,15 @@ for api in v1beta1 v2beta1 both; do
 
     stub_start --api "$api" --token "$TOK" --fault 'status:code=503,count=2,path=/healthz' \
         --fault 'drop:method=GET,path=/pipelines,count=1' \
-        --fault 'status:code=500,method=POST,path=/experiments,count=1'
+        --fault 'status:code=500,method=POST,path=/experiments,count=1' \
+        --fault 'drop:method=POST,path=/runs$,count=1'
     export KF_PIPELINES_ENDPOINT="$STUB_URL"
-    k 0 "run through 503, a dropped connection and a 500 on create" -- \
+    k 0 "run through 503, dropped connections and a 500 on create" -- \
         run --name mnist --experiment faulty $W --wait
+    k 0 "runs list after the faults" -- runs list
+    runs=$(grep -c -v '^mnistpipe:' "$TMP/out")
+    if [ "$runs" -eq 1 ]; then pass "$api: exactly one run was created"; else
+        fail "$api: $runs runs after a dropped create"; fi
     stub_no_violations "$api faults"
     stub_get /_stub/requests >"$OUT/requests-$api.json" 2>&1
 done
