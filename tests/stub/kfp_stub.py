@@ -761,8 +761,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         stub = self.server.stub
         version = path.split("/")[2]
         if version not in stub.api_versions:
-            raise Violation("route", [f"API {version} is not served by this backend "
-                                      f"(--api/--backend)"], status=404)
+            # Not a violation: clients may probe v2beta1 to detect a 1.8 backend (section 7).
+            return self.send_raw(404, "404 page not found\n", "text/plain; charset=utf-8")
         route, params, allowed = stub.spec.find(method, path)
         if route is None:
             if allowed:

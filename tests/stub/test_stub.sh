@@ -44,7 +44,7 @@ start_stub() {
         --log "$TMP/stub.log" "$@" 2>"$TMP/stub.err" &
     pid=$!
     i=0
-    while [ ! -s "$TMP/port" ] && [ $i -lt 100 ]; do
+    while [ ! -s "$TMP/port" ] && [ $i -lt 300 ]; do
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1; i=$((i + 1))
     done
