@@ -28,6 +28,7 @@ import urllib.parse
 import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True   # keep the source tree clean (distcheck: read-only)
 sys.path.insert(0, HERE)
 
 try:
@@ -352,6 +353,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             ctype = "text/html"
         if rf and rf["kind"] == "huge":
             return self.send_huge(rf["bytes"])
+        if rf and rf["kind"] == "drop":       # when=after: the work is done, no answer
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         for k, v in (headers or []):
@@ -465,7 +473,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.rec["fault"] = fault["kind"]
             stub.log(f"#{self.rec['seq']} fault {fault}")
             kind = fault["kind"]
-            if kind == "drop":
+            if kind == "drop" and fault.get("when") == "after":
+                self._rfault = fault      # handle the request, lose the answer
+            elif kind == "drop":
                 self.close_connection = True
                 try:
                     self.connection.shutdown(socket.SHUT_RDWR)

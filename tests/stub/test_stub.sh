@@ -178,6 +178,11 @@ s=$(status "$B/apis/v2beta1/experiments")
 hdr=$(curl -s -m 10 -D - -o /dev/null "$B/apis/v2beta1/experiments" | tr -d '\r')
 echo "$hdr" | grep -qi '^Retry-After: 1' && echo "$hdr" | grep -q ' 429' &&
     pass "429 with Retry-After" || fail "429 fault: $hdr"
+C -H "$JH" -X POST -d '"drop:method=POST,when=after,path=/experiments$"' "$B/_stub/faults" >/dev/null
+s=$(status -H "$JH" -d '{"display_name":"lost-answer"}' "$B/apis/v2beta1/experiments")
+C -G --data-urlencode 'filter={"predicates":[{"key":"display_name","operation":"EQUALS","string_value":"lost-answer"}]}' \
+    "$B/apis/v2beta1/experiments" | grep -q lost-answer && [ "$s" = 000 ] &&
+    pass "drop when=after: created, answer lost" || fail "drop when=after $s"
 C -H "$JH" -X POST -d '"truncate:path=/experiments$"' "$B/_stub/faults" >/dev/null
 curl -s -m 10 -o /dev/null "$B/apis/v2beta1/experiments"; e=$?
 [ "$e" = 18 ] && pass "truncated body (curl exit 18)" || fail "truncate: curl exit $e"
