@@ -213,7 +213,7 @@ static json_t *run_body(const struct kfp_client *c, const char *name, const char
                               eid, "pipeline_version_reference", "pipeline_id", pid,
                               "pipeline_version_id", vid);
         if (b && json_object_size(params))
-            json_object_set(b, "runtime_config", json_pack("{s:O}", "parameters", params));
+            json_object_set_new(b, "runtime_config", json_pack("{s:O}", "parameters", params));
         return b;
     }
     json_t *list = json_array();
