@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Set up a fresh Debian 12 machine and run the main job:
 #   1. install the packages listed in .ci/packages (the one dependency list);
-#   2. build mnistpipe out of tree in _build/;
+#   2. build mnistpipe out of tree in _build/ (and npm-install the browser test's
+#      playwright-core there);
 #   3. compile the MNIST pipeline for on-prem (mnist_pipeline.tar.gz) and check it against
 #      Argo's schema.
 # Then run the tests with: make -C _build check
@@ -25,6 +26,17 @@ mkdir -p _build
 cd _build
 [ -f Makefile ] || ../configure --enable-werror
 make -j"$(nproc)"
+
+# The browser test drives the web UI with playwright-core (npm) and Debian's chromium.
+browser="$top/_build/tests/mnist/browser"
+if [ -z "${MNISTPIPE_SKIP_NPM:-}" ] && command -v npm >/dev/null 2>&1 &&
+   [ ! -d "$browser/node_modules/playwright-core" ]; then
+    echo "== npm install (tests/mnist/browser/package.json) in $browser"
+    mkdir -p "$browser"
+    cp "$top/tests/mnist/browser/package.json" "$browser/"
+    (cd "$browser" && npm install --no-audit --no-fund --loglevel=error) ||
+        echo "== warning: npm install failed; the browser test will be skipped" >&2
+fi
 
 echo "== main job: mnistpipe --plugin onprem --pvc my-pvc compile"
 export MNISTPIPE_PLUGIN_PATH="$top/_build/plugins/.libs"

@@ -119,7 +119,30 @@ struct default_plugin {
 };
 
 static const struct default_plugin default_plugins[] = {
-    {"upload", "kfp"}, {"runs", "kfp"}, {"experiments", "kfp"}, {"submit", "argo"}, {NULL, NULL}};
+    {"upload", "kfp"}, {"experiments", "kfp"}, {"submit", "argo"},
+    {"run", "local"},  {"runs", "local"},      {"logs", "local"},
+    {"stop", "local"}, {NULL, NULL}};
+
+/* `run` and `runs` exist twice: on a KFP cluster (kfp) and on this machine (local). A KFP
+ * endpoint named on the command line (--host) or in KF_PIPELINES_ENDPOINT means the cluster. */
+static bool kfp_endpoint_named(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--host") == 0 || strncmp(argv[i], "--host=", 7) == 0)
+            return true;
+    const char *e = getenv("KF_PIPELINES_ENDPOINT");
+    return e && *e;
+}
+
+static const char *default_plugin_for(const char *word, int argc, char **argv)
+{
+    if ((strcmp(word, "run") == 0 || strcmp(word, "runs") == 0) && kfp_endpoint_named(argc, argv))
+        return "kfp";
+    for (const struct default_plugin *d = default_plugins; d->command; d++)
+        if (strcmp(d->command, word) == 0)
+            return d->plugin;
+    return NULL;
+}
 
 static bool is_core_command(const char *name)
 {
@@ -129,17 +152,11 @@ static bool is_core_command(const char *name)
     return false;
 }
 
-static const struct mp_plugin_command *find_plugin_command(const char *name,
-                                                           const struct mp_plugin **owner)
+static const struct mp_plugin_command *plugin_command(const struct mp_plugin *pl, const char *name)
 {
-    for (size_t i = 0; i < mp_plugin_count(); i++) {
-        const struct mp_plugin *pl = mp_plugin_at(i);
-        for (const struct mp_plugin_command *c = mp_plugin_commands(pl); c->name; c++)
-            if (strcmp(c->name, name) == 0) {
-                *owner = pl;
-                return c;
-            }
-    }
+    for (const struct mp_plugin_command *c = mp_plugin_commands(pl); c && c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
     return NULL;
 }
 
@@ -219,10 +236,33 @@ static const struct mp_plugin_option *find_plugin_option(const struct cli *cli, 
 static void print_option(const char *name, char short_name, const char *metavar, const char *help)
 {
     char left[64];
-    snprintf(left, sizeof(left), "%s%c%s--%s%s%s", short_name ? "-" : "",
-             short_name ? short_name : ' ', short_name ? ", " : "  ", name, metavar ? " " : "",
+    snprintf(left, sizeof(left), "%c%c%c --%s%s%s", short_name ? '-' : ' ',
+             short_name ? short_name : ' ', short_name ? ',' : ' ', name, metavar ? " " : "",
              metavar ? metavar : "");
-    printf("  %-32s %s\n", short_name ? left : left + 2, help ? help : "");
+    printf("  %-32s %s\n", left, help ? help : "");
+}
+
+/* A plugin's options and its commands' options, each name once (commands share many). */
+static void print_plugin_options(const struct mp_plugin *pl)
+{
+    const struct mp_plugin_option *shown[128];
+    size_t n = 0;
+    const struct mp_plugin_option *tables[64];
+    size_t nt = 0;
+    tables[nt++] = mp_plugin_options(pl);
+    for (const struct mp_plugin_command *c = mp_plugin_commands(pl); c->name && nt < 64; c++)
+        tables[nt++] = c->options;
+    for (size_t t = 0; t < nt; t++)
+        for (const struct mp_plugin_option *o = tables[t]; o && o->name; o++) {
+            bool seen = false;
+            for (size_t k = 0; k < n && !seen; k++)
+                seen = strcmp(shown[k]->name, o->name) == 0;
+            if (seen)
+                continue;
+            if (n < sizeof(shown) / sizeof(shown[0]))
+                shown[n++] = o;
+            print_option(o->name, 0, o->metavar, o->help);
+        }
 }
 
 static int load_quietly(void *user, const char *name, const char *path)
@@ -242,7 +282,11 @@ static void print_help(void)
            "Compile, submit and run Kubeflow/Argo pipelines; platforms come from plugins.\n\n"
            "  mnistpipe --plugin onprem --pvc my-pvc compile     # -> mnist_pipeline.tar.gz\n"
            "  mnistpipe --plugin gcp compile -o mnist.yaml        # Argo YAML, GCP secret\n"
-           "  mnistpipe -f pipeline.yaml lint                     # every problem, FILE:LINE:COL\n\n"
+           "  mnistpipe -f pipeline.yaml lint                     # every problem, FILE:LINE:COL\n"
+           "  mnistpipe --plugin onprem --pvc data run            # run it on this machine\n"
+           "  mnistpipe --plugin gcp run --host URL --wait        # run it on Kubeflow Pipelines\n\n"
+           "'run' and 'runs' go to Kubeflow Pipelines when --host or KF_PIPELINES_ENDPOINT names\n"
+           "an endpoint, else to this machine's runner; 'submit' goes to Argo.\n\n"
            "Commands:\n");
     for (const struct core_command *c = core_commands; c->name; c++)
         printf("  %-12s %s\n", c->name, c->summary);
@@ -262,11 +306,7 @@ static void print_help(void)
         if (!o->name && !c->name)
             continue;
         printf("\nPlugin '%s' (%s):\n", mp_plugin_name(pl), mp_plugin_summary(pl));
-        for (; o->name; o++)
-            print_option(o->name, 0, o->metavar, o->help);
-        for (; c->name; c++)
-            for (const struct mp_plugin_option *co = c->options; co && co->name; co++)
-                print_option(co->name, 0, co->metavar, co->help);
+        print_plugin_options(pl);
     }
     printf("\nPlugins are searched in $MNISTPIPE_PLUGIN_PATH, then %s.\n"
            "Exit status: 0 ok, 1 run failed, 2 usage, 3 invalid input, 4 plugin error, 5 I/O "
@@ -597,39 +637,114 @@ static int apply_core_option(struct cli *cli, const struct core_option *o, const
     return EXIT_INTERNAL;
 }
 
-/* The command word decides which plugin's command options are valid after it. */
-static int set_command(struct cli *cli, const char *word, struct mp_error *err)
+/* The command word decides which plugin's command options are valid after it. A command that
+ * one loaded plugin provides is that plugin's; where several or none do, the default plugin
+ * for the word (see default_plugin_for) is taken, loaded if need be. */
+static int set_command(struct cli *cli, const char *word, int argc, char **argv,
+                       struct mp_error *err)
 {
     cli->command = word;
     if (is_core_command(word))
         return EXIT_OK;
     const struct mp_plugin *owner = NULL;
-    if (!find_plugin_command(word, &owner)) {
-        for (const struct default_plugin *d = default_plugins; d->command; d++)
-            if (strcmp(d->command, word) == 0) {
-                struct mp_plugin *pl;
-                int rc = mp_plugin_load(d->plugin, MP_PLUGIN_OUTPUT, &pl, err);
-                if (rc != MP_OK)
-                    return fail(rc, err);
-                break;
-            }
-        if (!find_plugin_command(word, &owner))
-            return usage_error("unknown command '%s'", word);
+    size_t providers = 0;
+    for (size_t i = 0; i < mp_plugin_count(); i++)
+        if (plugin_command(mp_plugin_at(i), word)) {
+            if (!providers++)
+                owner = mp_plugin_at(i);
+        }
+    const char *preferred = providers == 1 ? NULL : default_plugin_for(word, argc, argv);
+    if (preferred) {
+        struct mp_plugin *pl = mp_plugin_find(preferred);
+        if (!pl) {
+            int rc = mp_plugin_load(preferred, MP_PLUGIN_OUTPUT, &pl, err);
+            if (rc != MP_OK)
+                return fail(rc, err);
+        }
+        if (plugin_command(pl, word))
+            owner = pl;
     }
+    if (!owner)
+        return usage_error("unknown command '%s'", word);
     cli->command_plugin = owner;
     return EXIT_OK;
 }
 
+/* Pass 1 (after the --plugin loads): find the command word, so that the plugin that owns it
+ * is loaded before the options are parsed and its options may come before the word
+ * (`mnistpipe --host URL run`). Option values of known options are skipped; an unknown
+ * option's value is passed over unless it is itself a command's name. */
+static bool is_command_name(const char *word)
+{
+    if (is_core_command(word))
+        return true;
+    for (const struct default_plugin *d = default_plugins; d->command; d++)
+        if (strcmp(d->command, word) == 0)
+            return true;
+    for (size_t i = 0; i < mp_plugin_count(); i++)
+        if (plugin_command(mp_plugin_at(i), word))
+            return true;
+    return false;
+}
+
+/* Any option a loaded plugin declares, for itself or for one of its commands. */
+static const struct mp_plugin_option *find_plugin_option_any(const char *name, size_t len)
+{
+    for (size_t i = 0; i < mp_plugin_count(); i++) {
+        const struct mp_plugin *pl = mp_plugin_at(i);
+        const struct mp_plugin_option *o = find_in_table(mp_plugin_options(pl), name, len);
+        for (const struct mp_plugin_command *c = mp_plugin_commands(pl); !o && c && c->name; c++)
+            o = find_in_table(c->options, name, len);
+        if (o)
+            return o;
+    }
+    return NULL;
+}
+
+static const char *find_command_word(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            return i + 1 < argc ? argv[i + 1] : NULL;
+        if (a[0] != '-' || a[1] == '\0') {
+            if (is_command_name(a))
+                return a;
+            continue;
+        }
+        if (a[1] != '-') {
+            const struct core_option *o = find_core_short(a[1]);
+            if (o && o->has_arg && !a[2])
+                i++;
+            continue;
+        }
+        const char *name = a + 2, *eq = strchr(name, '=');
+        if (eq)
+            continue;
+        const struct core_option *co = find_core_long(name, strlen(name));
+        const struct mp_plugin_option *po = co ? NULL : find_plugin_option_any(name, strlen(name));
+        if ((co && co->has_arg) || (po && po->metavar))
+            i++;
+    }
+    return NULL;
+}
+
 static int parse_args(struct cli *cli, int argc, char **argv, struct mp_error *err)
 {
-    bool options_done = false;
+    bool options_done = false, command_seen = false;
+    const char *word = find_command_word(argc, argv);
+    if (word) {
+        int code = set_command(cli, word, argc, argv, err);
+        if (code != EXIT_OK)
+            return code;
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (options_done || a[0] != '-' || a[1] == '\0') {
-            if (!cli->command) {
-                int code = set_command(cli, a, err);
-                if (code != EXIT_OK)
-                    return code;
+            if (!command_seen) {
+                if (!cli->command || strcmp(a, cli->command) != 0)
+                    return usage_error("unknown command '%s'", a);
+                command_seen = true;
             } else if (mp_ctx_add_arg(cli->ctx, a) != MP_OK) {
                 return EXIT_INTERNAL;
             }

@@ -127,9 +127,10 @@ EXTRA_DIST += %reldir%/plugins/fixture.h
 # Command-line, golden and packaging tests.
 dist_check_SCRIPTS += %reldir%/cli/golden.sh %reldir%/cli/determinism.sh \
 	%reldir%/cli/errors.sh %reldir%/cli/symbols.sh %reldir%/cli/headers.sh \
-	%reldir%/cli/plugin-files.sh %reldir%/banned.sh
+	%reldir%/cli/plugin-files.sh %reldir%/cli/command-routing.sh %reldir%/banned.sh
 TESTS += %reldir%/cli/golden.sh %reldir%/cli/determinism.sh %reldir%/cli/errors.sh \
 	%reldir%/cli/symbols.sh %reldir%/cli/headers.sh %reldir%/cli/plugin-files.sh \
+	%reldir%/cli/command-routing.sh \
 	%reldir%/banned.sh
 
 # Rewrite the golden files from the current build; reviewers read every diff. 'make check'

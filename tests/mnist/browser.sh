@@ -4,11 +4,16 @@
 # with the real model version, random test images, drawing a digit, no external requests.
 # Needs node, /usr/bin/chromium (or $CHROMIUM) and playwright-core (npm install in
 # $MP_TOP_BUILDDIR/tests/mnist/browser or tests/mnist/browser, or on $NODE_PATH); skips if absent.
+# With MNISTPIPE_REQUIRE_BROWSER set (CI), a missing browser tool fails the test instead.
 . "$MP_TOP_SRCDIR/tests/mnist/lib-serve.sh"
 need_tools
-command -v node >/dev/null 2>&1 || skip "node is not installed"
+no_browser() {
+    if [ -n "${MNISTPIPE_REQUIRE_BROWSER:-}" ]; then echo "FAIL: $*" >&2; exit 1; fi
+    skip "$@"
+}
+command -v node >/dev/null 2>&1 || no_browser "node is not installed"
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-[ -x "$CHROMIUM" ] || skip "chromium is not installed at $CHROMIUM"
+[ -x "$CHROMIUM" ] || no_browser "chromium is not installed at $CHROMIUM"
 modules=
 for d in "$MP_TOP_BUILDDIR/tests/mnist/browser/node_modules" \
          "$MP_TOP_SRCDIR/tests/mnist/browser/node_modules"; do
@@ -16,7 +21,7 @@ for d in "$MP_TOP_BUILDDIR/tests/mnist/browser/node_modules" \
 done
 if [ -z "$modules" ]; then
     NODE_PATH=${NODE_PATH:-} node -e 'require.resolve("playwright-core")' 2>/dev/null ||
-        skip "playwright-core not found: run 'npm install' with tests/mnist/browser/package.json in $MP_TOP_BUILDDIR/tests/mnist/browser"
+        no_browser "playwright-core not found: run 'npm install' with tests/mnist/browser/package.json in $MP_TOP_BUILDDIR/tests/mnist/browser"
 else
     NODE_PATH=$modules${NODE_PATH:+:$NODE_PATH}
 fi
