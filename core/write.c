@@ -123,10 +123,14 @@ bool mpi_yaml_needs_quotes(const char *s)
 {
     if (!*s)
         return true;
-    for (const char *const *w = bool_words; *w; w++)
-        if (strcmp(s, *w) == 0)
-            return true;
-    if (strcmp(s, ".nan") == 0 || strcmp(s, ".NaN") == 0 || strcmp(s, ".NAN") == 0)
+    /* Every word of the list starts with one of these, and is at most 5 bytes long: most
+     * scalars skip the list (this runs for every key and value written). */
+    if (strchr("yYnNtTfFoO~<=", s[0]) && strnlen(s, 6) <= 5)
+        for (const char *const *w = bool_words; *w; w++)
+            if (strcmp(s, *w) == 0)
+                return true;
+    if (s[0] == '.' &&
+        (strcmp(s, ".nan") == 0 || strcmp(s, ".NaN") == 0 || strcmp(s, ".NAN") == 0))
         return true;
     const char *body = (s[0] == '-' || s[0] == '+') ? s + 1 : s;
     return yaml11_int(body) || yaml11_float(body) || yaml11_timestamp(s);
