@@ -29,6 +29,9 @@ enum {
 };
 
 #define MAX_PLATFORMS 32
+/* What compile may write: a 64 MiB pipeline file (the input limit) of 100,000 steps makes a
+ * workflow of about 70 MB, over the 64 MiB default of a buffer. */
+#define MAX_OUTPUT_BYTES ((size_t)1 << 30)
 
 struct cli {
     const char *command;
@@ -552,6 +555,7 @@ static int cmd_compile(struct cli *cli, struct mp_error *err)
         rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
         goto out;
     }
+    mp_buf_set_limit(out, MAX_OUTPUT_BYTES);
     if ((rc = mp_plugin_emit(output, p, cli->ctx, path, out, err)) != MP_OK ||
         (rc = mp_write_file_atomic(path, mp_buf_data(out), mp_buf_len(out), err)) != MP_OK)
         goto out;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "buf.h"
 #include "doc.h"
 
 /* ---- YAML 1.1 implicit types (PyYAML's resolver, plus Go yaml.v2's y/n) ---- */
@@ -242,9 +243,13 @@ int mp_write_yaml(const struct mp_node *root, struct mp_buf *out, struct mp_erro
                             mp_strerror(mp_buf_error(out)));
     return MP_OK;
 fail:
-    if (mp_buf_error(out) != MP_OK)
+    if (mp_buf_error(out) != MP_OK) {
         rc = mp_buf_error(out);
-    mp_error_set(err, rc, "writing YAML: %s", em.problem ? em.problem : mp_strerror(rc));
+        mp_error_set(err, rc, "writing YAML: %s (output limit %zu MiB)", mp_strerror(rc),
+                     out->limit >> 20);
+    } else {
+        mp_error_set(err, rc, "writing YAML: %s", em.problem ? em.problem : mp_strerror(rc));
+    }
     yaml_emitter_delete(&em);
     return rc;
 }

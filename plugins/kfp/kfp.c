@@ -26,6 +26,7 @@ static int kfp_emit(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx
         mp_error_set(err, rc, "out of memory");
         goto out;
     }
+    mp_buf_set_limit(yaml, (size_t)1 << 30); /* very large pipelines: 100,000 steps, 70 MB */
     if ((rc = mp_workflow_build(p, mp_ctx_option(ctx, "stamp"), doc, &wf, err)) != MP_OK ||
         (rc = mp_write_yaml(wf, yaml, err)) != MP_OK)
         goto out;
