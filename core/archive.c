@@ -117,7 +117,8 @@ int mpi_archive_tar_gz(const char *member, const void *data, size_t len, struct 
     /* Streamed: header, member, then zeros for the member's last block, the two end blocks
      * and the rest of the record; the uncompressed archive is never held in memory. */
     struct zout z;
-    int rc = z_begin(&z, out, 9, 15 + 16, err);
+    /* zlib's default level 6: on workflow YAML, level 9 took 3x the time for 3 % less. */
+    int rc = z_begin(&z, out, Z_DEFAULT_COMPRESSION, 15 + 16, err);
     if (rc != MP_OK || (rc = z_feed(&z, h, sizeof(h), false, err)) != MP_OK ||
         (rc = z_feed(&z, data, len, false, err)) != MP_OK)
         return rc;
