@@ -13,7 +13,7 @@ noinst_LTLIBRARIES += %reldir%/libmpcore.la
 	%reldir%/doc.c %reldir%/doc.h \
 	%reldir%/write.c %reldir%/write.h \
 	%reldir%/workflow.c %reldir%/workflow.h \
-	%reldir%/package.c %reldir%/package.h %reldir%/archive.c %reldir%/archive.h \
+	%reldir%/package.c %reldir%/package.h %reldir%/tarzip.c %reldir%/tarzip.h \
 	%reldir%/builtin_mnist.c \
 	%reldir%/plugin_ctx.c %reldir%/plugin_ctx.h \
 	%reldir%/compile.c \

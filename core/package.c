@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* package.c: deterministic single-member packages (core/archive.c); tmp-file-and-rename output. */
+/* package.c: deterministic single-member packages (core/tarzip.c); tmp-file-and-rename output. */
 #include "config.h"
 
 #include "package.h"
@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "archive.h"
+#include "tarzip.h"
 
 static bool ends_with(const char *s, const char *suffix)
 {

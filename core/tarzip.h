@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* archive.h: deterministic one-member .tar.gz and .zip archives (zlib only). */
-#ifndef MNISTPIPE_CORE_ARCHIVE_H
-#define MNISTPIPE_CORE_ARCHIVE_H
+/* tarzip.h: deterministic one-member .tar.gz and .zip archives (zlib only). */
+#ifndef MNISTPIPE_CORE_TARZIP_H
+#define MNISTPIPE_CORE_TARZIP_H
 
 #include "buf.h"
 
@@ -17,4 +17,4 @@ int mpi_archive_tar_gz(const char *member, const void *data, size_t len, struct 
 int mpi_archive_zip(const char *member, const void *data, size_t len, struct mp_buf *out,
                     struct mp_error *err);
 
-#endif /* MNISTPIPE_CORE_ARCHIVE_H */
+#endif /* MNISTPIPE_CORE_TARZIP_H */

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* archive.c: the two one-member archives of a KFP package, ustar+gzip and zip, written with
+/* tarzip.c: the two one-member archives of a KFP package, ustar+gzip and zip, written with
  * zlib. libarchive did this before; it brings libxml2, ICU, libstdc++, nettle, ACL and four
  * other compressors into every process (3 ms and 5 MB at start-up, more than a whole MNIST
  * compile), for two fixed layouts of a few hundred bytes of headers. tests/check_package.c
  * reads both back with libarchive. */
 #include "config.h"
 
-#include "archive.h"
+#include "tarzip.h"
 
 #include <stdbool.h>
 #include <stdint.h>
