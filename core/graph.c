@@ -12,13 +12,9 @@
 #define PARAM_MAGIC 0x50415241u
 #define OP_MAGIC 0x4f505321u
 
-/* Append one item to an arena vector: evaluates to MP_OK or MP_ERR_NOMEM. */
-#define VEC_PUSH(arena, vec, item)                                                           \
-    vec_reserve((arena), (void **)&(vec).v, sizeof(*(vec).v), &(vec).cap, (vec).n + 1) != MP_OK \
-        ? MP_ERR_NOMEM                                                                       \
-        : ((vec).v[(vec).n++] = (item), MP_OK)
+#define VEC_PUSH MPI_VEC_PUSH
 
-static int vec_reserve(struct mpi_arena *a, void **v, size_t elem, size_t *cap, size_t need)
+int mpi_vec_reserve(struct mpi_arena *a, void **v, size_t elem, size_t *cap, size_t need)
 {
     size_t new_cap;
     void *nv = mpi_arena_grow(a, *v, elem, *cap, need, &new_cap);
@@ -28,6 +24,8 @@ static int vec_reserve(struct mpi_arena *a, void **v, size_t elem, size_t *cap, 
     *cap = new_cap;
     return MP_OK;
 }
+
+#define vec_reserve mpi_vec_reserve
 
 const struct mp_pipeline *mpi_pipeline_check(const struct mp_pipeline *p)
 {
@@ -298,7 +296,8 @@ static int note_ref(void *user, const char *name, size_t len)
 static const char *op_strdup(struct mp_op *op, const char *s)
 {
     const char *d = mpi_arena_strdup(&op->pipeline->arena, s);
-    if (d && mpi_placeholder_each(d, note_ref, op) != MP_OK)
+    if (d && (mpi_placeholder_each(d, note_ref, op) != MP_OK ||
+              mpi_op_note_output_refs(op, d) != MP_OK))
         return NULL;
     return d;
 }

@@ -45,6 +45,25 @@ struct mpi_kv {
         size_t cap;                                                                          \
     }
 
+struct mpi_output {
+    const char *name;
+    const char *path;
+    enum mp_output_kind kind;
+};
+
+struct mpi_input_artifact {
+    const char *step;
+    const char *output;
+    const char *path;
+};
+
+/* An output of another op read through {{steps.STEP.outputs.NAME}}; argo = "STEP-NAME". */
+struct mpi_output_ref {
+    const char *step;
+    const char *output;
+    const char *argo;
+};
+
 struct mp_param {
     unsigned magic;
     struct mp_pipeline *pipeline;
@@ -68,6 +87,9 @@ struct mp_op {
     MPI_VEC(struct mpi_mount) mounts;
     MPI_VEC(struct mpi_kv) labels;
     MPI_VEC(struct mpi_kv) annotations;
+    MPI_VEC(struct mpi_output) outputs;
+    MPI_VEC(struct mpi_input_artifact) input_artifacts;
+    MPI_VEC(struct mpi_output_ref) output_refs; /* sorted by argo name, distinct */
 };
 
 struct mp_pipeline {
@@ -81,6 +103,37 @@ struct mp_pipeline {
     struct mpi_strmap param_index;
     struct mpi_strmap op_index;
 };
+
+/* Grow an arena vector to hold @need items. Errors: MP_ERR_NOMEM. */
+int mpi_vec_reserve(struct mpi_arena *a, void **v, size_t elem, size_t *cap, size_t need);
+
+/* Append one item to an arena vector: evaluates to MP_OK or MP_ERR_NOMEM. */
+#define MPI_VEC_PUSH(arena, vec, item)                                                       \
+    (mpi_vec_reserve((arena), (void **)&(vec).v, sizeof(*(vec).v), &(vec).cap,              \
+                     (vec).n + 1) != MP_OK                                                   \
+         ? MP_ERR_NOMEM                                                                      \
+         : ((vec).v[(vec).n++] = (item), MP_OK))
+
+/* The item @i of the op's vector @field, or NULL (bad handle, out of range). */
+#define MPI_OP_ITEM(op, field, i)                                                            \
+    ((mpi_op_check(op) && (i) < (op)->field.n) ? &(op)->field.v[(i)] : NULL)
+
+/* Record the {{steps.STEP.outputs.NAME}} placeholders of @s (a string the op holds) in the
+ * op's output_refs. Errors: MP_ERR_NOMEM. */
+int mpi_op_note_output_refs(struct mp_op *op, const char *s);
+
+/* The Argo name kfp gives output @output of op @step: "STEP-OUTPUT", or @output alone for
+ * mlpipeline-ui-metadata and mlpipeline-metrics. Ownership: in @p's arena; NULL when out of
+ * memory. */
+const char *mpi_output_argo_name(struct mp_pipeline *p, const char *step, const char *output);
+
+/* The ops @op runs after: explicit dependencies, then the steps of its output placeholders,
+ * then those of its input artifacts (names may repeat; unknown names are possible). */
+size_t mpi_op_edge_count(const struct mp_op *op);
+const char *mpi_op_edge_at(const struct mp_op *op, size_t k);
+
+/* True when kfp keeps the output name as it is (the UI's metadata and metrics files). */
+bool mpi_output_is_ui(const char *output);
 
 /* True when @name is a Kubernetes DNS label (RFC 1123): [a-z0-9]([-a-z0-9]*[a-z0-9])?, <= 63. */
 bool mpi_dns_label_valid(const char *name);

@@ -8,7 +8,7 @@ noinst_LTLIBRARIES += %reldir%/libmpcore.la
 	%reldir%/error.c %reldir%/error.h \
 	%reldir%/strmap.c %reldir%/strmap.h \
 	%reldir%/placeholder.c %reldir%/placeholder.h \
-	%reldir%/graph.c %reldir%/graph.h \
+	%reldir%/graph.c %reldir%/graph.h %reldir%/graph_io.c \
 	%reldir%/validate.c \
 	%reldir%/doc.c %reldir%/doc.h \
 	%reldir%/write.c %reldir%/write.h \
@@ -19,6 +19,8 @@ noinst_LTLIBRARIES += %reldir%/libmpcore.la
 	%reldir%/compile.c \
 	%reldir%/diag.c %reldir%/diag.h %reldir%/textfile.c %reldir%/textfile.h \
 	%reldir%/yaml_load.c %reldir%/yaml_load.h %reldir%/lint.c %reldir%/graph_dot.c \
+	%reldir%/component.c %reldir%/component.h %reldir%/component_placeholders.c \
+	%reldir%/component_op.c %reldir%/component_op.h %reldir%/sha256.c %reldir%/sha256.h \
 	%reldir%/version.c
 %canon_reldir%_libmpcore_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAML_CFLAGS) $(ARCHIVE_CFLAGS)
 %canon_reldir%_libmpcore_la_LIBADD = %reldir%/libmploader.la $(YAML_LIBS) $(ARCHIVE_LIBS) \

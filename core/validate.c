@@ -44,6 +44,28 @@ static int check_strings(struct ref_check *rc, const struct mpi_strvec *v, const
     return MP_OK;
 }
 
+/* @op reads output @output of op @step: both must exist; @kind, when not 0, must match. */
+static int check_output(const struct mp_pipeline *p, const struct mp_op *op, const char *step,
+                        const char *output, enum mp_output_kind kind, struct mp_error *err)
+{
+    const struct mp_op *src = mp_pipeline_find_op(p, step);
+    size_t k;
+    if (!src)
+        return mp_error_set(err, MP_ERR_VALIDATE, "op '%s' reads output '%s' of '%s', which is "
+                            "not an op of this pipeline", op->name, output, step);
+    if (src == op)
+        return mp_error_set(err, MP_ERR_VALIDATE, "op '%s' reads its own output '%s'",
+                            op->name, output);
+    if (mp_op_find_output(src, output, &k, NULL) != MP_OK)
+        return mp_error_set(err, MP_ERR_VALIDATE, "op '%s' reads output '%s' of '%s', which "
+                            "has no such output", op->name, output, step);
+    if (kind && src->outputs.v[k].kind != kind)
+        return mp_error_set(err, MP_ERR_VALIDATE, "op '%s' reads output '%s' of '%s' as a "
+                            "string, but it is an artifact (a file input)", op->name, output,
+                            step);
+    return MP_OK;
+}
+
 static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct mp_error *err)
 {
     if (!op->image || !*op->image)
@@ -78,6 +100,14 @@ static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct 
         if ((r = mpi_placeholder_each(op->annotations.v[i].value, check_ref, &rc)) != MP_OK)
             return r;
     }
+    for (size_t i = 0; i < op->output_refs.n; i++)
+        if (check_output(p, op, op->output_refs.v[i].step, op->output_refs.v[i].output,
+                         MP_OUTPUT_PARAMETER, err) != MP_OK)
+            return MP_ERR_VALIDATE;
+    for (size_t i = 0; i < op->input_artifacts.n; i++)
+        if (check_output(p, op, op->input_artifacts.v[i].step, op->input_artifacts.v[i].output,
+                         0, err) != MP_OK)
+            return MP_ERR_VALIDATE;
     for (size_t i = 0; i < op->mounts.n; i++) {
         bool found = false;
         for (size_t j = 0; j < op->volumes.n && !found; j++)
@@ -112,12 +142,12 @@ static int check_cycles(const struct mp_pipeline *p, struct mp_error *err)
         while (top && rc == MP_OK) {
             size_t cur = stack[top - 1];
             const struct mp_op *op = p->ops.v[cur];
-            if (next_dep[cur] == op->deps.n) {
+            if (next_dep[cur] == mpi_op_edge_count(op)) {
                 colour[cur] = 2;
                 top--;
                 continue;
             }
-            const struct mp_op *dep = mp_pipeline_find_op(p, op->deps.v[next_dep[cur]++]);
+            const struct mp_op *dep = mp_pipeline_find_op(p, mpi_op_edge_at(op, next_dep[cur]++));
             if (!dep)
                 continue;
             if (colour[dep->index] == 0) {

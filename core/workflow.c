@@ -4,6 +4,7 @@
 
 #include "workflow.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,7 +49,8 @@ int mpi_pipeline_spec_json(const struct mp_pipeline *p, struct mp_buf *out)
         mp_json_quote(out, p->description);
         mp_buf_puts(out, ", ");
     }
-    mp_buf_puts(out, "\"inputs\": [");
+    if (p->params.n)
+        mp_buf_puts(out, "\"inputs\": [");
     for (size_t i = 0; i < p->params.n; i++) {
         const struct mp_param *param = p->params.v[i];
         if (i)
@@ -69,7 +71,7 @@ int mpi_pipeline_spec_json(const struct mp_pipeline *p, struct mp_buf *out)
         }
         mp_buf_putc(out, '}');
     }
-    mp_buf_puts(out, "], \"name\": ");
+    mp_buf_puts(out, p->params.n ? "], \"name\": " : "\"name\": ");
     mp_json_quote(out, p->name);
     mp_buf_putc(out, '}');
     return mp_buf_error(out);
@@ -90,11 +92,22 @@ static int to_input(void *user, const char *name, struct mp_buf *out, struct mp_
     return mp_buf_printf(out, "{{inputs.parameters.%s}}", name);
 }
 
+/* {{steps.S.outputs.X}} -> {{inputs.parameters.S-X}} */
+static int output_to_input(void *user, const char *step, const char *output, struct mp_buf *out,
+                           struct mp_error *err)
+{
+    (void)user;
+    (void)err;
+    if (mpi_output_is_ui(output))
+        return mp_buf_printf(out, "{{inputs.parameters.%s}}", output);
+    return mp_buf_printf(out, "{{inputs.parameters.%s-%s}}", step, output);
+}
+
 /* A string node with placeholders rewritten for a container template. */
 static struct mp_node *rendered(struct build *b, const char *s)
 {
     mp_buf_reset(&b->tmp);
-    if (mp_render(s, to_input, NULL, &b->tmp, b->err) != MP_OK)
+    if (mp_render_outputs(s, to_input, output_to_input, NULL, &b->tmp, b->err) != MP_OK)
         return NULL;
     return mp_doc_str(b->doc, mp_buf_data(&b->tmp));
 }
@@ -119,6 +132,108 @@ static void input_params(struct build *b, struct mp_node *tmpl, const struct mpi
     struct mp_node *params = mp_node_put_seq(mp_node_put_map(tmpl, "inputs"), "parameters");
     for (size_t i = 0; i < refs->n; i++)
         mp_node_put_str(mp_node_push(params, mp_doc_map(b->doc)), "name", refs->v[i]);
+}
+
+/* Argo's name for output @output of op @step (kfp's "STEP-OUTPUT"). Step names are at most 63
+ * characters and output names at most 128, so 256 bytes hold it. */
+#define ARGO_NAME_MAX 256
+static void argo_name(char *out, const char *step, const char *output)
+{
+    if (mpi_output_is_ui(output))
+        snprintf(out, ARGO_NAME_MAX, "%s", output);
+    else
+        snprintf(out, ARGO_NAME_MAX, "%s-%s", step, output);
+}
+
+/* The template inputs of @op: its parameters and the outputs it reads as strings, merged in
+ * name order (kfp sorts them), then its input artifacts. */
+static void op_inputs(struct build *b, const struct mp_op *op, struct mp_node *tmpl)
+{
+    if (!op->param_refs.n && !op->output_refs.n && !op->input_artifacts.n)
+        return;
+    struct mp_node *in = mp_node_put_map(tmpl, "inputs");
+    if (op->param_refs.n || op->output_refs.n) {
+        struct mp_node *params = mp_node_put_seq(in, "parameters");
+        size_t i = 0, j = 0;
+        while (i < op->param_refs.n || j < op->output_refs.n) {
+            const char *name;
+            if (j == op->output_refs.n ||
+                (i < op->param_refs.n && strcmp(op->param_refs.v[i], op->output_refs.v[j].argo) < 0))
+                name = op->param_refs.v[i++];
+            else
+                name = op->output_refs.v[j++].argo;
+            mp_node_put_str(mp_node_push(params, mp_doc_map(b->doc)), "name", name);
+        }
+    }
+    if (op->input_artifacts.n) {
+        struct mp_node *arts = mp_node_put_seq(in, "artifacts");
+        for (size_t i = 0; i < op->input_artifacts.n; i++) {
+            const struct mpi_input_artifact *a = &op->input_artifacts.v[i];
+            struct mp_node *m = mp_node_push(arts, mp_doc_map(b->doc));
+            char argo[ARGO_NAME_MAX];
+            argo_name(argo, a->step, a->output);
+            mp_node_put_str(m, "name", argo);
+            mp_node_put_str(m, "path", a->path);
+        }
+    }
+}
+
+/* True when some op reads output @output of @op as a string. */
+static bool output_read_as_string(const struct mp_pipeline *p, const struct mp_op *op,
+                                  const char *output)
+{
+    for (size_t i = 0; i < p->ops.n; i++)
+        for (size_t j = 0; j < p->ops.v[i]->output_refs.n; j++)
+            if (!strcmp(p->ops.v[i]->output_refs.v[j].step, op->name) &&
+                !strcmp(p->ops.v[i]->output_refs.v[j].output, output))
+                return true;
+    return false;
+}
+
+/* The template outputs of @op: an output parameter for each output some op reads as a string
+ * (kfp drops the others), and an artifact for every output, each list sorted by Argo name. */
+static void op_outputs(struct build *b, const struct mp_op *op, struct mp_node *tmpl)
+{
+    size_t n = op->outputs.n;
+    if (!n)
+        return;
+    struct keyed {
+        char argo[ARGO_NAME_MAX];
+        const struct mpi_output *o;
+    } *k = malloc(n * sizeof(*k));
+    if (!k) {
+        b->doc->err = MP_ERR_NOMEM;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        k[i].o = &op->outputs.v[i];
+        argo_name(k[i].argo, op->name, k[i].o->name);
+    }
+    for (size_t i = 1; i < n; i++) /* insertion sort by Argo name: few outputs */
+        for (size_t j = i; j > 0 && strcmp(k[j - 1].argo, k[j].argo) > 0; j--) {
+            struct keyed t = k[j];
+            k[j] = k[j - 1];
+            k[j - 1] = t;
+        }
+    struct mp_node *out = mp_node_put_map(tmpl, "outputs");
+    struct mp_node *params = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (k[i].o->kind != MP_OUTPUT_PARAMETER || mpi_output_is_ui(k[i].o->name) ||
+            !output_read_as_string(b->p, op, k[i].o->name))
+            continue;
+        if (!params)
+            params = mp_node_put_seq(out, "parameters");
+        struct mp_node *m = mp_node_push(params, mp_doc_map(b->doc));
+        mp_node_put_str(m, "name", k[i].argo);
+        mp_node_put_str(mp_node_put_map(m, "valueFrom"), "path", k[i].o->path);
+    }
+    struct mp_node *arts = mp_node_put_seq(out, "artifacts");
+    for (size_t i = 0; i < n; i++) {
+        struct mp_node *m = mp_node_push(arts, mp_doc_map(b->doc));
+        mp_node_put_str(m, "name", k[i].argo);
+        mp_node_put_str(m, "path", k[i].o->path);
+    }
+    free(k);
 }
 
 static void container_template(struct build *b, const struct mp_op *op, struct mp_node *tmpl)
@@ -156,7 +271,8 @@ static void container_template(struct build *b, const struct mp_op *op, struct m
                 mp_node_put(m, "readOnly", mp_doc_bool(b->doc, true));
         }
     }
-    input_params(b, tmpl, &op->param_refs);
+    op_inputs(b, op, tmpl);
+    op_outputs(b, op, tmpl);
 
     struct mp_node *meta = mp_node_put_map(tmpl, "metadata");
     if (op->annotations.n) {
@@ -205,29 +321,55 @@ static void dag_task(struct build *b, const struct mp_op *op, struct mp_node *ta
 {
     mp_node_put_str(task, "name", op->name);
     mp_node_put_str(task, "template", op->name);
-    if (op->deps.n) {
-        const char **deps = malloc(op->deps.n * sizeof(*deps));
+    size_t ne = mpi_op_edge_count(op);
+    if (ne) {
+        const char **deps = malloc(ne * sizeof(*deps));
         if (!deps) {
             b->doc->err = MP_ERR_NOMEM;
             return;
         }
-        memcpy(deps, op->deps.v, op->deps.n * sizeof(*deps));
-        qsort(deps, op->deps.n, sizeof(*deps), cmp_str);
+        for (size_t i = 0; i < ne; i++)
+            deps[i] = mpi_op_edge_at(op, i);
+        qsort(deps, ne, sizeof(*deps), cmp_str);
         struct mp_node *seq = mp_node_put_seq(task, "dependencies");
-        for (size_t i = 0; i < op->deps.n; i++)
+        for (size_t i = 0; i < ne; i++)
             if (i == 0 || strcmp(deps[i], deps[i - 1]) != 0)
                 mp_node_push(seq, mp_doc_str(b->doc, deps[i]));
         free(deps);
     }
-    if (op->param_refs.n) {
-        struct mp_node *params =
-            mp_node_put_seq(mp_node_put_map(task, "arguments"), "parameters");
-        for (size_t i = 0; i < op->param_refs.n; i++) {
+    struct mp_node *args = NULL;
+    if (op->param_refs.n || op->output_refs.n) {
+        args = mp_node_put_map(task, "arguments");
+        struct mp_node *params = mp_node_put_seq(args, "parameters");
+        size_t i = 0, j = 0;
+        while (i < op->param_refs.n || j < op->output_refs.n) {
             struct mp_node *m = mp_node_push(params, mp_doc_map(b->doc));
-            mp_node_put_str(m, "name", op->param_refs.v[i]);
             mp_buf_reset(&b->tmp);
-            mp_buf_printf(&b->tmp, "{{inputs.parameters.%s}}", op->param_refs.v[i]);
+            if (j == op->output_refs.n ||
+                (i < op->param_refs.n && strcmp(op->param_refs.v[i], op->output_refs.v[j].argo) < 0)) {
+                mp_node_put_str(m, "name", op->param_refs.v[i]);
+                mp_buf_printf(&b->tmp, "{{inputs.parameters.%s}}", op->param_refs.v[i++]);
+            } else {
+                const struct mpi_output_ref *r = &op->output_refs.v[j++];
+                mp_node_put_str(m, "name", r->argo);
+                mp_buf_printf(&b->tmp, "{{tasks.%s.outputs.parameters.%s}}", r->step, r->argo);
+            }
             mp_node_put_str(m, "value", mp_buf_data(&b->tmp));
+        }
+    }
+    if (op->input_artifacts.n) {
+        if (!args)
+            args = mp_node_put_map(task, "arguments");
+        struct mp_node *arts = mp_node_put_seq(args, "artifacts");
+        for (size_t i = 0; i < op->input_artifacts.n; i++) {
+            const struct mpi_input_artifact *a = &op->input_artifacts.v[i];
+            char argo[ARGO_NAME_MAX];
+            argo_name(argo, a->step, a->output);
+            struct mp_node *m = mp_node_push(arts, mp_doc_map(b->doc));
+            mp_node_put_str(m, "name", argo);
+            mp_buf_reset(&b->tmp);
+            mp_buf_printf(&b->tmp, "{{tasks.%s.outputs.artifacts.%s}}", a->step, argo);
+            mp_node_put_str(m, "from", mp_buf_data(&b->tmp));
         }
     }
 }

@@ -224,15 +224,71 @@ MP_API size_t mp_op_annotation_count(const struct mp_op *op);
 MP_API const char *mp_op_annotation_key(const struct mp_op *op, size_t i);
 MP_API const char *mp_op_annotation_value(const struct mp_op *op, size_t i);
 
+/* ---- Outputs and data passing ---------------------------------------------------------- */
+
+/* A file an op writes, which Argo saves when the container ends (kfp's file_outputs, and the
+ * OutputPath outputs of components). Argo names it "OPNAME-NAME" (kfp's naming), except the
+ * two names kfp's UI reads, mlpipeline-ui-metadata and mlpipeline-metrics, kept as they are.
+ * MP_OUTPUT_PARAMETER: a small value a later op may read as a string through the placeholder
+ *   {{steps.OP.outputs.NAME}} (an Argo output parameter, valueFrom.path, written only when some
+ *   op reads it so, as kfp does), and always an artifact too.
+ * MP_OUTPUT_ARTIFACT: only an artifact; a later op gets the file with
+ *   mp_op_add_input_artifact(), never as a string. */
+enum mp_output_kind {
+    MP_OUTPUT_PARAMETER = 1,
+    MP_OUTPUT_ARTIFACT = 2
+};
+/* Declare output @name (letters, digits, '_' and '-', starting with a letter or '_') written at
+ * the absolute @path. Errors: MP_ERR_INVAL (bad name, relative path, unknown kind),
+ * MP_ERR_EXISTS (the op has an output of that name), MP_ERR_NOMEM. */
+MP_API int mp_op_add_output(struct mp_op *op, const char *name, const char *path,
+                            enum mp_output_kind kind, struct mp_error *err);
+MP_API size_t mp_op_output_count(const struct mp_op *op);
+MP_API const char *mp_op_output_name(const struct mp_op *op, size_t i);
+MP_API const char *mp_op_output_path(const struct mp_op *op, size_t i);
+/* 0 when @i is out of range. */
+MP_API enum mp_output_kind mp_op_output_kind(const struct mp_op *op, size_t i);
+/* Set *@index to the position of the output named @name.
+ * Errors: MP_ERR_NOTFOUND (no such output; *@index untouched), MP_ERR_INVAL. */
+MP_API int mp_op_find_output(const struct mp_op *op, const char *name, size_t *index,
+                             struct mp_error *err);
+
+/* Input artifacts: the file that output @output of the op named @step writes is placed at the
+ * absolute @path in @op's container before it starts (kfp's InputPath). @op then runs after
+ * @step (an implicit dependency, as kfp adds). Argo names it "STEP-OUTPUT".
+ * Errors: MP_ERR_INVAL (bad names, relative path, @step is @op), MP_ERR_EXISTS (@path is taken
+ * by another input artifact), MP_ERR_NOMEM. Unknown steps and outputs are reported by
+ * validation, so a pipeline may be built in any order. */
+MP_API int mp_op_add_input_artifact(struct mp_op *op, const char *step, const char *output,
+                                    const char *path, struct mp_error *err);
+MP_API size_t mp_op_input_artifact_count(const struct mp_op *op);
+MP_API const char *mp_op_input_artifact_step(const struct mp_op *op, size_t i);
+MP_API const char *mp_op_input_artifact_output(const struct mp_op *op, size_t i);
+MP_API const char *mp_op_input_artifact_path(const struct mp_op *op, size_t i);
+
+/* The outputs of other ops that @op reads as strings through {{steps.STEP.outputs.NAME}}
+ * placeholders anywhere in it, distinct, sorted by their Argo name "STEP-NAME". Each one is
+ * also an implicit dependency of @op on STEP.
+ * Ownership: borrowed until the op changes or the pipeline is freed. */
+MP_API size_t mp_op_output_ref_count(const struct mp_op *op);
+MP_API const char *mp_op_output_ref_step(const struct mp_op *op, size_t i);
+MP_API const char *mp_op_output_ref_output(const struct mp_op *op, size_t i);
+
 /* ---- Placeholders ---------------------------------------------------------------------- */
 
 /* Strings in ops may refer to pipeline parameters as {{params.NAME}}. mp_render() copies
  * @s to @out, calling @fn for each placeholder to append its replacement. @fn returns MP_OK or
- * an error code, which stops the rendering and is returned. */
+ * an error code, which stops the rendering and is returned. Output placeholders
+ * ({{steps.STEP.outputs.NAME}}) are copied unchanged. */
 typedef int (*mp_render_fn)(void *user, const char *param_name, struct mp_buf *out,
                             struct mp_error *err);
 MP_API int mp_render(const char *s, mp_render_fn fn, void *user, struct mp_buf *out,
                      struct mp_error *err);
+/* As mp_render(), and calls @out_fn (when not NULL) for each {{steps.STEP.outputs.NAME}}. */
+typedef int (*mp_render_output_fn)(void *user, const char *step, const char *output,
+                                   struct mp_buf *out, struct mp_error *err);
+MP_API int mp_render_outputs(const char *s, mp_render_fn fn, mp_render_output_fn out_fn,
+                             void *user, struct mp_buf *out, struct mp_error *err);
 /* Count the distinct parameters that @op refers to, anywhere (command, args, env, volumes,
  * labels, annotations); mp_op_param_ref_at() lists them sorted by name.
  * Ownership: borrowed until the op changes or the pipeline is freed. */
