@@ -14,6 +14,7 @@
 #include <yaml.h>
 
 #include "buf.h"
+#include "component_op.h"
 #include "diag.h"
 #include "graph.h"
 #include "placeholder.h"
@@ -27,6 +28,7 @@ struct step {
 };
 
 struct loader {
+    const char *path;      /* the pipeline file; component files are relative to it */
     struct mp_diags *d;
     struct mp_error *err;
     yaml_document_t doc;
@@ -50,10 +52,10 @@ static const char *const top_future[] = {"settings", "components", "imports", "o
 static const char *const param_keys[] = {"name", "default", "type", "description", NULL};
 static const char *const step_keys[] = {"name", "image", "command", "args", "after", "env",
                                         "volumes", "volumeMounts", "labels", "annotations",
-                                        "variants", NULL};
+                                        "variants", "component", "arguments", NULL};
 static const char *const step_future[] = {
     "resources", "retries", "timeout", "nodeSelector", "tolerations", "caching", "outputs",
-    "inputs", "component", "when", "parallelFor", "sidecars", "initContainers",
+    "inputs", "when", "parallelFor", "sidecars", "initContainers",
     "imagePullPolicy", "serviceAccount", "displayName", "affinity", NULL};
 static const char *const env_keys[] = {"name", "value", "secretKeyRef", NULL};
 static const char *const secret_ref_keys[] = {"name", "key", NULL};
@@ -457,6 +459,49 @@ static void load_variants(struct loader *ld, struct step *st, yaml_node_t *n, co
     }
 }
 
+/* A step made from a kfp v1 component spec (component.c): `component: FILE` and
+ * `arguments: {INPUT: VALUE}` instead of image, command and args. */
+static void load_component_step(struct loader *ld, struct step *st, yaml_node_t *m,
+                                yaml_node_t *cn)
+{
+    static const char *const taken[] = {"image", "command", "args", "variants", NULL};
+    for (const char *const *k = taken; *k; k++) {
+        yaml_node_t *x = get(ld, m, *k);
+        if (x)
+            diag(ld, x, "component: FILE, or image/command/args", "step '%s': '%s' does not "
+                 "go with 'component', which gives the container", st->name ? st->name : "?",
+                 *k);
+    }
+    const char *rel = scalar(ld, cn, "component");
+    yaml_node_t *an = get(ld, m, "arguments");
+    struct mpi_component_arg *args = NULL;
+    size_t n = 0;
+    if (an && !is_null(an) && want(ld, an, YAML_MAPPING_NODE, "arguments")) {
+        check_keys(ld, an, NULL, NULL, "arguments");
+        size_t np = (size_t)(an->data.mapping.pairs.top - an->data.mapping.pairs.start);
+        if (!(args = calloc(np ? np : 1, sizeof(*args)))) {
+            ld->nomem = 1;
+            return;
+        }
+        for (yaml_node_pair_t *a = an->data.mapping.pairs.start; a < an->data.mapping.pairs.top;
+             a++) {
+            yaml_node_t *k = node(ld, a->key), *v = node(ld, a->value);
+            const char *val = text(ld, v, "an argument");
+            if (k->type == YAML_SCALAR_NODE && val)
+                args[n++] = (struct mpi_component_arg){(const char *)k->data.scalar.value, val,
+                                                       L(k), C(k)};
+        }
+    }
+    if (rel && *rel &&
+        mpi_component_op(ld->p, st->name, ld->path, rel, args, n, L(cn), C(cn), ld->d, &st->op,
+                         ld->err) != MP_OK)
+        ld->nomem = 1;
+    else if (rel && !*rel)
+        diag(ld, cn, "component: FILE", "step '%s': the component file name is empty",
+             st->name ? st->name : "?");
+    free(args);
+}
+
 static void load_step(struct loader *ld, struct step *st, const char *dflt)
 {
     yaml_node_t *m = st->node, *x;
@@ -478,6 +523,13 @@ static void load_step(struct loader *ld, struct step *st, const char *dflt)
             name = NULL;
         }
     st->name = name;
+    if ((x = get(ld, m, "component"))) {
+        load_component_step(ld, st, m, x);
+        goto rest;
+    }
+    if ((x = get(ld, m, "arguments")))
+        diag(ld, x, "component: FILE", "step '%s': 'arguments' are for a step with a "
+             "'component'", name ? name : "?");
     const char *image = img ? text(ld, img, "image") : NULL;
     if (!img || (image && !*image))
         diag(ld, img ? img : m, "image: REGISTRY/IMAGE:TAG", "step '%s' has no image",
@@ -491,6 +543,7 @@ static void load_step(struct loader *ld, struct step *st, const char *dflt)
         words(ld, st, x, mp_op_add_arg, "args");
     if ((x = get(ld, m, "variants")))
         load_variants(ld, st, x, dflt);
+rest:
     if ((x = get(ld, m, "after"))) {
         st->after = x;
         if (x->type == YAML_SCALAR_NODE)
@@ -722,7 +775,8 @@ int mpi_yaml_load(const char *path, const char *const *platforms, size_t n,
                   struct mp_pipeline **out, struct mpi_yaml_info *info, struct mp_diags *diags,
                   struct mp_error *err)
 {
-    struct loader ld = {.platforms = platforms, .nplat = n, .err = mp_error_new()};
+    struct loader ld = {.path = path, .platforms = platforms, .nplat = n,
+                        .err = mp_error_new()};
     struct mp_diags *own = NULL;
     char *data = NULL;
     size_t len = 0;
