@@ -50,6 +50,26 @@ static bool step_output(struct mpi_arena *a, const char *s, const char **step,
     return *step && *output;
 }
 
+/* kfp 1.8's ContainerOp saves an output whose name, lower-cased with every character other
+ * than [a-z0-9] made '-', is mlpipeline-ui-metadata or mlpipeline-metrics as that artifact
+ * only (the files the KFP UI reads). That name, or NULL for other outputs. */
+static const char *ui_output(struct mpi_arena *a, const char *name)
+{
+    char norm[32];
+    size_t n = strlen(name);
+    if (n >= sizeof(norm))
+        return NULL;
+    for (size_t i = 0; i <= n; i++) {
+        char ch = name[i];
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (char)(ch - 'A' + 'a');
+        norm[i] = !ch || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ? ch : '-';
+    }
+    if (strcmp(norm, "mlpipeline-ui-metadata") && strcmp(norm, "mlpipeline-metrics"))
+        return NULL;
+    return mpi_arena_strdup(a, norm);
+}
+
 static int check(struct mp_diags *d, struct mp_error *err, int rc, unsigned long line,
                  unsigned long col)
 {
@@ -127,13 +147,16 @@ int mpi_component_op(struct mp_pipeline *p, const char *step, const char *pipeli
         rc = check(d, err, mp_op_set_label(op, c->labels[i].key, c->labels[i].value, err),
                    line, col);
     for (size_t i = 0; i < u->n_output_paths && !rc; i++) {
-        const char *name = mpi_component_k8s_name(&u->arena, u->output_paths[i].name);
+        const char *name = ui_output(&u->arena, u->output_paths[i].name);
+        enum mp_output_kind kind = name ? MP_OUTPUT_ARTIFACT : MP_OUTPUT_PARAMETER;
+        if (!name)
+            name = mpi_component_k8s_name(&u->arena, u->output_paths[i].name);
         if (!name) {
             rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
             break;
         }
-        rc = check(d, err, mp_op_add_output(op, name, u->output_paths[i].path,
-                                            MP_OUTPUT_PARAMETER, err), line, col);
+        rc = check(d, err, mp_op_add_output(op, name, u->output_paths[i].path, kind, err), line,
+                   col);
     }
     for (size_t i = 0; i < u->n_input_paths && !rc; i++) {
         const struct mpi_component_file *f = &u->input_paths[i];
