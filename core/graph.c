@@ -75,6 +75,7 @@ int mp_pipeline_new(const char *name, struct mp_pipeline **out, struct mp_error 
         return nomem(err);
     }
     p->magic = PIPELINE_MAGIC;
+    p->ttl = -1;
     p->arena = arena; /* the struct lives in its own arena: copy the head in */
     *out = p;
     return MP_OK;
@@ -216,10 +217,10 @@ int mp_pipeline_add_op(struct mp_pipeline *p, const char *name, const char *imag
     struct mp_op *op = mpi_arena_alloc(&p->arena, sizeof(*op));
     if (!op || !(op->name = mpi_arena_strdup(&p->arena, name)))
         return nomem(err);
-    if (image && !(op->image = mpi_arena_strdup(&p->arena, image)))
-        return nomem(err);
     op->magic = OP_MAGIC;
     op->pipeline = p;
+    if (image && !(op->image = mpi_op_strdup(op, image)))
+        return nomem(err);
     op->index = p->ops.n;
     if (VEC_PUSH(&p->arena, p->ops, op) != MP_OK ||
         mpi_strmap_put(&p->op_index, &p->arena, op->name, op) != MP_OK)
@@ -258,7 +259,7 @@ int mp_op_set_image(struct mp_op *op, const char *image, struct mp_error *err)
 {
     if (!mpi_op_check(op) || !image)
         return mp_error_set(err, MP_ERR_INVAL, "invalid op handle or image");
-    const char *s = mpi_arena_strdup(&op->pipeline->arena, image);
+    const char *s = mpi_op_strdup(op, image);
     if (!s)
         return nomem(err);
     op->image = s;
@@ -293,7 +294,8 @@ static int note_ref(void *user, const char *name, size_t len)
     return MP_OK;
 }
 
-static const char *op_strdup(struct mp_op *op, const char *s)
+#define op_strdup mpi_op_strdup
+const char *mpi_op_strdup(struct mp_op *op, const char *s)
 {
     const char *d = mpi_arena_strdup(&op->pipeline->arena, s);
     if (d && (mpi_placeholder_each(d, note_ref, op) != MP_OK ||

@@ -19,6 +19,7 @@ struct mpi_env {
     const char *value;  /* NULL when from a secret */
     const char *secret; /* NULL when plain */
     const char *key;
+    const char *field;  /* a fieldRef path; NULL otherwise */
 };
 
 struct mpi_volume {
@@ -64,6 +65,29 @@ struct mpi_output_ref {
     const char *argo;
 };
 
+struct mpi_resource {
+    const char *name;
+    const char *quantity;
+    bool number;
+};
+
+struct mpi_resources {
+    struct mpi_resource *v;
+    size_t n;
+    size_t cap;
+};
+
+struct mpi_toleration {
+    const char *key, *op, *value, *effect;
+    long long seconds; /* -1: unset */
+};
+
+struct mpi_container {
+    enum mp_container_role role;
+    const char *name;
+    const char *json;
+};
+
 struct mp_param {
     unsigned magic;
     struct mp_pipeline *pipeline;
@@ -90,6 +114,16 @@ struct mp_op {
     MPI_VEC(struct mpi_output) outputs;
     MPI_VEC(struct mpi_input_artifact) input_artifacts;
     MPI_VEC(struct mpi_output_ref) output_refs; /* sorted by argo name, distinct */
+    struct mpi_resources requests, limits;
+    MPI_VEC(struct mpi_kv) node_selector;
+    MPI_VEC(struct mpi_toleration) tolerations;
+    MPI_VEC(struct mpi_container) containers; /* sidecars and init containers */
+    const char *affinity;                     /* JSON text, or NULL */
+    unsigned retry_limit;
+    unsigned retry_factor;
+    const char *retry_policy, *retry_duration, *retry_max_duration;
+    long long timeout; /* 0: none */
+    const char *pull_policy;
 };
 
 struct mp_pipeline {
@@ -102,6 +136,13 @@ struct mp_pipeline {
     MPI_VEC(struct mp_op *) ops;
     struct mpi_strmap param_index;
     struct mpi_strmap op_index;
+    struct mpi_strvec pull_secrets;
+    const char *service_account; /* NULL: pipeline-runner */
+    long long ttl;               /* -1: unset */
+    long long parallelism;       /* 0: unset */
+    long long timeout;           /* 0: unset */
+    MPI_VEC(struct mpi_kv) node_selector;
+    const char *pull_policy;
 };
 
 /* Grow an arena vector to hold @need items. Errors: MP_ERR_NOMEM. */
@@ -117,6 +158,16 @@ int mpi_vec_reserve(struct mpi_arena *a, void **v, size_t elem, size_t *cap, siz
 /* The item @i of the op's vector @field, or NULL (bad handle, out of range). */
 #define MPI_OP_ITEM(op, field, i)                                                            \
     ((mpi_op_check(op) && (i) < (op)->field.n) ? &(op)->field.v[(i)] : NULL)
+
+/* Copy @s into the op's arena, recording the placeholders it holds. NULL when out of memory. */
+const char *mpi_op_strdup(struct mp_op *op, const char *s);
+
+/* Set @key to @value in a vector of struct mpi_kv (replacing the value of an existing key).
+ * @key is copied into @a; @value must already live there. Errors: MP_ERR_NOMEM. */
+int mpi_kv_set(struct mpi_arena *a, void *vec, const char *key, const char *value);
+
+/* True for Always, IfNotPresent and Never. */
+bool mpi_pull_policy_valid(const char *policy);
 
 /* Record the {{steps.STEP.outputs.NAME}} placeholders of @s (a string the op holds) in the
  * op's output_refs. Errors: MP_ERR_NOMEM. */

@@ -76,6 +76,9 @@ static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct 
                                 "an op of this pipeline", op->name, op->deps.v[i]);
     struct ref_check rc = {.p = p, .op = op, .err = err};
     int r;
+    rc.where = "the image";
+    if ((r = mpi_placeholder_each(op->image, check_ref, &rc)) != MP_OK)
+        return r;
     if ((r = check_strings(&rc, &op->command, "command")) != MP_OK ||
         (r = check_strings(&rc, &op->args, "args")) != MP_OK)
         return r;

@@ -77,13 +77,6 @@ int mpi_pipeline_spec_json(const struct mp_pipeline *p, struct mp_buf *out)
     return mp_buf_error(out);
 }
 
-struct build {
-    const struct mp_pipeline *p;
-    struct mp_doc *doc;
-    struct mp_buf tmp;
-    struct mp_error *err;
-};
-
 /* {{params.X}} -> {{inputs.parameters.X}} */
 static int to_input(void *user, const char *name, struct mp_buf *out, struct mp_error *err)
 {
@@ -103,8 +96,8 @@ static int output_to_input(void *user, const char *step, const char *output, str
     return mp_buf_printf(out, "{{inputs.parameters.%s-%s}}", step, output);
 }
 
-/* A string node with placeholders rewritten for a container template. */
-static struct mp_node *rendered(struct build *b, const char *s)
+#define rendered mpi_wf_rendered
+struct mp_node *mpi_wf_rendered(struct mpi_wf *b, const char *s)
 {
     mp_buf_reset(&b->tmp);
     if (mp_render_outputs(s, to_input, output_to_input, NULL, &b->tmp, b->err) != MP_OK)
@@ -112,7 +105,7 @@ static struct mp_node *rendered(struct build *b, const char *s)
     return mp_doc_str(b->doc, mp_buf_data(&b->tmp));
 }
 
-static struct mp_node *string_seq(struct build *b, const struct mpi_strvec *v)
+static struct mp_node *string_seq(struct mpi_wf *b, const struct mpi_strvec *v)
 {
     struct mp_node *seq = mp_doc_seq(b->doc);
     for (size_t i = 0; i < v->n && seq; i++)
@@ -125,7 +118,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void input_params(struct build *b, struct mp_node *tmpl, const struct mpi_strvec *refs)
+static void input_params(struct mpi_wf *b, struct mp_node *tmpl, const struct mpi_strvec *refs)
 {
     if (!refs->n)
         return;
@@ -147,7 +140,7 @@ static void argo_name(char *out, const char *step, const char *output)
 
 /* The template inputs of @op: its parameters and the outputs it reads as strings, merged in
  * name order (kfp sorts them), then its input artifacts. */
-static void op_inputs(struct build *b, const struct mp_op *op, struct mp_node *tmpl)
+static void op_inputs(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl)
 {
     if (!op->param_refs.n && !op->output_refs.n && !op->input_artifacts.n)
         return;
@@ -192,7 +185,7 @@ static bool output_read_as_string(const struct mp_pipeline *p, const struct mp_o
 
 /* The template outputs of @op: an output parameter for each output some op reads as a string
  * (kfp drops the others), and an artifact for every output, each list sorted by Argo name. */
-static void op_outputs(struct build *b, const struct mp_op *op, struct mp_node *tmpl)
+static void op_outputs(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl)
 {
     size_t n = op->outputs.n;
     if (!n)
@@ -236,7 +229,7 @@ static void op_outputs(struct build *b, const struct mp_op *op, struct mp_node *
     free(k);
 }
 
-static void container_template(struct build *b, const struct mp_op *op, struct mp_node *tmpl)
+static void container_template(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl)
 {
     mp_node_put_str(tmpl, "name", op->name);
     struct mp_node *c = mp_node_put_map(tmpl, "container");
@@ -252,6 +245,9 @@ static void container_template(struct build *b, const struct mp_op *op, struct m
             mp_node_put_str(m, "name", e->name);
             if (e->value) {
                 mp_node_put(m, "value", rendered(b, e->value));
+            } else if (e->field) {
+                mp_node_put_str(mp_node_put_map(mp_node_put_map(m, "valueFrom"), "fieldRef"),
+                                "fieldPath", e->field);
             } else {
                 struct mp_node *ref =
                     mp_node_put_map(mp_node_put_map(m, "valueFrom"), "secretKeyRef");
@@ -260,7 +256,7 @@ static void container_template(struct build *b, const struct mp_op *op, struct m
             }
         }
     }
-    mp_node_put_str(c, "image", op->image ? op->image : "");
+    mp_node_put(c, "image", rendered(b, op->image ? op->image : ""));
     if (op->mounts.n) {
         struct mp_node *mounts = mp_node_put_seq(c, "volumeMounts");
         for (size_t i = 0; i < op->mounts.n; i++) {
@@ -271,8 +267,10 @@ static void container_template(struct build *b, const struct mp_op *op, struct m
                 mp_node_put(m, "readOnly", mp_doc_bool(b->doc, true));
         }
     }
+    mpi_wf_container_settings(b, op, c);
     op_inputs(b, op, tmpl);
     op_outputs(b, op, tmpl);
+    mpi_wf_pod_settings(b, op, tmpl);
 
     struct mp_node *meta = mp_node_put_map(tmpl, "metadata");
     if (op->annotations.n) {
@@ -317,7 +315,7 @@ static void container_template(struct build *b, const struct mp_op *op, struct m
     }
 }
 
-static void dag_task(struct build *b, const struct mp_op *op, struct mp_node *task)
+static void dag_task(struct mpi_wf *b, const struct mp_op *op, struct mp_node *task)
 {
     mp_node_put_str(task, "name", op->name);
     mp_node_put_str(task, "template", op->name);
@@ -411,7 +409,7 @@ int mp_workflow_build(const struct mp_pipeline *p, const char *stamp, struct mp_
     if (!mpi_k8s_name(p->name, entry, sizeof(entry)))
         return mp_error_set(err, MP_ERR_VALIDATE,
                             "pipeline name '%s' gives no valid Kubernetes name", p->name);
-    struct build b = {.p = p, .doc = doc, .err = err};
+    struct mpi_wf b = {.p = p, .doc = doc, .err = err};
     mpi_buf_init(&b.tmp);
     const struct mp_op **sorted = NULL;
     struct mpi_strvec inputs = {0};
@@ -477,7 +475,8 @@ int mp_workflow_build(const struct mp_pipeline *p, const char *stamp, struct mp_
         if (p->params.v[i]->default_value)
             mp_node_put_str(m, "value", p->params.v[i]->default_value);
     }
-    mp_node_put_str(spec, "serviceAccountName", "pipeline-runner");
+    mp_node_put_str(spec, "serviceAccountName", mp_pipeline_service_account(p));
+    mpi_wf_spec_settings(&b, spec);
 
     if (mp_doc_error(doc) != MP_OK || mp_buf_error(&b.tmp) != MP_OK)
         goto fail;

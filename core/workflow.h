@@ -5,6 +5,8 @@
 
 #include <mnistpipe/mnistpipe.h>
 
+#include "buf.h"
+
 /* The SDK-version string written in the pipelines.kubeflow.org/kfp_sdk_version annotation
  * and labels (a valid Kubernetes label value). */
 #define MPI_SDK_VERSION "mnistpipe-" PACKAGE_VERSION
@@ -16,5 +18,27 @@ bool mpi_k8s_name(const char *name, char *out, size_t cap);
 /* The pipelines.kubeflow.org/pipeline_spec annotation: the run form's inputs, as kfp's
  * json.dumps(sort_keys=True) writes them. */
 int mpi_pipeline_spec_json(const struct mp_pipeline *p, struct mp_buf *out);
+
+/* The state of one mp_workflow_build(): what the parts in workflow_*.c share. */
+struct mpi_wf {
+    const struct mp_pipeline *p;
+    struct mp_doc *doc;
+    struct mp_buf tmp; /* scratch, reset by each user */
+    struct mp_error *err;
+};
+
+/* A string node of @s with its placeholders rewritten for a container template:
+ * {{params.X}} -> {{inputs.parameters.X}}, {{steps.S.outputs.X}} -> {{inputs.parameters.S-X}}.
+ * Ownership: belongs to b->doc. Errors: NULL (the document records it). */
+struct mp_node *mpi_wf_rendered(struct mpi_wf *b, const char *s);
+
+/* workflow_pod.c: what kfp writes in the container (resources, imagePullPolicy) and in the
+ * template (nodeSelector, tolerations, affinity, retryStrategy, activeDeadlineSeconds,
+ * sidecars, initContainers) for @op's settings. */
+void mpi_wf_container_settings(struct mpi_wf *b, const struct mp_op *op, struct mp_node *c);
+void mpi_wf_pod_settings(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl);
+/* The workflow spec's pipeline-wide settings (imagePullSecrets, ttlStrategy, parallelism,
+ * activeDeadlineSeconds, nodeSelector). */
+void mpi_wf_spec_settings(struct mpi_wf *b, struct mp_node *spec);
 
 #endif /* MNISTPIPE_CORE_WORKFLOW_H */

@@ -19,45 +19,25 @@
 #include "graph.h"
 #include "placeholder.h"
 #include "textfile.h"
-
-struct step {
-    const char *name;      /* borrowed from the document; NULL when invalid */
-    yaml_node_t *node;     /* the step's mapping */
-    yaml_node_t *after;    /* its `after` node, or NULL */
-    struct mp_op *op;
-};
-
-struct loader {
-    const char *path;      /* the pipeline file; component files are relative to it */
-    struct mp_diags *d;
-    struct mp_error *err;
-    yaml_document_t doc;
-    const char *const *platforms;
-    size_t nplat;
-    struct mp_pipeline *p;
-    yaml_node_t *params;   /* the parameters sequence, for placeholder checks */
-    struct step *steps;
-    size_t nsteps;
-    struct mpi_yaml_info info;
-    int nomem;
-};
-
-#define L(n) ((unsigned long)(n)->start_mark.line + 1)
-#define C(n) ((unsigned long)(n)->start_mark.column + 1)
+#include "yaml_load_int.h"
 
 static const char *const top_keys[] = {"name", "description", "parameters", "steps",
-                                       "default-platform", NULL};
-static const char *const top_future[] = {"settings", "components", "imports", "onExit",
-                                         "ttlSecondsAfterFinished", "timeout", NULL};
+                                       "default-platform", "imagePullSecrets", "serviceAccount",
+                                       "ttlSecondsAfterFinished", "parallelism", "timeout",
+                                       "nodeSelector", "imagePullPolicy", NULL};
+static const char *const top_future[] = {"settings", "components", "imports", "onExit", NULL};
 static const char *const param_keys[] = {"name", "default", "type", "description", NULL};
 static const char *const step_keys[] = {"name", "image", "command", "args", "after", "env",
                                         "volumes", "volumeMounts", "labels", "annotations",
-                                        "variants", "component", "arguments", NULL};
-static const char *const step_future[] = {
-    "resources", "retries", "timeout", "nodeSelector", "tolerations", "caching", "outputs",
-    "inputs", "when", "parallelFor", "sidecars", "initContainers",
-    "imagePullPolicy", "serviceAccount", "displayName", "affinity", NULL};
-static const char *const env_keys[] = {"name", "value", "secretKeyRef", NULL};
+                                        "variants", "component", "arguments", "outputs",
+                                        "inputArtifacts", "resources", "retries", "timeout",
+                                        "nodeSelector", "tolerations", "affinity", "caching",
+                                        "maxCacheStaleness", "displayName", "imagePullPolicy",
+                                        "sidecars", "initContainers", NULL};
+static const char *const step_future[] = {"inputs", "when", "parallelFor", "serviceAccount",
+                                          NULL};
+static const char *const env_keys[] = {"name", "value", "secretKeyRef", "fieldRef", NULL};
+static const char *const field_ref_keys[] = {"fieldPath", NULL};
 static const char *const secret_ref_keys[] = {"name", "key", NULL};
 static const char *const volume_keys[] = {"name", "persistentVolumeClaim", "secret",
                                           "configMap", "emptyDir", NULL};
@@ -190,8 +170,47 @@ static bool param_declared(struct loader *ld, const char *name, size_t len)
     return false;
 }
 
+/* Record the output placeholder at @o (checked once every step is known), or report one that
+ * is not of the form {{steps.STEP.outputs.NAME}}. */
+void mpi_yl_note_output_use(struct loader *ld, const char *o, unsigned long line,
+                            unsigned long col, const char *what, bool artifact)
+{
+    size_t start, end, slen, nlen;
+    const char *step, *name;
+    if (!mpi_output_ref_next(o, 0, &start, &end, &step, &slen, &name, &nlen) || start != 0) {
+        mpi_diag_add(ld->d, MP_DIAG_ERROR, line, col, "{{steps.STEP.outputs.NAME}}",
+                     "%s: malformed output placeholder '%.*s'", what,
+                     (int)(strstr(o, "}}") ? strstr(o, "}}") + 2 - o : (ptrdiff_t)strlen(o)), o);
+        return;
+    }
+    if (ld->nuses == ld->cap_uses) {
+        size_t cap = ld->cap_uses ? 2 * ld->cap_uses : 8;
+        struct output_use *u = realloc(ld->uses, cap * sizeof(*u));
+        if (!u) {
+            ld->nomem = 1;
+            return;
+        }
+        ld->uses = u;
+        ld->cap_uses = cap;
+    }
+    struct output_use *u = &ld->uses[ld->nuses];
+    u->step = strndup(step, slen);
+    u->output = strndup(name, nlen);
+    u->line = line;
+    u->col = col;
+    u->what = what;
+    u->artifact = artifact;
+    if (!u->step || !u->output) {
+        free(u->step);
+        free(u->output);
+        ld->nomem = 1;
+        return;
+    }
+    ld->nuses++;
+}
+
 /* Check the placeholders of a string node: {{params.NAME}} must name a declared parameter;
- * {{steps...}} (outputs of earlier steps) is reserved. Other {{...}} pass to Argo unchanged.
+ * {{steps.STEP.outputs.NAME}} is recorded for mpi_yl_check_output_uses(). Other {{...}} pass to Argo unchanged.
  * The column points into single-line scalars. */
 static void check_placeholders(struct loader *ld, yaml_node_t *n, const char *what)
 {
@@ -221,9 +240,7 @@ static void check_placeholders(struct loader *ld, yaml_node_t *n, const char *wh
                              "has no parameter '%.*s'", what, (int)(len - 7), in + 7,
                              (int)(len - 7), in + 7);
         } else if (len >= 6 && !strncmp(in, "steps.", 6)) {
-            mpi_diag_add(ld->d, MP_DIAG_ERROR, line, col, "{{params.NAME}}",
-                         "%s: outputs of earlier steps ({{%.*s}}) are not supported yet", what,
-                         (int)len, in);
+            mpi_yl_note_output_use(ld, o, line, col, what, false);
         }
     }
 }
@@ -282,16 +299,26 @@ static void load_env(struct loader *ld, struct step *st, yaml_node_t *n)
             continue;
         check_keys(ld, e, env_keys, NULL, "env");
         yaml_node_t *nn = get(ld, e, "name"), *v = get(ld, e, "value");
-        yaml_node_t *ref = get(ld, e, "secretKeyRef");
+        yaml_node_t *ref = get(ld, e, "secretKeyRef"), *fr = get(ld, e, "fieldRef");
         const char *name = nn ? scalar(ld, nn, "env name") : NULL;
         if (!nn)
             diag(ld, e, "name: VARIABLE", "env item without a name");
-        if ((v != NULL) == (ref != NULL)) {
-            diag(ld, e, "value or secretKeyRef", "env item needs exactly one of value and "
-                 "secretKeyRef");
+        if ((v != NULL) + (ref != NULL) + (fr != NULL) != 1) {
+            diag(ld, e, "value, secretKeyRef or fieldRef", "env item needs exactly one of "
+                 "value, secretKeyRef and fieldRef");
             continue;
         }
-        if (v) {
+        if (fr) {
+            if (!want(ld, fr, YAML_MAPPING_NODE, "fieldRef"))
+                continue;
+            check_keys(ld, fr, field_ref_keys, NULL, "fieldRef");
+            yaml_node_t *fp = get(ld, fr, "fieldPath");
+            const char *path = fp ? scalar(ld, fp, "fieldPath") : NULL;
+            if (!fp)
+                diag(ld, fr, "{fieldPath: metadata.name}", "fieldRef needs fieldPath");
+            else if (name && path && st->op)
+                fine(ld, mp_op_add_env_from_field(st->op, name, path, ld->err), nn);
+        } else if (v) {
             const char *val = text(ld, v, "env value");
             if (name && val && st->op)
                 fine(ld, mp_op_add_env(st->op, name, val, ld->err), nn);
@@ -561,6 +588,7 @@ rest:
         load_map(ld, st, x, mp_op_set_label, "labels");
     if ((x = get(ld, m, "annotations")))
         load_map(ld, st, x, mp_op_set_annotation, "annotations");
+    mpi_yl_step_pod(ld, st);
 }
 
 static void load_params(struct loader *ld, yaml_node_t *n)
@@ -675,6 +703,8 @@ static void load_root(struct loader *ld, yaml_node_t *root)
         dflt = scalar(ld, x, "default-platform");
     if ((x = get(ld, root, "parameters")) && !is_null(x))
         load_params(ld, x);
+    if (ld->p)
+        mpi_yl_settings(ld, root);
     yaml_node_t *steps = get(ld, root, "steps");
     if (!steps || is_null(steps)) {
         diag(ld, steps ? steps : root, "steps: a list of steps", "the pipeline has no steps");
@@ -696,9 +726,68 @@ static void load_root(struct loader *ld, yaml_node_t *root)
         load_step(ld, &ld->steps[ld->nsteps], dflt);
         ld->nsteps++;
     }
+    mpi_yl_check_output_uses(ld);
     check_deps(ld);
 }
 
+/* ---- helpers for the other loader files (yaml_load_int.h) ---- */
+
+void mpi_yl_diag(struct loader *ld, const yaml_node_t *n, const char *expected, const char *fmt,
+                 ...)
+{
+    struct mp_buf b;
+    mpi_buf_init(&b);
+    va_list ap;
+    va_start(ap, fmt);
+    mp_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    if (mp_buf_error(&b))
+        ld->nomem = 1;
+    else
+        diag(ld, n, expected, "%s", mp_buf_data(&b));
+    mpi_buf_release(&b);
+}
+
+yaml_node_t *mpi_yl_node(struct loader *ld, int id)
+{
+    return node(ld, id);
+}
+
+yaml_node_t *mpi_yl_get(struct loader *ld, yaml_node_t *map, const char *key)
+{
+    return get(ld, map, key);
+}
+
+const char *mpi_yl_scalar(struct loader *ld, yaml_node_t *n, const char *what)
+{
+    return scalar(ld, n, what);
+}
+
+const char *mpi_yl_text(struct loader *ld, yaml_node_t *n, const char *what)
+{
+    return text(ld, n, what);
+}
+
+bool mpi_yl_is_null(const yaml_node_t *n)
+{
+    return is_null(n);
+}
+
+bool mpi_yl_want(struct loader *ld, yaml_node_t *n, yaml_node_type_t type, const char *what)
+{
+    return want(ld, n, type, what);
+}
+
+void mpi_yl_check_keys(struct loader *ld, yaml_node_t *map, const char *const *allowed,
+                       const char *const *future, const char *where)
+{
+    check_keys(ld, map, allowed, future, where);
+}
+
+bool mpi_yl_fine(struct loader *ld, int rc, yaml_node_t *n)
+{
+    return fine(ld, rc, n);
+}
 
 /* ---- input: size, bytes, YAML events, then the document ---- */
 
@@ -835,6 +924,11 @@ out:
         yaml_document_delete(&ld.doc);
     mp_pipeline_free(ld.p);
     free(ld.steps);
+    for (size_t i = 0; i < ld.nuses; i++) {
+        free(ld.uses[i].step);
+        free(ld.uses[i].output);
+    }
+    free(ld.uses);
     free(data);
     mp_error_free(ld.err);
     mp_diags_free(own);

@@ -140,4 +140,5 @@ update-golden: all
 include %reldir%/stub/local.mk
 include %reldir%/kfp/local.mk
 include %reldir%/pipeline-files.mk
+include %reldir%/kfp-cases.mk
 include %reldir%/local-runner/local.mk

@@ -224,6 +224,141 @@ MP_API size_t mp_op_annotation_count(const struct mp_op *op);
 MP_API const char *mp_op_annotation_key(const struct mp_op *op, size_t i);
 MP_API const char *mp_op_annotation_value(const struct mp_op *op, size_t i);
 
+/* ---- Pod settings of an op: resources, scheduling, retries, extra containers ---------- */
+
+/* Environment from a field of the pod (Kubernetes fieldRef), e.g. "metadata.name".
+ * mp_op_env_field() is NULL for the other kinds of variables, and mp_op_env_value() and
+ * mp_op_env_secret() are NULL for this one. */
+MP_API int mp_op_add_env_from_field(struct mp_op *op, const char *name, const char *field_path,
+                                    struct mp_error *err);
+MP_API const char *mp_op_env_field(const struct mp_op *op, size_t i);
+
+/* True when @s is a Kubernetes resource quantity: a decimal number with an optional binary
+ * (Ki Mi Gi Ti Pi Ei) or decimal (n u m k M G T P E) suffix or a decimal exponent (e3), e.g.
+ * "500m", "1.5", "2Gi", "1e3". A string holding placeholders is taken as valid (its value is
+ * known at run time). */
+MP_API bool mp_quantity_valid(const char *s);
+
+/* Requests and limits of the op's container (kfp's set_cpu_request, set_memory_limit,
+ * set_gpu_limit, add_resource_limit ...). @resource: "cpu", "memory", or an extended resource
+ * "DOMAIN/NAME" ("nvidia.com/gpu", "amd.com/gpu", "cloud-tpus.google.com/v2"). @number: write
+ * the quantity as a YAML number rather than a string (kfp writes what it was given:
+ * set_gpu_limit(1) gives 1, '1' gives '1'); only for plain integers. Setting a resource again
+ * replaces its quantity. Errors: MP_ERR_INVAL (bad name or quantity; the message says which). */
+enum mp_resource_bound {
+    MP_RESOURCE_REQUEST = 1,
+    MP_RESOURCE_LIMIT = 2
+};
+MP_API int mp_op_set_resource(struct mp_op *op, enum mp_resource_bound bound,
+                              const char *resource, const char *quantity, bool number,
+                              struct mp_error *err);
+MP_API size_t mp_op_resource_count(const struct mp_op *op, enum mp_resource_bound bound);
+MP_API const char *mp_op_resource_name(const struct mp_op *op, enum mp_resource_bound bound,
+                                       size_t i);
+MP_API const char *mp_op_resource_quantity(const struct mp_op *op,
+                                           enum mp_resource_bound bound, size_t i);
+MP_API bool mp_op_resource_is_number(const struct mp_op *op, enum mp_resource_bound bound,
+                                     size_t i);
+
+/* Node selector of the op's pod (kfp's add_node_selector_constraint). Setting a key again
+ * replaces its value. */
+MP_API int mp_op_set_node_selector(struct mp_op *op, const char *key, const char *value,
+                                   struct mp_error *err);
+MP_API size_t mp_op_node_selector_count(const struct mp_op *op);
+MP_API const char *mp_op_node_selector_key(const struct mp_op *op, size_t i);
+MP_API const char *mp_op_node_selector_value(const struct mp_op *op, size_t i);
+
+/* Tolerations, in order. Any of @key, @op_name ("Equal", "Exists"), @value and @effect
+ * ("NoSchedule", "PreferNoSchedule", "NoExecute") may be NULL (left out); @seconds < 0 means
+ * no tolerationSeconds. Errors: MP_ERR_INVAL (unknown operator or effect). */
+MP_API int mp_op_add_toleration(struct mp_op *op, const char *key, const char *op_name,
+                                const char *value, const char *effect, long long seconds,
+                                struct mp_error *err);
+MP_API size_t mp_op_toleration_count(const struct mp_op *op);
+MP_API const char *mp_op_toleration_key(const struct mp_op *op, size_t i);
+MP_API const char *mp_op_toleration_operator(const struct mp_op *op, size_t i);
+MP_API const char *mp_op_toleration_value(const struct mp_op *op, size_t i);
+MP_API const char *mp_op_toleration_effect(const struct mp_op *op, size_t i);
+/* -1 when not set (or @i out of range). */
+MP_API long long mp_op_toleration_seconds(const struct mp_op *op, size_t i);
+
+/* The pod's affinity: a Kubernetes Affinity object as JSON text (kfp's add_affinity), written
+ * into the template as it is. Setting it again replaces it. NULL when none.
+ * Errors: MP_ERR_PARSE (not a JSON object). */
+MP_API int mp_op_set_affinity(struct mp_op *op, const char *json, struct mp_error *err);
+MP_API const char *mp_op_affinity(const struct mp_op *op);
+
+/* Sidecars and init containers of the op's pod (kfp's dsl.Sidecar, add_init_container): each
+ * a Kubernetes Container object as JSON text with at least "name" and "image"; its strings may
+ * hold {{params.NAME}} placeholders. Errors: MP_ERR_PARSE (not a JSON object), MP_ERR_INVAL
+ * (no name or image), MP_ERR_EXISTS (a container of that name and role). */
+enum mp_container_role {
+    MP_CONTAINER_SIDECAR = 1,
+    MP_CONTAINER_INIT = 2
+};
+MP_API int mp_op_add_container(struct mp_op *op, enum mp_container_role role,
+                               const char *json, struct mp_error *err);
+MP_API size_t mp_op_container_count(const struct mp_op *op, enum mp_container_role role);
+MP_API const char *mp_op_container_json(const struct mp_op *op, enum mp_container_role role,
+                                        size_t i);
+
+/* Retries (Argo retryStrategy, kfp's set_retry): at most @limit more attempts (0 removes the
+ * strategy); @policy "Always", "OnFailure", "OnError", "OnTransientError" or NULL (Argo's
+ * default); backoff: @duration and @max_duration are Argo durations ("30s", "5m") or NULL,
+ * @factor 0 for none. Errors: MP_ERR_INVAL (unknown policy, bad duration, factor without a
+ * duration). */
+MP_API int mp_op_set_retry(struct mp_op *op, unsigned limit, const char *policy,
+                           const char *duration, unsigned factor, const char *max_duration,
+                           struct mp_error *err);
+MP_API unsigned mp_op_retry_limit(const struct mp_op *op);
+/* NULL when not set. */
+MP_API const char *mp_op_retry_policy(const struct mp_op *op);
+MP_API const char *mp_op_retry_backoff_duration(const struct mp_op *op);
+MP_API unsigned mp_op_retry_backoff_factor(const struct mp_op *op);
+MP_API const char *mp_op_retry_backoff_max_duration(const struct mp_op *op);
+
+/* Timeout of one attempt of the op (activeDeadlineSeconds, kfp's set_timeout); 0 for none. */
+MP_API int mp_op_set_timeout(struct mp_op *op, long long seconds, struct mp_error *err);
+MP_API long long mp_op_timeout(const struct mp_op *op);
+
+/* The container's imagePullPolicy: "Always", "IfNotPresent", "Never", or NULL (the cluster's
+ * default). Errors: MP_ERR_INVAL (another value). */
+MP_API int mp_op_set_image_pull_policy(struct mp_op *op, const char *policy,
+                                       struct mp_error *err);
+MP_API const char *mp_op_image_pull_policy(const struct mp_op *op);
+
+/* ---- Pipeline settings (kfp's PipelineConf) ---------------------------------------------- */
+
+/* Secrets for pulling images (spec.imagePullSecrets), in order; adding one again is a no-op. */
+MP_API int mp_pipeline_add_image_pull_secret(struct mp_pipeline *p, const char *name,
+                                             struct mp_error *err);
+MP_API size_t mp_pipeline_image_pull_secret_count(const struct mp_pipeline *p);
+MP_API const char *mp_pipeline_image_pull_secret_at(const struct mp_pipeline *p, size_t i);
+/* The workflow's service account; "pipeline-runner" (kfp's) unless set. */
+MP_API int mp_pipeline_set_service_account(struct mp_pipeline *p, const char *name,
+                                           struct mp_error *err);
+MP_API const char *mp_pipeline_service_account(const struct mp_pipeline *p);
+/* Seconds a finished workflow is kept (ttlStrategy.secondsAfterCompletion; -1: unset),
+ * the most pods at once (parallelism; 0: unset), the whole run's timeout
+ * (activeDeadlineSeconds; 0: unset). Errors: MP_ERR_INVAL (negative). */
+MP_API int mp_pipeline_set_ttl(struct mp_pipeline *p, long long seconds, struct mp_error *err);
+MP_API long long mp_pipeline_ttl(const struct mp_pipeline *p);
+MP_API int mp_pipeline_set_parallelism(struct mp_pipeline *p, long long n, struct mp_error *err);
+MP_API long long mp_pipeline_parallelism(const struct mp_pipeline *p);
+MP_API int mp_pipeline_set_timeout(struct mp_pipeline *p, long long seconds,
+                                   struct mp_error *err);
+MP_API long long mp_pipeline_timeout(const struct mp_pipeline *p);
+/* Default node selector of every pod (spec.nodeSelector). */
+MP_API int mp_pipeline_set_node_selector(struct mp_pipeline *p, const char *key,
+                                         const char *value, struct mp_error *err);
+MP_API size_t mp_pipeline_node_selector_count(const struct mp_pipeline *p);
+MP_API const char *mp_pipeline_node_selector_key(const struct mp_pipeline *p, size_t i);
+MP_API const char *mp_pipeline_node_selector_value(const struct mp_pipeline *p, size_t i);
+/* imagePullPolicy of every op that sets none (kfp's set_image_pull_policy), or NULL. */
+MP_API int mp_pipeline_set_image_pull_policy(struct mp_pipeline *p, const char *policy,
+                                             struct mp_error *err);
+MP_API const char *mp_pipeline_image_pull_policy(const struct mp_pipeline *p);
+
 /* ---- Outputs and data passing ---------------------------------------------------------- */
 
 /* A file an op writes, which Argo saves when the container ends (kfp's file_outputs, and the
