@@ -141,4 +141,5 @@ include %reldir%/stub/local.mk
 include %reldir%/kfp/local.mk
 include %reldir%/pipeline-files.mk
 include %reldir%/kfp-cases.mk
+include %reldir%/components.mk
 include %reldir%/local-runner/local.mk
