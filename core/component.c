@@ -5,7 +5,6 @@
 
 #include "component.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +14,10 @@
 #include "buf.h"
 #include "diag.h"
 #include "sha256.h"
+#include "component_yaml.h"
 #include "textfile.h"
 
 #define COMPONENT_MAX_BYTES ((size_t)1 << 20)
-#define COMPONENT_MAX_DEPTH 64
 
 struct cload {
     struct mp_diags *d;
@@ -71,23 +70,9 @@ static const char *kind_name(const yaml_node_t *n)
                           : n->type == YAML_SEQUENCE_NODE ? "list" : "string";
 }
 
-static bool plain(const yaml_node_t *n)
-{
-    return n && n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-}
-
 static const char *sval(const yaml_node_t *n)
 {
     return (const char *)n->data.scalar.value;
-}
-
-static bool is_null(const yaml_node_t *n)
-{
-    if (!plain(n))
-        return false;
-    const char *v = sval(n);
-    return !*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") ||
-           !strcmp(v, "NULL");
 }
 
 static bool in_list(const char *const *list, const char *s)
@@ -96,276 +81,6 @@ static bool in_list(const char *const *list, const char *s)
         if (!strcmp(*list, s))
             return true;
     return false;
-}
-
-/* ---- YAML 1.1 scalars as PyYAML reads them, printed as Python's str() ---- */
-
-enum scalar_kind { SC_STR, SC_NULL, SC_BOOL, SC_INT, SC_FLOAT };
-
-static bool word_in(const char *v, const char *const *words)
-{
-    return in_list(words, v);
-}
-
-static bool digits(const char *s, const char *set, bool underscore)
-{
-    if (!*s)
-        return false;
-    for (; *s; s++)
-        if (!strchr(set, *s) && !(underscore && *s == '_'))
-            return false;
-    return true;
-}
-
-static enum scalar_kind scalar_kind(const yaml_node_t *n)
-{
-    static const char *const yes[] = {"yes", "Yes", "YES", "true", "True", "TRUE",
-                                      "on",  "On",  "ON",  NULL};
-    static const char *const no[] = {"no", "No", "NO", "false", "False", "FALSE",
-                                     "off", "Off", "OFF", NULL};
-    if (!plain(n))
-        return SC_STR;
-    const char *v = sval(n);
-    if (is_null(n))
-        return SC_NULL;
-    if (word_in(v, yes) || word_in(v, no))
-        return SC_BOOL;
-    const char *s = v + (*v == '-' || *v == '+');
-    if (!strcmp(s, "0") || (*s >= '1' && *s <= '9' && digits(s, "0123456789", true)) ||
-        (s[0] == '0' && s[1] == 'x' && digits(s + 2, "0123456789abcdefABCDEF", true)) ||
-        (s[0] == '0' && s[1] == 'b' && digits(s + 2, "01", true)) ||
-        (s[0] == '0' && digits(s + 1, "01234567", true)))
-        return SC_INT;
-    /* [0-9][0-9_]*\.[0-9_]*([eE][-+][0-9]+)? | \.[0-9_]+([eE][-+][0-9]+)? | .inf | .nan */
-    if (!strcmp(s, ".inf") || !strcmp(s, ".Inf") || !strcmp(s, ".INF") ||
-        (s == v && (!strcmp(v, ".nan") || !strcmp(v, ".NaN") || !strcmp(v, ".NAN"))))
-        return SC_FLOAT;
-    const char *p = s;
-    size_t before = strspn(p, "0123456789_");
-    if (before && (*p < '0' || *p > '9'))
-        return SC_STR;
-    p += before;
-    if (*p != '.')
-        return SC_STR;
-    p++;
-    size_t after = strspn(p, "0123456789_");
-    if (!before && (!after || *p < '0' || *p > '9'))
-        return SC_STR;
-    p += after;
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        if (*p != '-' && *p != '+')
-            return SC_STR;
-        p++;
-        if (!digits(p, "0123456789", false))
-            return SC_STR;
-        return SC_FLOAT;
-    }
-    return *p ? SC_STR : SC_FLOAT;
-}
-
-/* Python's repr() of a double: the shortest digits that read back the same, in fixed
- * notation for exponents -4..15 (with ".0" for integral values), else d.ddde+XX. */
-static void py_float(struct mp_buf *out, double x)
-{
-    if (isnan(x)) {
-        mp_buf_puts(out, "nan");
-        return;
-    }
-    if (isinf(x)) {
-        mp_buf_puts(out, x < 0 ? "-inf" : "inf");
-        return;
-    }
-    char tmp[40];
-    int prec = 0;
-    for (; prec < 17; prec++) {
-        snprintf(tmp, sizeof(tmp), "%.*e", prec, x);
-        if (strtod(tmp, NULL) == x)
-            break;
-    }
-    /* tmp: [-]d[.ddd]e[+-]XX */
-    const char *t = tmp;
-    if (*t == '-') {
-        mp_buf_putc(out, '-');
-        t++;
-    }
-    char dig[24];
-    size_t nd = 0;
-    const char *e = strchr(t, 'e');
-    for (const char *q = t; q < e; q++)
-        if (*q != '.')
-            dig[nd++] = *q;
-    while (nd > 1 && dig[nd - 1] == '0')
-        nd--;
-    int exp = (int)strtol(e + 1, NULL, 10);
-    if (exp >= -4 && exp < 16) {
-        if (exp < 0) {
-            mp_buf_puts(out, "0.");
-            for (int i = -1; i > exp; i--)
-                mp_buf_putc(out, '0');
-            mp_buf_append(out, dig, nd);
-        } else {
-            for (int i = 0; i <= exp; i++)
-                mp_buf_putc(out, (size_t)i < nd ? dig[i] : '0');
-            mp_buf_putc(out, '.');
-            if ((size_t)exp + 1 < nd)
-                mp_buf_append(out, dig + exp + 1, nd - (size_t)exp - 1);
-            else
-                mp_buf_putc(out, '0');
-        }
-        return;
-    }
-    mp_buf_putc(out, dig[0]);
-    if (nd > 1) {
-        mp_buf_putc(out, '.');
-        mp_buf_append(out, dig + 1, nd - 1);
-    }
-    mp_buf_printf(out, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
-}
-
-static void py_int(struct mp_buf *out, const char *v)
-{
-    bool neg = *v == '-';
-    const char *s = v + (*v == '-' || *v == '+');
-    char clean[128];
-    size_t n = 0;
-    for (const char *q = s; *q && n + 1 < sizeof(clean); q++)
-        if (*q != '_')
-            clean[n++] = *q;
-    clean[n] = '\0';
-    int base = 10;
-    const char *digs = clean;
-    if (clean[0] == '0' && clean[1] == 'x')
-        base = 16, digs = clean + 2;
-    else if (clean[0] == '0' && clean[1] == 'b')
-        base = 2, digs = clean + 2;
-    else if (clean[0] == '0' && clean[1])
-        base = 8, digs = clean + 1;
-    if (base == 10) {
-        while (digs[0] == '0' && digs[1])
-            digs++;
-        mp_buf_printf(out, "%s%s", neg && strcmp(digs, "0") ? "-" : "", digs);
-        return;
-    }
-    unsigned long long u = strtoull(digs, NULL, base);
-    mp_buf_printf(out, "%s%llu", neg && u ? "-" : "", u);
-}
-
-/* Append Python's str() of the value PyYAML reads from scalar @n. */
-static void py_str(struct mp_buf *out, const yaml_node_t *n)
-{
-    const char *v = sval(n);
-    switch (scalar_kind(n)) {
-    case SC_NULL: mp_buf_puts(out, "None"); break;
-    case SC_BOOL: mp_buf_puts(out, strchr("yYtToO", v[0]) && strcmp(v, "off") &&
-                                           strcmp(v, "Off") && strcmp(v, "OFF")
-                                       ? "True" : "False");
-        break;
-    case SC_INT: py_int(out, v); break;
-    case SC_FLOAT: {
-        char clean[128];
-        size_t k = 0;
-        for (const char *q = v; *q && k + 1 < sizeof(clean); q++)
-            if (*q != '_')
-                clean[k++] = *q;
-        clean[k] = '\0';
-        const char *s = clean + (clean[0] == '-' || clean[0] == '+');
-        double x = !strcmp(s, ".inf") || !strcmp(s, ".Inf") || !strcmp(s, ".INF") ? INFINITY
-                   : s[0] == '.' && (s[1] == 'n' || s[1] == 'N')                   ? NAN
-                                                                                  : strtod(s, NULL);
-        py_float(out, clean[0] == '-' ? -x : x);
-        break;
-    }
-    default: mp_buf_puts(out, v); break;
-    }
-}
-
-/* ---- kfp's to_dict() as JSON: keys sorted, None values left out, optional: false too ---- */
-
-struct pair_ref {
-    const char *key;
-    yaml_node_t *value;
-};
-
-static int cmp_pair(const void *a, const void *b)
-{
-    return strcmp(((const struct pair_ref *)a)->key, ((const struct pair_ref *)b)->key);
-}
-
-static void json_value(struct cload *ld, yaml_node_t *n, struct mp_buf *out, int depth);
-
-static void json_scalar(const yaml_node_t *n, struct mp_buf *out)
-{
-    switch (scalar_kind(n)) {
-    case SC_NULL: mp_buf_puts(out, "null"); return;
-    case SC_BOOL: {
-        struct mp_buf b;
-        mpi_buf_init(&b);
-        py_str(&b, n);
-        mp_buf_puts(out, strcmp(mp_buf_data(&b), "True") ? "false" : "true");
-        mpi_buf_release(&b);
-        return;
-    }
-    case SC_INT: py_int(out, sval(n)); return;
-    case SC_FLOAT: {
-        struct mp_buf b;
-        mpi_buf_init(&b);
-        py_str(&b, n);
-        const char *f = mp_buf_data(&b);
-        mp_buf_puts(out, !strcmp(f, "inf") ? "Infinity" : !strcmp(f, "-inf") ? "-Infinity"
-                         : !strcmp(f, "nan") ? "NaN" : f);
-        mpi_buf_release(&b);
-        return;
-    }
-    default: mp_json_quote(out, sval(n)); return;
-    }
-}
-
-static void json_value(struct cload *ld, yaml_node_t *n, struct mp_buf *out, int depth)
-{
-    if (depth > COMPONENT_MAX_DEPTH)
-        return;
-    if (n->type == YAML_SCALAR_NODE) {
-        json_scalar(n, out);
-    } else if (n->type == YAML_SEQUENCE_NODE) {
-        mp_buf_putc(out, '[');
-        for (yaml_node_item_t *i = n->data.sequence.items.start;
-             i < n->data.sequence.items.top; i++) {
-            if (i != n->data.sequence.items.start)
-                mp_buf_puts(out, ", ");
-            json_value(ld, node(ld, *i), out, depth + 1);
-        }
-        mp_buf_putc(out, ']');
-    } else {
-        size_t np = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start), k = 0;
-        struct pair_ref *v = calloc(np ? np : 1, sizeof(*v));
-        if (!v) {
-            ld->nomem = 1;
-            return;
-        }
-        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-             p++) {
-            yaml_node_t *kn = node(ld, p->key), *vn = node(ld, p->value);
-            if (kn->type != YAML_SCALAR_NODE || is_null(vn))
-                continue;
-            if (!strcmp(sval(kn), "optional") && scalar_kind(vn) == SC_BOOL &&
-                strchr("nNfFoO", sval(vn)[0]) && strcmp(sval(vn), "on") &&
-                strcmp(sval(vn), "On") && strcmp(sval(vn), "ON"))
-                continue; /* the default, which to_dict() leaves out */
-            v[k++] = (struct pair_ref){sval(kn), vn};
-        }
-        qsort(v, k, sizeof(*v), cmp_pair);
-        mp_buf_putc(out, '{');
-        for (size_t i = 0; i < k; i++) {
-            if (i)
-                mp_buf_puts(out, ", ");
-            mp_json_quote(out, v[i].key);
-            mp_buf_puts(out, ": ");
-            json_value(ld, v[i].value, out, depth + 1);
-        }
-        mp_buf_putc(out, '}');
-        free(v);
-    }
 }
 
 /* ---- structure checks ---- */
@@ -391,7 +106,7 @@ static const char *keep(struct cload *ld, const char *s)
 
 static const char *str(struct cload *ld, yaml_node_t *n, const char *what)
 {
-    if (n && n->type == YAML_SCALAR_NODE && !is_null(n))
+    if (n && n->type == YAML_SCALAR_NODE && !mpi_yaml_null(n))
         return keep(ld, sval(n));
     diag(ld, n, "a string", "%s must be a string, not %s", what,
          n && n->type == YAML_SCALAR_NODE ? "null" : kind_name(n));
@@ -405,11 +120,11 @@ static const char *text(struct cload *ld, yaml_node_t *n, const char *what)
         diag(ld, n, "a string", "%s must be a string, not a %s", what, kind_name(n));
         return NULL;
     }
-    if (!plain(n) || scalar_kind(n) == SC_STR)
+    if (!mpi_yaml_plain(n) || mpi_yaml_scalar_kind(n) == MPI_SC_STR)
         return keep(ld, sval(n));
     struct mp_buf b;
     mpi_buf_init(&b);
-    py_str(&b, n);
+    mpi_py_str(&b, n);
     const char *s = mp_buf_error(&b) ? NULL : mpi_arena_strdup(&ld->c->arena, mp_buf_data(&b));
     mpi_buf_release(&b);
     if (!s)
@@ -462,26 +177,24 @@ static yaml_node_t *get(struct cload *ld, yaml_node_t *map, const char *key)
     return NULL;
 }
 
-static void *grow(struct cload *ld, void *v, size_t elem, size_t n)
+/* An array of @n items of @elem bytes in the component's arena. */
+static void *array(struct cload *ld, size_t elem, size_t n)
 {
-    void *nv = mpi_arena_alloc(&ld->c->arena, elem * (n ? n : 1));
-    if (!nv) {
+    void *v = mpi_arena_alloc(&ld->c->arena, elem * (n ? n : 1));
+    if (!v)
         ld->nomem = 1;
-        return NULL;
-    }
-    (void)v;
-    return nv;
+    return v;
 }
 
 static void load_ports(struct cload *ld, yaml_node_t *seq, bool inputs)
 {
     const char *what = inputs ? "inputs" : "outputs";
-    if (is_null(seq) || !want(ld, seq, YAML_SEQUENCE_NODE, what))
+    if (mpi_yaml_null(seq) || !want(ld, seq, YAML_SEQUENCE_NODE, what))
         return;
     size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
     struct mpi_component *c = ld->c;
-    struct mpi_component_input *in = inputs ? grow(ld, NULL, sizeof(*in), n) : NULL;
-    struct mpi_component_output *outp = inputs ? NULL : grow(ld, NULL, sizeof(*outp), n);
+    struct mpi_component_input *in = inputs ? array(ld, sizeof(*in), n) : NULL;
+    struct mpi_component_output *outp = inputs ? NULL : array(ld, sizeof(*outp), n);
     if (!in && !outp)
         return;
     size_t k = 0;
@@ -498,7 +211,7 @@ static void load_ports(struct cload *ld, yaml_node_t *seq, bool inputs)
             diag(ld, t, "a type name or a mapping", "type must be a string or a mapping, not "
                  "a list");
         yaml_node_t *dn = get(ld, m, "description");
-        if (dn && !is_null(dn))
+        if (dn && !mpi_yaml_null(dn))
             str(ld, dn, "description");
         if (!name)
             continue;
@@ -520,17 +233,17 @@ static void load_ports(struct cload *ld, yaml_node_t *seq, bool inputs)
         }
         struct mpi_component_input *ip = &in[k++];
         *ip = (struct mpi_component_input){.name = name, .line = L(m), .col = C(m)};
-        if (t && t->type == YAML_SCALAR_NODE && !is_null(t))
+        if (t && t->type == YAML_SCALAR_NODE && !mpi_yaml_null(t))
             ip->type = keep(ld, sval(t));
         yaml_node_t *on = get(ld, m, "optional"), *dv = get(ld, m, "default");
-        if (on && !is_null(on)) {
-            if (scalar_kind(on) != SC_BOOL)
+        if (on && !mpi_yaml_null(on)) {
+            if (mpi_yaml_scalar_kind(on) != MPI_SC_BOOL)
                 diag(ld, on, "true or false", "optional must be true or false");
             else
                 ip->optional = strchr("yYtT", sval(on)[0]) || !strcmp(sval(on), "on") ||
                                !strcmp(sval(on), "On") || !strcmp(sval(on), "ON");
         }
-        if (dv && !is_null(dv)) {
+        if (dv && !mpi_yaml_null(dv)) {
             if (dv->type != YAML_SCALAR_NODE) {
                 diag(ld, dv, "a string or a number", "default must be a string or a number, "
                      "not a %s", kind_name(dv));
@@ -555,7 +268,7 @@ static void load_ports(struct cload *ld, yaml_node_t *seq, bool inputs)
                         if (integer)
                             mp_buf_printf(&b, "%lld", iv);
                         else
-                            py_float(&b, x);
+                            mpi_py_float(&b, x);
                         ip->default_value = mp_buf_error(&b) ? NULL
                             : mpi_arena_strdup(&c->arena, mp_buf_data(&b));
                         mpi_buf_release(&b);
@@ -629,7 +342,7 @@ static struct mpi_cph **item_list(struct cload *ld, yaml_node_t *n, size_t *coun
         return NULL;
     }
     size_t total = (size_t)(e - b);
-    struct mpi_cph **v = grow(ld, NULL, sizeof(*v), total);
+    struct mpi_cph **v = array(ld, sizeof(*v), total);
     if (!v)
         return NULL;
     for (yaml_node_item_t *i = b; i < e; i++) {
@@ -650,10 +363,10 @@ static struct mpi_cph *placeholder(struct cload *ld, yaml_node_t *n, int depth)
     }
     ph->line = L(n);
     ph->col = C(n);
-    if (depth > COMPONENT_MAX_DEPTH)
+    if (depth > MPI_COMPONENT_MAX_DEPTH)
         return NULL;
     if (n->type == YAML_SCALAR_NODE) {
-        if (is_null(n)) {
+        if (mpi_yaml_null(n)) {
             diag(ld, n, "a string or a placeholder", "a command-line item must not be null");
             return NULL;
         }
@@ -702,15 +415,15 @@ static struct mpi_cph *placeholder(struct cload *ld, yaml_node_t *n, int depth)
     }
     ph->cond = placeholder(ld, cn, depth + 1);
     ph->items = item_list(ld, tn, &ph->n, depth, "then");
-    if (en && !is_null(en))
+    if (en && !mpi_yaml_null(en))
         ph->else_items = item_list(ld, en, &ph->n_else, depth, "else");
-    return ph->cond && ph->items && (!en || is_null(en) || ph->else_items) ? ph : NULL;
+    return ph->cond && ph->items && (!en || mpi_yaml_null(en) || ph->else_items) ? ph : NULL;
 }
 
 static void load_cmdline(struct cload *ld, yaml_node_t *n, struct mpi_cph ***out, size_t *count,
                          const char *what)
 {
-    if (is_null(n) || !want(ld, n, YAML_SEQUENCE_NODE, what))
+    if (mpi_yaml_null(n) || !want(ld, n, YAML_SEQUENCE_NODE, what))
         return;
     *out = item_list(ld, n, count, 0, what);
 }
@@ -718,11 +431,11 @@ static void load_cmdline(struct cload *ld, yaml_node_t *n, struct mpi_cph ***out
 static void load_map(struct cload *ld, yaml_node_t *n, struct mpi_kv_pos **out, size_t *count,
                      const char *what)
 {
-    if (is_null(n) || !want(ld, n, YAML_MAPPING_NODE, what))
+    if (mpi_yaml_null(n) || !want(ld, n, YAML_MAPPING_NODE, what))
         return;
     check_keys(ld, n, NULL, what);
     size_t np = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
-    struct mpi_kv_pos *v = grow(ld, NULL, sizeof(*v), np);
+    struct mpi_kv_pos *v = array(ld, sizeof(*v), np);
     if (!v)
         return;
     *out = v;
@@ -784,15 +497,15 @@ static void load_root(struct cload *ld, yaml_node_t *root)
     c->col = C(root);
     check_keys(ld, root, top_keys, "component");
     yaml_node_t *x;
-    if ((x = get(ld, root, "name")) && !is_null(x))
+    if ((x = get(ld, root, "name")) && !mpi_yaml_null(x))
         c->name = str(ld, x, "name");
-    if ((x = get(ld, root, "description")) && !is_null(x))
+    if ((x = get(ld, root, "description")) && !mpi_yaml_null(x))
         c->description = str(ld, x, "description");
     if ((x = get(ld, root, "inputs")))
         load_ports(ld, x, true);
     if ((x = get(ld, root, "outputs")))
         load_ports(ld, x, false);
-    if ((x = get(ld, root, "metadata")) && !is_null(x) &&
+    if ((x = get(ld, root, "metadata")) && !mpi_yaml_null(x) &&
         want(ld, x, YAML_MAPPING_NODE, "metadata")) {
         check_keys(ld, x, metadata_keys, "metadata");
         yaml_node_t *y;
@@ -862,9 +575,9 @@ static bool check_events(struct mp_diags *d, const char *data, size_t len)
             break;
         case YAML_SEQUENCE_START_EVENT:
         case YAML_MAPPING_START_EVENT:
-            if (++depth > COMPONENT_MAX_DEPTH) {
+            if (++depth > MPI_COMPONENT_MAX_DEPTH) {
                 mpi_diag_add(d, MP_DIAG_ERROR, line, col, "at most 64 levels",
-                             "nesting deeper than %d levels", COMPONENT_MAX_DEPTH);
+                             "nesting deeper than %d levels", MPI_COMPONENT_MAX_DEPTH);
                 ok = false;
             }
             break;
@@ -936,8 +649,7 @@ int mpi_component_parse(const char *data, size_t len, const char *name,
             if (!mp_diags_error_count(diags) && !ld.nomem) {
                 struct mp_buf b;
                 mpi_buf_init(&b);
-                json_value(&ld, root, &b, 0);
-                if (mp_buf_error(&b) ||
+                if (mpi_component_json(&ld.doc, root, &b) != MP_OK ||
                     !(ld.c->spec_json = mpi_arena_strdup(&ld.c->arena, mp_buf_data(&b))))
                     ld.nomem = 1;
                 mpi_buf_release(&b);

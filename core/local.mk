@@ -22,7 +22,8 @@ noinst_LTLIBRARIES += %reldir%/libmpcore.la
 	%reldir%/yaml_load.c %reldir%/yaml_load.h %reldir%/yaml_load_int.h \
 	%reldir%/yaml_step_pod.c %reldir%/lint.c %reldir%/graph_dot.c \
 	%reldir%/component.c %reldir%/component.h %reldir%/component_placeholders.c \
-	%reldir%/component_op.c %reldir%/component_op.h %reldir%/sha256.c %reldir%/sha256.h \
+	%reldir%/component_op.c %reldir%/component_op.h %reldir%/component_yaml.c \
+	%reldir%/component_yaml.h %reldir%/sha256.c %reldir%/sha256.h \
 	%reldir%/version.c
 %canon_reldir%_libmpcore_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAML_CFLAGS) $(ARCHIVE_CFLAGS) \
 	$(JANSSON_CFLAGS)
