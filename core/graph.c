@@ -299,7 +299,7 @@ const char *mpi_op_strdup(struct mp_op *op, const char *s)
 {
     const char *d = mpi_arena_strdup(&op->pipeline->arena, s);
     if (d && (mpi_placeholder_each(d, note_ref, op) != MP_OK ||
-              mpi_op_note_output_refs(op, d) != MP_OK))
+              mpi_op_note_output_refs(op, d) != MP_OK || mpi_op_note_item_refs(op, d) != MP_OK))
         return NULL;
     return d;
 }

@@ -88,6 +88,17 @@ struct mpi_container {
     const char *json;
 };
 
+struct mp_group {
+    unsigned magic;
+    struct mp_pipeline *pipeline;
+    size_t index; /* creation order */
+    enum mp_group_kind kind;
+    struct mp_group *parent;
+    const char *left, *op, *right;  /* condition */
+    const char *items, *source;     /* loop: JSON array, or a placeholder */
+    long long parallelism;          /* -1: unset */
+};
+
 struct mp_param {
     unsigned magic;
     struct mp_pipeline *pipeline;
@@ -124,6 +135,8 @@ struct mp_op {
     const char *retry_policy, *retry_duration, *retry_max_duration;
     long long timeout; /* 0: none */
     const char *pull_policy;
+    struct mp_group *group;       /* NULL: the pipeline itself */
+    struct mpi_strvec item_refs;  /* sorted, distinct loop-item keys */
 };
 
 struct mp_pipeline {
@@ -143,6 +156,8 @@ struct mp_pipeline {
     long long timeout;           /* 0: unset */
     MPI_VEC(struct mpi_kv) node_selector;
     const char *pull_policy;
+    MPI_VEC(struct mp_group *) groups;
+    struct mp_op *exit_op;
 };
 
 /* Grow an arena vector to hold @need items. Errors: MP_ERR_NOMEM. */
@@ -188,6 +203,10 @@ bool mpi_output_is_ui(const char *output);
 
 /* True when @name is a Kubernetes DNS label (RFC 1123): [a-z0-9]([-a-z0-9]*[a-z0-9])?, <= 63. */
 bool mpi_dns_label_valid(const char *name);
+
+/* Record the {{item}} / {{item.KEY}} placeholders of @s in the op's item_refs.
+ * Errors: MP_ERR_NOMEM. */
+int mpi_op_note_item_refs(struct mp_op *op, const char *s);
 
 /* Checked casts from handles; NULL when the handle is NULL or not of that type. */
 const struct mp_pipeline *mpi_pipeline_check(const struct mp_pipeline *p);

@@ -116,6 +116,34 @@ int mpi_output_ref_each(const char *s, mpi_output_ref_fn fn, void *user)
     return MP_OK;
 }
 
+bool mpi_item_ref_next(const char *s, size_t from, size_t *start, size_t *end, const char **key,
+                       size_t *key_len)
+{
+    const char *p = s + from;
+    while ((p = strstr(p, "{{item")) != NULL) {
+        const char *k = p + 6, *e = k;
+        if (*k == '.') {
+            k++;
+            e = k;
+            while (name_char(*e, e == k))
+                e++;
+            if (e == k) {
+                p += 2;
+                continue;
+            }
+        }
+        if (e[0] == '}' && e[1] == '}') {
+            *start = (size_t)(p - s);
+            *end = (size_t)(e + 2 - s);
+            *key = k;
+            *key_len = (size_t)(e - k);
+            return true;
+        }
+        p += 2;
+    }
+    return false;
+}
+
 int mp_render(const char *s, mp_render_fn fn, void *user, struct mp_buf *out,
               struct mp_error *err)
 {

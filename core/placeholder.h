@@ -29,6 +29,11 @@ typedef int (*mpi_output_ref_fn)(void *user, const char *step, size_t step_len,
                                  const char *name, size_t name_len);
 int mpi_output_ref_each(const char *s, mpi_output_ref_fn fn, void *user);
 
+/* Find the next loop-item placeholder {{item}} or {{item.KEY}} in @s at or after @from: the
+ * span [*start, *end) and the key [*key, *key + *key_len) (empty for {{item}}). */
+bool mpi_item_ref_next(const char *s, size_t from, size_t *start, size_t *end, const char **key,
+                       size_t *key_len);
+
 /* True when @name is a valid parameter name: [A-Za-z_][A-Za-z0-9_-]*, at most 128 long. */
 bool mpi_param_name_valid(const char *name);
 

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "doc.h"
 #include "graph.h"
+#include "placeholder.h"
 
 #define ANNOT_PREFIX "pipelines.kubeflow.org/"
 
@@ -102,7 +103,23 @@ struct mp_node *mpi_wf_rendered(struct mpi_wf *b, const char *s)
     mp_buf_reset(&b->tmp);
     if (mp_render_outputs(s, to_input, output_to_input, NULL, &b->tmp, b->err) != MP_OK)
         return NULL;
-    return mp_doc_str(b->doc, mp_buf_data(&b->tmp));
+    size_t pos = 0, start, end, len;
+    const char *key, *r = mp_buf_data(&b->tmp);
+    if (!b->item_base || !mpi_item_ref_next(r, 0, &start, &end, &key, &len))
+        return mp_doc_str(b->doc, r);
+    /* {{item}} -> {{inputs.parameters.ITEM}}, {{item.K}} -> {{inputs.parameters.ITEM-subvar-K}} */
+    struct mp_buf items;
+    mpi_buf_init(&items);
+    while (mpi_item_ref_next(r, pos, &start, &end, &key, &len)) {
+        mp_buf_append(&items, r + pos, start - pos);
+        mp_buf_printf(&items, "{{inputs.parameters.%s%s%.*s}}", b->item_base,
+                      len ? "-subvar-" : "", (int)len, key);
+        pos = end;
+    }
+    mp_buf_puts(&items, r + pos);
+    struct mp_node *n = mp_buf_error(&items) ? NULL : mp_doc_str(b->doc, mp_buf_data(&items));
+    mpi_buf_release(&items);
+    return n;
 }
 
 static struct mp_node *string_seq(struct mpi_wf *b, const struct mpi_strvec *v)
@@ -116,15 +133,6 @@ static struct mp_node *string_seq(struct mpi_wf *b, const struct mpi_strvec *v)
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static void input_params(struct mpi_wf *b, struct mp_node *tmpl, const struct mpi_strvec *refs)
-{
-    if (!refs->n)
-        return;
-    struct mp_node *params = mp_node_put_seq(mp_node_put_map(tmpl, "inputs"), "parameters");
-    for (size_t i = 0; i < refs->n; i++)
-        mp_node_put_str(mp_node_push(params, mp_doc_map(b->doc)), "name", refs->v[i]);
 }
 
 /* Argo's name for output @output of op @step (kfp's "STEP-OUTPUT"). Step names are at most 63
@@ -142,21 +150,39 @@ static void argo_name(char *out, const char *step, const char *output)
  * name order (kfp sorts them), then its input artifacts. */
 static void op_inputs(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl)
 {
-    if (!op->param_refs.n && !op->output_refs.n && !op->input_artifacts.n)
+    bool items = b->item_base && op->item_refs.n;
+    if (!op->param_refs.n && !op->output_refs.n && !op->input_artifacts.n && !items)
         return;
     struct mp_node *in = mp_node_put_map(tmpl, "inputs");
-    if (op->param_refs.n || op->output_refs.n) {
-        struct mp_node *params = mp_node_put_seq(in, "parameters");
-        size_t i = 0, j = 0;
-        while (i < op->param_refs.n || j < op->output_refs.n) {
-            const char *name;
-            if (j == op->output_refs.n ||
-                (i < op->param_refs.n && strcmp(op->param_refs.v[i], op->output_refs.v[j].argo) < 0))
-                name = op->param_refs.v[i++];
-            else
-                name = op->output_refs.v[j++].argo;
-            mp_node_put_str(mp_node_push(params, mp_doc_map(b->doc)), "name", name);
+    if (op->param_refs.n || op->output_refs.n || items) {
+        size_t n = op->param_refs.n + op->output_refs.n + (items ? op->item_refs.n : 0), k = 0;
+        char **names = calloc(n, sizeof(*names));
+        if (!names) {
+            b->doc->err = MP_ERR_NOMEM;
+            return;
         }
+        for (size_t i = 0; i < op->param_refs.n; i++)
+            names[k++] = strdup(op->param_refs.v[i]);
+        for (size_t i = 0; i < op->output_refs.n; i++)
+            names[k++] = strdup(op->output_refs.v[i].argo);
+        for (size_t i = 0; items && i < op->item_refs.n; i++) {
+            size_t len = strlen(b->item_base) + strlen(op->item_refs.v[i]) + 9;
+            if ((names[k] = malloc(len)))
+                snprintf(names[k], len, "%s%s%s", b->item_base,
+                         *op->item_refs.v[i] ? "-subvar-" : "", op->item_refs.v[i]);
+            k++;
+        }
+        qsort(names, n, sizeof(*names), cmp_str);
+        struct mp_node *params = mp_node_put_seq(in, "parameters");
+        for (size_t i = 0; i < n; i++) {
+            if (!names[i])
+                b->doc->err = MP_ERR_NOMEM;
+            else if (!i || !names[i - 1] || strcmp(names[i], names[i - 1]))
+                mp_node_put_str(mp_node_push(params, mp_doc_map(b->doc)), "name", names[i]);
+        }
+        for (size_t i = 0; i < n; i++)
+            free(names[i]);
+        free(names);
     }
     if (op->input_artifacts.n) {
         struct mp_node *arts = mp_node_put_seq(in, "artifacts");
@@ -172,9 +198,25 @@ static void op_inputs(struct mpi_wf *b, const struct mp_op *op, struct mp_node *
 }
 
 /* True when some op reads output @output of @op as a string. */
+/* True when placeholder @s is {{steps.OP.outputs.OUTPUT}}. */
+static bool names_output(const char *s, const struct mp_op *op, const char *output)
+{
+    size_t a, e, sl, nl;
+    const char *st, *nm;
+    return s && mpi_output_ref_next(s, 0, &a, &e, &st, &sl, &nm, &nl) &&
+           sl == strlen(op->name) && !strncmp(st, op->name, sl) && nl == strlen(output) &&
+           !strncmp(nm, output, nl);
+}
+
 static bool output_read_as_string(const struct mp_pipeline *p, const struct mp_op *op,
                                   const char *output)
 {
+    for (size_t i = 0; i < p->groups.n; i++) {
+        const struct mp_group *g = p->groups.v[i];
+        if (names_output(g->left, op, output) || names_output(g->right, op, output) ||
+            names_output(g->source, op, output))
+            return true;
+    }
     for (size_t i = 0; i < p->ops.n; i++)
         for (size_t j = 0; j < p->ops.v[i]->output_refs.n; j++)
             if (!strcmp(p->ops.v[i]->output_refs.v[j].step, op->name) &&
@@ -229,7 +271,7 @@ static void op_outputs(struct mpi_wf *b, const struct mp_op *op, struct mp_node 
     free(k);
 }
 
-static void container_template(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl)
+void mpi_wf_container_template(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl)
 {
     mp_node_put_str(tmpl, "name", op->name);
     struct mp_node *c = mp_node_put_map(tmpl, "container");
@@ -315,91 +357,6 @@ static void container_template(struct mpi_wf *b, const struct mp_op *op, struct 
     }
 }
 
-static void dag_task(struct mpi_wf *b, const struct mp_op *op, struct mp_node *task)
-{
-    mp_node_put_str(task, "name", op->name);
-    mp_node_put_str(task, "template", op->name);
-    size_t ne = mpi_op_edge_count(op);
-    if (ne) {
-        const char **deps = malloc(ne * sizeof(*deps));
-        if (!deps) {
-            b->doc->err = MP_ERR_NOMEM;
-            return;
-        }
-        for (size_t i = 0; i < ne; i++)
-            deps[i] = mpi_op_edge_at(op, i);
-        qsort(deps, ne, sizeof(*deps), cmp_str);
-        struct mp_node *seq = mp_node_put_seq(task, "dependencies");
-        for (size_t i = 0; i < ne; i++)
-            if (i == 0 || strcmp(deps[i], deps[i - 1]) != 0)
-                mp_node_push(seq, mp_doc_str(b->doc, deps[i]));
-        free(deps);
-    }
-    struct mp_node *args = NULL;
-    if (op->param_refs.n || op->output_refs.n) {
-        args = mp_node_put_map(task, "arguments");
-        struct mp_node *params = mp_node_put_seq(args, "parameters");
-        size_t i = 0, j = 0;
-        while (i < op->param_refs.n || j < op->output_refs.n) {
-            struct mp_node *m = mp_node_push(params, mp_doc_map(b->doc));
-            mp_buf_reset(&b->tmp);
-            if (j == op->output_refs.n ||
-                (i < op->param_refs.n && strcmp(op->param_refs.v[i], op->output_refs.v[j].argo) < 0)) {
-                mp_node_put_str(m, "name", op->param_refs.v[i]);
-                mp_buf_printf(&b->tmp, "{{inputs.parameters.%s}}", op->param_refs.v[i++]);
-            } else {
-                const struct mpi_output_ref *r = &op->output_refs.v[j++];
-                mp_node_put_str(m, "name", r->argo);
-                mp_buf_printf(&b->tmp, "{{tasks.%s.outputs.parameters.%s}}", r->step, r->argo);
-            }
-            mp_node_put_str(m, "value", mp_buf_data(&b->tmp));
-        }
-    }
-    if (op->input_artifacts.n) {
-        if (!args)
-            args = mp_node_put_map(task, "arguments");
-        struct mp_node *arts = mp_node_put_seq(args, "artifacts");
-        for (size_t i = 0; i < op->input_artifacts.n; i++) {
-            const struct mpi_input_artifact *a = &op->input_artifacts.v[i];
-            char argo[ARGO_NAME_MAX];
-            argo_name(argo, a->step, a->output);
-            struct mp_node *m = mp_node_push(arts, mp_doc_map(b->doc));
-            mp_node_put_str(m, "name", argo);
-            mp_buf_reset(&b->tmp);
-            mp_buf_printf(&b->tmp, "{{tasks.%s.outputs.artifacts.%s}}", a->step, argo);
-            mp_node_put_str(m, "from", mp_buf_data(&b->tmp));
-        }
-    }
-}
-
-static int cmp_op_name(const void *a, const void *b)
-{
-    return strcmp((*(const struct mp_op *const *)a)->name, (*(const struct mp_op *const *)b)->name);
-}
-
-/* The distinct parameters any op refers to, sorted: the DAG template's inputs. */
-static int dag_inputs(const struct mp_pipeline *p, struct mpi_strvec *out)
-{
-    size_t total = 0;
-    for (size_t i = 0; i < p->ops.n; i++)
-        total += p->ops.v[i]->param_refs.n;
-    out->v = total ? malloc(total * sizeof(*out->v)) : NULL;
-    if (total && !out->v)
-        return MP_ERR_NOMEM;
-    out->n = 0;
-    for (size_t i = 0; i < p->ops.n; i++)
-        for (size_t j = 0; j < p->ops.v[i]->param_refs.n; j++)
-            out->v[out->n++] = p->ops.v[i]->param_refs.v[j];
-    if (out->n)
-        qsort(out->v, out->n, sizeof(*out->v), cmp_str);
-    size_t w = 0;
-    for (size_t i = 0; i < out->n; i++)
-        if (w == 0 || strcmp(out->v[i], out->v[w - 1]) != 0)
-            out->v[w++] = out->v[i];
-    out->n = w;
-    return MP_OK;
-}
-
 int mp_workflow_build(const struct mp_pipeline *p, const char *stamp, struct mp_doc *doc,
                       struct mp_node **out, struct mp_error *err)
 {
@@ -411,8 +368,6 @@ int mp_workflow_build(const struct mp_pipeline *p, const char *stamp, struct mp_
                             "pipeline name '%s' gives no valid Kubernetes name", p->name);
     struct mpi_wf b = {.p = p, .doc = doc, .err = err};
     mpi_buf_init(&b.tmp);
-    const struct mp_op **sorted = NULL;
-    struct mpi_strvec inputs = {0};
     int rc = MP_ERR_NOMEM;
 
     struct mp_node *root = mp_doc_map(doc);
@@ -436,37 +391,8 @@ int mp_workflow_build(const struct mp_pipeline *p, const char *stamp, struct mp_
     mp_node_put_str(spec, "entrypoint", entry);
     struct mp_node *templates = mp_node_put_seq(spec, "templates");
 
-    sorted = malloc((p->ops.n ? p->ops.n : 1) * sizeof(*sorted));
-    if (!sorted || dag_inputs(p, &inputs) != MP_OK)
-        goto fail;
-    if (p->ops.n) {
-        memcpy(sorted, p->ops.v, p->ops.n * sizeof(*sorted));
-        qsort(sorted, p->ops.n, sizeof(*sorted), cmp_op_name);
-    }
-
-    /* The DAG template sorts among the op templates by its name. */
-    bool dag_done = false;
-    for (size_t i = 0; i <= p->ops.n; i++) {
-        if (!dag_done && (i == p->ops.n || strcmp(entry, sorted[i]->name) < 0)) {
-            struct mp_node *dag = mp_node_push(templates, mp_doc_map(doc));
-            mp_node_put_str(dag, "name", entry);
-            input_params(&b, dag, &inputs);
-            struct mp_node *tasks = mp_node_put_seq(mp_node_put_map(dag, "dag"), "tasks");
-            for (size_t j = 0; j < p->ops.n; j++)
-                dag_task(&b, sorted[j], mp_node_push(tasks, mp_doc_map(doc)));
-            dag_done = true;
-        }
-        if (i < p->ops.n) {
-            if (strcmp(entry, sorted[i]->name) == 0) {
-                rc = mp_error_set(err, MP_ERR_VALIDATE,
-                                  "op '%s' has the name of the pipeline's entrypoint template; "
-                                  "rename the op or the pipeline",
-                                  sorted[i]->name);
-                goto out;
-            }
-            container_template(&b, sorted[i], mp_node_push(templates, mp_doc_map(doc)));
-        }
-    }
+    if ((rc = mpi_wf_templates(&b, entry, templates)) != MP_OK)
+        goto out;
 
     struct mp_node *args = mp_node_put_seq(mp_node_put_map(spec, "arguments"), "parameters");
     for (size_t i = 0; i < p->params.n; i++) {
@@ -476,6 +402,8 @@ int mp_workflow_build(const struct mp_pipeline *p, const char *stamp, struct mp_
             mp_node_put_str(m, "value", p->params.v[i]->default_value);
     }
     mp_node_put_str(spec, "serviceAccountName", mp_pipeline_service_account(p));
+    if (p->exit_op)
+        mp_node_put_str(spec, "onExit", p->exit_op->name);
     mpi_wf_spec_settings(&b, spec);
 
     if (mp_doc_error(doc) != MP_OK || mp_buf_error(&b.tmp) != MP_OK)
@@ -489,8 +417,6 @@ fail:
     else
         rc = mp_error_code(err);
 out:
-    free(inputs.v);
-    free(sorted);
     mpi_buf_release(&b.tmp);
     return rc;
 }

@@ -69,8 +69,9 @@ static struct mp_node *from_json(struct mpi_wf *b, json_t *j)
     return NULL;
 }
 
-/* @text was checked to be a JSON object when it was set. */
-static struct mp_node *json_node(struct mpi_wf *b, const char *text)
+#define json_node mpi_wf_json
+/* @text was checked to be JSON when it was set. */
+struct mp_node *mpi_wf_json(struct mpi_wf *b, const char *text)
 {
     json_t *j = json_loads(text, 0, NULL);
     struct mp_node *n = j ? from_json(b, j) : NULL;

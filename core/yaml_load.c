@@ -24,8 +24,8 @@
 static const char *const top_keys[] = {"name", "description", "parameters", "steps",
                                        "default-platform", "imagePullSecrets", "serviceAccount",
                                        "ttlSecondsAfterFinished", "parallelism", "timeout",
-                                       "nodeSelector", "imagePullPolicy", NULL};
-static const char *const top_future[] = {"settings", "components", "imports", "onExit", NULL};
+                                       "nodeSelector", "imagePullPolicy", "onExit", NULL};
+static const char *const top_future[] = {"settings", "components", "imports", NULL};
 static const char *const param_keys[] = {"name", "default", "type", "description", NULL};
 static const char *const step_keys[] = {"name", "image", "command", "args", "after", "env",
                                         "volumes", "volumeMounts", "labels", "annotations",
@@ -34,8 +34,7 @@ static const char *const step_keys[] = {"name", "image", "command", "args", "aft
                                         "nodeSelector", "tolerations", "affinity", "caching",
                                         "maxCacheStaleness", "displayName", "imagePullPolicy",
                                         "sidecars", "initContainers", NULL};
-static const char *const step_future[] = {"inputs", "when", "parallelFor", "serviceAccount",
-                                          NULL};
+static const char *const step_future[] = {"inputs", "serviceAccount", NULL};
 static const char *const env_keys[] = {"name", "value", "secretKeyRef", "fieldRef", NULL};
 static const char *const field_ref_keys[] = {"fieldPath", NULL};
 static const char *const secret_ref_keys[] = {"name", "key", NULL};
@@ -241,6 +240,11 @@ static void check_placeholders(struct loader *ld, yaml_node_t *n, const char *wh
                              (int)(len - 7), in + 7);
         } else if (len >= 6 && !strncmp(in, "steps.", 6)) {
             mpi_yl_note_output_use(ld, o, line, col, what, false);
+        } else if ((len == 4 || (len > 5 && in[4] == '.')) && !strncmp(in, "item", 4) &&
+                   !ld->loop_depth) {
+            mpi_diag_add(ld->d, MP_DIAG_ERROR, line, col, "a step inside a parallelFor group",
+                         "%s: {{%.*s}} is the item of a loop, but the step is in no "
+                         "parallelFor", what, (int)len, in);
         }
     }
 }
@@ -675,6 +679,54 @@ static void check_deps(struct loader *ld)
     }
 }
 
+/* A group item of a step list: a mapping with its own 'steps'. */
+static bool is_group(struct loader *ld, yaml_node_t *n)
+{
+    return n->type == YAML_MAPPING_NODE && get(ld, n, "steps") != NULL;
+}
+
+/* The steps of list @n and of the groups in it. */
+static size_t count_steps(struct loader *ld, yaml_node_t *n, int depth)
+{
+    size_t c = 0;
+    if (n->type != YAML_SEQUENCE_NODE || depth > MPI_YAML_MAX_DEPTH)
+        return 0;
+    for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
+        yaml_node_t *s = node(ld, *i);
+        c += is_group(ld, s) ? count_steps(ld, get(ld, s, "steps"), depth + 1) : 1;
+    }
+    return c;
+}
+
+/* The steps and groups of list @n, in group @g (NULL: the pipeline itself). */
+static void load_items(struct loader *ld, yaml_node_t *n, struct mp_group *g, const char *dflt)
+{
+    for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
+        yaml_node_t *s = node(ld, *i);
+        if (!want(ld, s, YAML_MAPPING_NODE, "a step"))
+            continue;
+        if (is_group(ld, s)) {
+            struct mp_group *sub = NULL;
+            bool loop = false;
+            mpi_yl_group(ld, s, g, &sub, &loop);
+            yaml_node_t *list = get(ld, s, "steps");
+            if (!want(ld, list, YAML_SEQUENCE_NODE, "steps"))
+                continue;
+            if (list->data.sequence.items.top == list->data.sequence.items.start)
+                diag(ld, list, "at least one step", "a group without steps");
+            ld->loop_depth += loop;
+            load_items(ld, list, sub ? sub : g, dflt);
+            ld->loop_depth -= loop;
+            continue;
+        }
+        struct step *st = &ld->steps[ld->nsteps++];
+        st->node = s;
+        load_step(ld, st, dflt);
+        if (st->op && g)
+            fine(ld, mp_op_set_group(st->op, g, ld->err), s);
+    }
+}
+
 static void load_root(struct loader *ld, yaml_node_t *root)
 {
     yaml_node_t *x;
@@ -712,19 +764,30 @@ static void load_root(struct loader *ld, yaml_node_t *root)
     }
     if (!want(ld, steps, YAML_SEQUENCE_NODE, "steps"))
         return;
-    size_t n = (size_t)(steps->data.sequence.items.top - steps->data.sequence.items.start);
+    yaml_node_t *on_exit = get(ld, root, "onExit");
+    size_t n = count_steps(ld, steps, 0) + (on_exit ? 1 : 0);
     ld->steps = calloc(n ? n : 1, sizeof(*ld->steps));
     if (!ld->steps) {
         ld->nomem = 1;
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        yaml_node_t *s = node(ld, steps->data.sequence.items.start[i]);
-        if (!want(ld, s, YAML_MAPPING_NODE, "a step"))
-            continue;
-        ld->steps[ld->nsteps].node = s;
-        load_step(ld, &ld->steps[ld->nsteps], dflt);
-        ld->nsteps++;
+    struct mp_group *handler = NULL;
+    if (on_exit && ld->p)
+        fine(ld, mp_pipeline_add_group(ld->p, MP_GROUP_EXIT_HANDLER, NULL, &handler, ld->err),
+             on_exit);
+    load_items(ld, steps, handler, dflt);
+    if (on_exit && want(ld, on_exit, YAML_MAPPING_NODE, "onExit")) {
+        struct step *st = &ld->steps[ld->nsteps++];
+        st->node = on_exit;
+        load_step(ld, st, dflt);
+        if (st->op) {
+            fine(ld, mp_pipeline_set_exit_op(ld->p, st->op, ld->err), on_exit);
+            if (mp_op_param_ref_count(st->op) || mp_op_output_ref_count(st->op) ||
+                mp_op_dependency_count(st->op) || mp_op_input_artifact_count(st->op))
+                diag(ld, on_exit, "an exit step without placeholders or after", "onExit: the "
+                     "exit step runs outside the pipeline's DAG; it cannot read parameters or "
+                     "outputs, nor run after a step");
+        }
     }
     mpi_yl_check_output_uses(ld);
     check_deps(ld);

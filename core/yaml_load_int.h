@@ -38,6 +38,7 @@ struct loader {
     size_t nsteps;
     struct mpi_yaml_info info;
     int nomem;
+    int loop_depth;          /* parallelFor groups around the step being loaded */
     struct output_use *uses; /* malloc'd, each string malloc'd */
     size_t nuses, cap_uses;
 };
@@ -69,6 +70,14 @@ bool mpi_yl_fine(struct loader *ld, int rc, yaml_node_t *n);
 void mpi_yl_step_pod(struct loader *ld, struct step *st);
 /* The pipeline-wide settings at the top level. */
 void mpi_yl_settings(struct loader *ld, yaml_node_t *root);
+/* yaml_groups.c: the group of a group item (when / parallelFor, parallelism) in @parent;
+ * *@loop tells a parallelFor. *@out is NULL when the item is invalid (reported). */
+void mpi_yl_group(struct loader *ld, yaml_node_t *item, struct mp_group *parent,
+                  struct mp_group **out, bool *loop);
+/* @n as JSON text into @out (yaml_step_pod.c): plain scalars that read as numbers, booleans or
+ * null keep their type. */
+void mpi_yl_to_json(struct loader *ld, yaml_node_t *n, struct mp_buf *out);
+
 /* The output placeholders recorded while loading: each must name an earlier-or-later step of
  * the pipeline and an output it declares as a parameter. */
 void mpi_yl_check_output_uses(struct loader *ld);

@@ -98,7 +98,8 @@ static bool plain_number(const char *s)
 
 /* Write @n as JSON: plain scalars that read as YAML numbers, booleans or null keep their
  * type; everything else is a string. Keys must be strings. */
-static void to_json(struct loader *ld, yaml_node_t *n, struct mp_buf *out)
+#define to_json mpi_yl_to_json
+void mpi_yl_to_json(struct loader *ld, yaml_node_t *n, struct mp_buf *out)
 {
     switch (n->type) {
     case YAML_MAPPING_NODE:

@@ -5,6 +5,8 @@
 dist_check_SCRIPTS += %reldir%/cli/kfp-cases.sh
 TESTS += %reldir%/cli/kfp-cases.sh
 EXTRA_DIST += %reldir%/pipelines/add_pod_env.yaml \
+	%reldir%/pipelines/basic.yaml \
+	%reldir%/pipelines/coin.yaml \
 	%reldir%/pipelines/default_value.yaml \
 	%reldir%/pipelines/features.yaml \
 	%reldir%/pipelines/imagepullsecrets.yaml \
@@ -12,4 +14,6 @@ EXTRA_DIST += %reldir%/pipelines/add_pod_env.yaml \
 	%reldir%/pipelines/preemptible_tpu_gpu.yaml \
 	%reldir%/pipelines/sidecar.yaml \
 	%reldir%/pipelines/timeout.yaml \
-	%reldir%/pipelines/volume.yaml
+	%reldir%/pipelines/volume.yaml \
+	%reldir%/pipelines/withitem_basic.yaml \
+	%reldir%/pipelines/withparam_global.yaml

@@ -409,6 +409,69 @@ MP_API size_t mp_op_output_ref_count(const struct mp_op *op);
 MP_API const char *mp_op_output_ref_step(const struct mp_op *op, size_t i);
 MP_API const char *mp_op_output_ref_output(const struct mp_op *op, size_t i);
 
+/* ---- Control flow: groups of ops (kfp's dsl.Condition, dsl.ParallelFor, dsl.ExitHandler) */
+
+/* A group holds ops and other groups; the workflow gets one DAG template per group, named as
+ * kfp 1.8 names them: condition-N, for-loop-N, exit-handler-N, where N counts in the order
+ * groups are created (a loop over a static list takes two numbers, the first for its item
+ * parameter, loop-item-param-N), so create them in the order of the source.
+ * - MP_GROUP_CONDITION: its ops run when "LEFT OP RIGHT" holds (mp_group_set_condition).
+ * - MP_GROUP_LOOP: its ops run once per item (mp_group_set_loop_items / _source); their
+ *   strings read the item as {{item}} or, for items that are objects, {{item.KEY}}.
+ * - MP_GROUP_EXIT_HANDLER: the pipeline's exit op (mp_pipeline_set_exit_op) runs when
+ *   they have finished, whatever their outcome. At most one, at the top.
+ * @parent NULL: the pipeline itself. Ownership: freed with the pipeline.
+ * Errors: MP_ERR_INVAL (bad kind or parent), MP_ERR_NOMEM. */
+struct mp_group;
+enum mp_group_kind {
+    MP_GROUP_CONDITION = 1,
+    MP_GROUP_LOOP = 2,
+    MP_GROUP_EXIT_HANDLER = 3
+};
+MP_API int mp_pipeline_add_group(struct mp_pipeline *p, enum mp_group_kind kind,
+                                 struct mp_group *parent, struct mp_group **out,
+                                 struct mp_error *err);
+MP_API size_t mp_pipeline_group_count(const struct mp_pipeline *p);
+MP_API struct mp_group *mp_pipeline_group_at(const struct mp_pipeline *p, size_t i);
+/* 0 for a bad handle. */
+MP_API enum mp_group_kind mp_group_kind(const struct mp_group *g);
+/* NULL for a top-level group. */
+MP_API struct mp_group *mp_group_parent(const struct mp_group *g);
+/* The condition "LEFT OP RIGHT": each operand a {{params.NAME}} or
+ * {{steps.STEP.outputs.NAME}} placeholder or a literal; @op one of == != < <= > >=.
+ * Errors: MP_ERR_INVAL (not a condition group, unknown operator). */
+MP_API int mp_group_set_condition(struct mp_group *g, const char *left, const char *op,
+                                  const char *right, struct mp_error *err);
+MP_API const char *mp_group_condition_left(const struct mp_group *g);
+MP_API const char *mp_group_condition_operator(const struct mp_group *g);
+MP_API const char *mp_group_condition_right(const struct mp_group *g);
+/* What a loop iterates over: a static list, as JSON text of an array (Argo withItems), or a
+ * {{params.NAME}} or {{steps.STEP.outputs.NAME}} placeholder whose value is a JSON array at
+ * run time (withParam). Setting one clears the other.
+ * Errors: MP_ERR_INVAL (not a loop group, not one placeholder), MP_ERR_PARSE (not a JSON
+ * array). */
+MP_API int mp_group_set_loop_items(struct mp_group *g, const char *json, struct mp_error *err);
+MP_API int mp_group_set_loop_source(struct mp_group *g, const char *placeholder,
+                                    struct mp_error *err);
+/* NULL when not set. */
+MP_API const char *mp_group_loop_items(const struct mp_group *g);
+MP_API const char *mp_group_loop_source(const struct mp_group *g);
+/* The most iterations at once (the template's parallelism); -1 when unset. */
+MP_API int mp_group_set_parallelism(struct mp_group *g, long long n, struct mp_error *err);
+MP_API long long mp_group_parallelism(const struct mp_group *g);
+
+/* Put @op in group @g (NULL: the pipeline itself, the default).
+ * Errors: MP_ERR_INVAL (a group of another pipeline). */
+MP_API int mp_op_set_group(struct mp_op *op, struct mp_group *g, struct mp_error *err);
+MP_API struct mp_group *mp_op_group(const struct mp_op *op);
+/* The op the workflow runs on exit (Argo onExit), in no group; NULL for none. */
+MP_API int mp_pipeline_set_exit_op(struct mp_pipeline *p, struct mp_op *op, struct mp_error *err);
+MP_API struct mp_op *mp_pipeline_exit_op(const struct mp_pipeline *p);
+/* The distinct loop-item keys @op reads ("" for {{item}}, KEY for {{item.KEY}}), sorted.
+ * Ownership: borrowed until the op changes or the pipeline is freed. */
+MP_API size_t mp_op_item_ref_count(const struct mp_op *op);
+MP_API const char *mp_op_item_ref_at(const struct mp_op *op, size_t i);
+
 /* ---- Placeholders ---------------------------------------------------------------------- */
 
 /* Strings in ops may refer to pipeline parameters as {{params.NAME}}. mp_render() copies
