@@ -16,4 +16,5 @@ EXTRA_DIST += %reldir%/pipelines/add_pod_env.yaml \
 	%reldir%/pipelines/timeout.yaml \
 	%reldir%/pipelines/volume.yaml \
 	%reldir%/pipelines/withitem_basic.yaml \
-	%reldir%/pipelines/withparam_global.yaml
+	%reldir%/pipelines/withparam_global.yaml \
+	%reldir%/pipelines/argo-only/control-flow.yaml

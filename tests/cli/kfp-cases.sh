@@ -38,4 +38,30 @@ for f in "$MP_TOP_SRCDIR"/tests/pipelines/*.yaml; do
         pass "$name: deterministic" || fail "$name: two compiles differ"
 done
 [ "$n" -gt 0 ] || fail "no cases in tests/pipelines/"
+
+# Shapes kfp has no compiler case for: valid for Argo, and the key parts where kfp puts them.
+f="$MP_TOP_SRCDIR/tests/pipelines/argo-only/control-flow.yaml"
+if mp -f "$f" compile -o "$TMP/cf.yaml" >"$TMP/out" 2>&1 &&
+    "$PYTHON3" "$shared/tools/validate-argo" --strict -q "$TMP/cf.yaml" >"$TMP/v" 2>&1; then
+    pass "control-flow: validate-argo --strict"
+else
+    fail "control-flow:"; cat "$TMP/out" "$TMP/v" >&2
+fi
+"$PYTHON3" - "$TMP/cf.yaml" <<'PY' && pass "control-flow: loop over an output, condition, exit handler" || fail "control-flow: shapes"
+import sys, yaml
+wf = yaml.safe_load(open(sys.argv[1]))
+t = {x["name"]: x for x in wf["spec"]["templates"]}
+tasks = {x["name"]: x for x in t["exit-handler-1"]["dag"]["tasks"]}
+assert wf["spec"]["onExit"] == "notify"
+assert tasks["for-loop-2"]["withParam"] == "{{tasks.gen.outputs.parameters.gen-list}}"
+assert tasks["for-loop-2"]["dependencies"] == ["gen"]
+assert t["for-loop-2"]["parallelism"] == 2
+assert t["gen"]["outputs"]["parameters"][0]["name"] == "gen-list"
+assert tasks["condition-3"]["when"] == '"{{inputs.parameters.mode}}" == "full"'
+assert t["shard"]["container"]["command"] == ["echo", "{{inputs.parameters.gen-list-loop-item}}"]
+assert tasks["use-model"]["arguments"]["artifacts"] == [
+    {"name": "gen-model", "from": "{{tasks.gen.outputs.artifacts.gen-model}}"}]
+assert t["use-model"]["inputs"]["artifacts"] == [{"name": "gen-model", "path": "/in/model"}]
+assert t["for-loop-5"]["inputs"]["parameters"] == [{"name": "loop-item-param-4"}, {"name": "mode"}]
+PY
 finish
