@@ -43,16 +43,14 @@ static struct mp_node *from_json(struct mpi_wf *b, json_t *j)
     switch (json_typeof(j)) {
     case JSON_OBJECT: {
         struct mp_node *m = mp_doc_map(b->doc);
-        const char *k;
-        json_t *v;
-        json_object_foreach(j, k, v) mp_node_put(m, k, from_json(b, v));
+        for (void *it = json_object_iter(j); it; it = json_object_iter_next(j, it))
+            mp_node_put(m, json_object_iter_key(it), from_json(b, json_object_iter_value(it)));
         return m;
     }
     case JSON_ARRAY: {
         struct mp_node *s = mp_doc_seq(b->doc);
-        size_t i;
-        json_t *v;
-        json_array_foreach(j, i, v) mp_node_push(s, from_json(b, v));
+        for (size_t i = 0; i < json_array_size(j); i++)
+            mp_node_push(s, from_json(b, json_array_get(j, i)));
         return s;
     }
     case JSON_STRING: return mpi_wf_rendered(b, json_string_value(j));
