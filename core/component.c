@@ -688,6 +688,13 @@ int mpi_component_load(const char *path, const char *name, struct mpi_component 
     char *data = NULL;
     size_t len = 0;
     int rc = mpi_textfile_read(path, COMPONENT_MAX_BYTES, &data, &len, err);
+    if (rc == MP_ERR_PARSE && diags) { /* too large: a problem of the file, at its start */
+        mp_diags_clear(diags);
+        if (!(diags->file = strdup(name)) ||
+            mpi_diag_add(diags, MP_DIAG_ERROR, 1, 1, "at most 1 MiB", "the component file is "
+                         "larger than 1 MiB") != MP_OK)
+            return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    }
     if (rc != MP_OK)
         return rc;
     rc = mpi_component_parse(data, len, name, out, diags, err);

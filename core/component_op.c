@@ -117,6 +117,8 @@ int mpi_component_op(struct mp_pipeline *p, const char *step, const char *pipeli
         goto out;
     }
     if (rc == MP_ERR_PARSE) {
+        if (!mp_diags_error_count(cd)) /* never silently: every failure has a diagnostic */
+            mpi_diag_add(cd, MP_DIAG_ERROR, 0, 0, NULL, "%s", mp_error_message(err));
         relay(d, cd, rel, line, col);
         mp_error_clear(err);
         rc = MP_OK;

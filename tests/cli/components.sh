@@ -41,6 +41,13 @@ for c in "$data"/bad/*.yaml; do
 done
 [ "$count" -ge 20 ] || fail "only $count bad components"
 
+# A component file over the 1 MiB limit.
+{ printf 'name: big\ndescription: "'; head -c 1100000 /dev/zero | tr '\0' x; printf '"\n'; } \
+    >"$TMP/big.yaml"
+printf 'name: p\nsteps:\n  - name: a\n    component: big.yaml\n' >"$TMP/p.yaml"
+check_lint "$TMP/p.yaml" 4:16 "component big.yaml:1:1: the component file is larger than 1 MiB" \
+    "a component over 1 MiB"
+
 count=0
 for f in "$data"/bad-steps/*.yaml; do
     count=$((count + 1))
