@@ -88,6 +88,11 @@ struct mpi_container {
     const char *json;
 };
 
+struct mpi_group_dep {
+    const char *op;               /* or NULL */
+    const struct mp_group *group; /* or NULL */
+};
+
 struct mp_group {
     unsigned magic;
     struct mp_pipeline *pipeline;
@@ -97,6 +102,8 @@ struct mp_group {
     const char *left, *op, *right;  /* condition */
     const char *items, *source;     /* loop: JSON array, or a placeholder */
     long long parallelism;          /* -1: unset */
+    const char *name;               /* graph groups */
+    MPI_VEC(struct mpi_group_dep) deps;
 };
 
 struct mp_param {

@@ -25,7 +25,8 @@ int mp_pipeline_add_group(struct mp_pipeline *p, enum mp_group_kind kind,
                           struct mp_group *parent, struct mp_group **out, struct mp_error *err)
 {
     if (!mpi_pipeline_check(p) || !out ||
-        (kind != MP_GROUP_CONDITION && kind != MP_GROUP_LOOP && kind != MP_GROUP_EXIT_HANDLER))
+        (kind != MP_GROUP_CONDITION && kind != MP_GROUP_LOOP && kind != MP_GROUP_EXIT_HANDLER &&
+         kind != MP_GROUP_GRAPH))
         return mp_error_set(err, MP_ERR_INVAL, "mp_pipeline_add_group: invalid argument");
     if (parent && (!group_check(parent) || parent->pipeline != p))
         return mp_error_set(err, MP_ERR_INVAL, "a group's parent must be a group of the same "
@@ -175,6 +176,52 @@ int mp_group_set_parallelism(struct mp_group *g, long long n, struct mp_error *e
 long long mp_group_parallelism(const struct mp_group *g)
 {
     return group_check(g) ? g->parallelism : -1;
+}
+
+int mp_group_set_name(struct mp_group *g, const char *name, struct mp_error *err)
+{
+    if (!group_check(g) || g->kind != MP_GROUP_GRAPH || !mpi_dns_label_valid(name))
+        return mp_error_set(err, MP_ERR_INVAL, "a graph group's name must be a Kubernetes "
+                            "name, not '%s'", name ? name : "");
+    const char *s = gdup(g, name);
+    if (!s)
+        return nomem(err);
+    g->name = s;
+    return MP_OK;
+}
+
+const char *mp_group_name(const struct mp_group *g)
+{
+    return group_check(g) ? g->name : NULL;
+}
+
+int mp_group_add_dependency(struct mp_group *g, const char *after_op,
+                            const struct mp_group *after_group, struct mp_error *err)
+{
+    if (!group_check(g) || (!after_op) == (!after_group) ||
+        (after_group && (!group_check(after_group) || after_group == g ||
+                         after_group->pipeline != g->pipeline)))
+        return mp_error_set(err, MP_ERR_INVAL, "a group runs after one op or another group of "
+                            "its pipeline");
+    struct mpi_group_dep d = {.op = after_op ? gdup(g, after_op) : NULL, .group = after_group};
+    if ((after_op && !d.op) || MPI_VEC_PUSH(&g->pipeline->arena, g->deps, d) != MP_OK)
+        return nomem(err);
+    return MP_OK;
+}
+
+size_t mp_group_dependency_count(const struct mp_group *g)
+{
+    return group_check(g) ? g->deps.n : 0;
+}
+
+const char *mp_group_dependency_op(const struct mp_group *g, size_t i)
+{
+    return group_check(g) && i < g->deps.n ? g->deps.v[i].op : NULL;
+}
+
+const struct mp_group *mp_group_dependency_group(const struct mp_group *g, size_t i)
+{
+    return group_check(g) && i < g->deps.n ? g->deps.v[i].group : NULL;
 }
 
 int mp_op_set_group(struct mp_op *op, struct mp_group *g, struct mp_error *err)

@@ -254,6 +254,9 @@ static void analyse(struct cf *cf)
         char name[130];
         if (g->kind == MP_GROUP_LOOP)
             depend(cf, output_source(cf, g->source, NULL), me, pa, pb);
+        for (size_t k = 0; k < g->deps.n; k++)
+            depend(cf, g->deps.v[k].op ? op_node(cf, g->deps.v[k].op)
+                                       : group_node(cf, g->deps.v[k].group), me, pa, pb);
         if (g->kind != MP_GROUP_CONDITION)
             continue;
         /* a parameter tested by a condition: an input of the templates around it */
@@ -480,10 +483,15 @@ int mpi_wf_templates(struct mpi_wf *b, const char *entry, struct mp_node *templa
             n->item = own(&cf, "loop-item-param-", num, "");
         }
         snprintf(num, sizeof(num), "%u", ++id);
-        n->name = own(&cf, g->kind == MP_GROUP_CONDITION ? "condition-"
-                           : g->kind == MP_GROUP_LOOP   ? "for-loop-"
-                                                        : "exit-handler-",
-                      num, "");
+        if (g->kind == MP_GROUP_GRAPH) {
+            const char *base = own(&cf, "graph-", g->name ? g->name : "group", "-");
+            n->name = own(&cf, base, num, "");
+        } else {
+            n->name = own(&cf, g->kind == MP_GROUP_CONDITION ? "condition-"
+                               : g->kind == MP_GROUP_LOOP   ? "for-loop-"
+                                                            : "exit-handler-",
+                          num, "");
+        }
         if (g->kind == MP_GROUP_LOOP && !g->items) {
             const char *argo = NULL;
             char pname[130];

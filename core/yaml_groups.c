@@ -9,7 +9,8 @@
 #include "graph.h"
 #include "yaml_load_int.h"
 
-static const char *const group_keys[] = {"when", "parallelFor", "parallelism", "steps", NULL};
+static const char *const group_keys[] = {"when", "parallelFor", "parallelism", "graph", "after",
+                                         "steps", NULL};
 
 /* Strip one pair of matching quotes and surrounding spaces: [@s, @s + *len). */
 static const char *operand(const char *s, size_t *len)
@@ -88,23 +89,42 @@ void mpi_yl_group(struct loader *ld, yaml_node_t *item, struct mp_group *parent,
     *is_loop = false;
     mpi_yl_check_keys(ld, item, group_keys, NULL, "group");
     yaml_node_t *wn = mpi_yl_get(ld, item, "when"), *pf = mpi_yl_get(ld, item, "parallelFor");
-    yaml_node_t *par = mpi_yl_get(ld, item, "parallelism");
-    if ((wn != NULL) == (pf != NULL)) {
-        mpi_yl_diag(ld, item, "when: CONDITION or parallelFor: ITEMS", "a group of steps needs "
-                    "exactly one of when and parallelFor");
+    yaml_node_t *par = mpi_yl_get(ld, item, "parallelism"), *gn = mpi_yl_get(ld, item, "graph");
+    yaml_node_t *an = mpi_yl_get(ld, item, "after");
+    if ((wn != NULL) + (pf != NULL) + (gn != NULL) != 1) {
+        mpi_yl_diag(ld, item, "when: CONDITION, parallelFor: ITEMS or graph: NAME", "a group of "
+                    "steps needs exactly one of when, parallelFor and graph");
         return;
     }
     if (par && !pf)
         mpi_yl_diag(ld, par, "parallelFor", "parallelism is for a parallelFor group");
     *is_loop = pf != NULL;
     struct mp_group *g = NULL;
-    if (ld->p && !mpi_yl_fine(ld, mp_pipeline_add_group(ld->p, pf ? MP_GROUP_LOOP
-                                                                  : MP_GROUP_CONDITION,
-                                                         parent, &g, ld->err), item))
+    enum mp_group_kind kind = pf ? MP_GROUP_LOOP : gn ? MP_GROUP_GRAPH : MP_GROUP_CONDITION;
+    if (ld->p && !mpi_yl_fine(ld, mp_pipeline_add_group(ld->p, kind, parent, &g, ld->err), item))
         return;
+    if (gn) {
+        const char *name = mpi_yl_scalar(ld, gn, "graph");
+        if (name && g)
+            mpi_yl_fine(ld, mp_group_set_name(g, name, ld->err), gn);
+    }
+    if (an && g) {
+        if (ld->ngafter == ld->cgafter) {
+            size_t cap = ld->cgafter ? 2 * ld->cgafter : 4;
+            struct group_after *v = realloc(ld->gafter, cap * sizeof(*v));
+            if (v) {
+                ld->gafter = v;
+                ld->cgafter = cap;
+            } else {
+                ld->nomem = 1;
+            }
+        }
+        if (ld->ngafter < ld->cgafter)
+            ld->gafter[ld->ngafter++] = (struct group_after){g, an};
+    }
     if (wn)
         condition(ld, wn, g);
-    else
+    else if (pf)
         loop(ld, pf, g);
     if (par && pf) {
         const char *v = mpi_yl_scalar(ld, par, "parallelism");
@@ -117,4 +137,39 @@ void mpi_yl_group(struct loader *ld, yaml_node_t *item, struct mp_group *parent,
             mpi_yl_fine(ld, mp_group_set_parallelism(g, n, ld->err), par);
     }
     *out = g;
+}
+
+static void group_after(struct loader *ld, struct mp_group *g, yaml_node_t *n)
+{
+    const char *name = mpi_yl_scalar(ld, n, "after");
+    if (!name)
+        return;
+    for (size_t i = 0; i < ld->nsteps; i++)
+        if (ld->steps[i].name && !strcmp(ld->steps[i].name, name)) {
+            mpi_yl_fine(ld, mp_group_add_dependency(g, name, NULL, ld->err), n);
+            return;
+        }
+    for (size_t i = 0; i < mp_pipeline_group_count(ld->p); i++) {
+        const struct mp_group *o = mp_pipeline_group_at(ld->p, i);
+        if (mp_group_name(o) && !strcmp(mp_group_name(o), name)) {
+            mpi_yl_fine(ld, mp_group_add_dependency(g, NULL, o, ld->err), n);
+            return;
+        }
+    }
+    mpi_yl_diag(ld, n, "the name of a step or of a graph group", "a group runs after '%s', "
+                "which is neither a step nor a graph group of this pipeline", name);
+}
+
+void mpi_yl_group_afters(struct loader *ld)
+{
+    for (size_t i = 0; i < ld->ngafter; i++) {
+        yaml_node_t *a = ld->gafter[i].after;
+        if (a->type == YAML_SEQUENCE_NODE) {
+            for (yaml_node_item_t *it = a->data.sequence.items.start;
+                 it < a->data.sequence.items.top; it++)
+                group_after(ld, ld->gafter[i].g, mpi_yl_node(ld, *it));
+        } else {
+            group_after(ld, ld->gafter[i].g, a);
+        }
+    }
 }

@@ -789,6 +789,7 @@ static void load_root(struct loader *ld, yaml_node_t *root)
                      "outputs, nor run after a step");
         }
     }
+    mpi_yl_group_afters(ld);
     mpi_yl_check_output_uses(ld);
     check_deps(ld);
 }
@@ -992,6 +993,7 @@ out:
         free(ld.uses[i].output);
     }
     free(ld.uses);
+    free(ld.gafter);
     free(data);
     mp_error_free(ld.err);
     mp_diags_free(own);

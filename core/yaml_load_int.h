@@ -39,6 +39,11 @@ struct loader {
     struct mpi_yaml_info info;
     int nomem;
     int loop_depth;          /* parallelFor groups around the step being loaded */
+    struct group_after {     /* groups' `after`, resolved once every name is known */
+        struct mp_group *g;
+        yaml_node_t *after;
+    } *gafter;               /* malloc'd */
+    size_t ngafter, cgafter;
     struct output_use *uses; /* malloc'd, each string malloc'd */
     size_t nuses, cap_uses;
 };
@@ -74,6 +79,8 @@ void mpi_yl_settings(struct loader *ld, yaml_node_t *root);
  * *@loop tells a parallelFor. *@out is NULL when the item is invalid (reported). */
 void mpi_yl_group(struct loader *ld, yaml_node_t *item, struct mp_group *parent,
                   struct mp_group **out, bool *loop);
+/* Resolve the groups' `after` lists: step names or graph group names. */
+void mpi_yl_group_afters(struct loader *ld);
 /* @n as JSON text into @out (yaml_step_pod.c): plain scalars that read as numbers, booleans or
  * null keep their type. */
 void mpi_yl_to_json(struct loader *ld, yaml_node_t *n, struct mp_buf *out);

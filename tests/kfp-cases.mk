@@ -10,6 +10,7 @@ EXTRA_DIST += %reldir%/pipelines/add_pod_env.yaml \
 	%reldir%/pipelines/default_value.yaml \
 	%reldir%/pipelines/features.yaml \
 	%reldir%/pipelines/imagepullsecrets.yaml \
+	%reldir%/pipelines/opsgroups.yaml \
 	%reldir%/pipelines/pipelineparams.yaml \
 	%reldir%/pipelines/preemptible_tpu_gpu.yaml \
 	%reldir%/pipelines/sidecar.yaml \

@@ -420,13 +420,16 @@ MP_API const char *mp_op_output_ref_output(const struct mp_op *op, size_t i);
  *   strings read the item as {{item}} or, for items that are objects, {{item.KEY}}.
  * - MP_GROUP_EXIT_HANDLER: the pipeline's exit op (mp_pipeline_set_exit_op) runs when
  *   they have finished, whatever their outcome. At most one, at the top.
+ * - MP_GROUP_GRAPH: a named subgraph (kfp's @dsl.graph_component), template graph-NAME-N
+ *   (mp_group_set_name).
  * @parent NULL: the pipeline itself. Ownership: freed with the pipeline.
  * Errors: MP_ERR_INVAL (bad kind or parent), MP_ERR_NOMEM. */
 struct mp_group;
 enum mp_group_kind {
     MP_GROUP_CONDITION = 1,
     MP_GROUP_LOOP = 2,
-    MP_GROUP_EXIT_HANDLER = 3
+    MP_GROUP_EXIT_HANDLER = 3,
+    MP_GROUP_GRAPH = 4
 };
 MP_API int mp_pipeline_add_group(struct mp_pipeline *p, enum mp_group_kind kind,
                                  struct mp_group *parent, struct mp_group **out,
@@ -459,6 +462,19 @@ MP_API const char *mp_group_loop_source(const struct mp_group *g);
 /* The most iterations at once (the template's parallelism); -1 when unset. */
 MP_API int mp_group_set_parallelism(struct mp_group *g, long long n, struct mp_error *err);
 MP_API long long mp_group_parallelism(const struct mp_group *g);
+
+/* The name of a graph group (a Kubernetes DNS label). Errors: MP_ERR_INVAL. */
+MP_API int mp_group_set_name(struct mp_group *g, const char *name, struct mp_error *err);
+MP_API const char *mp_group_name(const struct mp_group *g);
+/* The group runs after the op or group @after (a group given by its position in creation
+ * order, as mp_pipeline_group_at() counts: @after_group; an op by name: @after_op; one of
+ * the two is used). Errors: MP_ERR_INVAL. */
+MP_API int mp_group_add_dependency(struct mp_group *g, const char *after_op,
+                                   const struct mp_group *after_group, struct mp_error *err);
+MP_API size_t mp_group_dependency_count(const struct mp_group *g);
+/* One of the two is NULL. */
+MP_API const char *mp_group_dependency_op(const struct mp_group *g, size_t i);
+MP_API const struct mp_group *mp_group_dependency_group(const struct mp_group *g, size_t i);
 
 /* Put @op in group @g (NULL: the pipeline itself, the default).
  * Errors: MP_ERR_INVAL (a group of another pipeline). */
