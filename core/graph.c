@@ -12,13 +12,9 @@
 #define PARAM_MAGIC 0x50415241u
 #define OP_MAGIC 0x4f505321u
 
-/* Append one item to an arena vector: evaluates to MP_OK or MP_ERR_NOMEM. */
-#define VEC_PUSH(arena, vec, item)                                                           \
-    vec_reserve((arena), (void **)&(vec).v, sizeof(*(vec).v), &(vec).cap, (vec).n + 1) != MP_OK \
-        ? MP_ERR_NOMEM                                                                       \
-        : ((vec).v[(vec).n++] = (item), MP_OK)
+#define VEC_PUSH MPI_VEC_PUSH
 
-static int vec_reserve(struct mpi_arena *a, void **v, size_t elem, size_t *cap, size_t need)
+int mpi_vec_reserve(struct mpi_arena *a, void **v, size_t elem, size_t *cap, size_t need)
 {
     size_t new_cap;
     void *nv = mpi_arena_grow(a, *v, elem, *cap, need, &new_cap);
@@ -28,6 +24,8 @@ static int vec_reserve(struct mpi_arena *a, void **v, size_t elem, size_t *cap, 
     *cap = new_cap;
     return MP_OK;
 }
+
+#define vec_reserve mpi_vec_reserve
 
 const struct mp_pipeline *mpi_pipeline_check(const struct mp_pipeline *p)
 {
@@ -77,6 +75,7 @@ int mp_pipeline_new(const char *name, struct mp_pipeline **out, struct mp_error 
         return nomem(err);
     }
     p->magic = PIPELINE_MAGIC;
+    p->ttl = -1;
     p->arena = arena; /* the struct lives in its own arena: copy the head in */
     *out = p;
     return MP_OK;
@@ -218,10 +217,10 @@ int mp_pipeline_add_op(struct mp_pipeline *p, const char *name, const char *imag
     struct mp_op *op = mpi_arena_alloc(&p->arena, sizeof(*op));
     if (!op || !(op->name = mpi_arena_strdup(&p->arena, name)))
         return nomem(err);
-    if (image && !(op->image = mpi_arena_strdup(&p->arena, image)))
-        return nomem(err);
     op->magic = OP_MAGIC;
     op->pipeline = p;
+    if (image && !(op->image = mpi_op_strdup(op, image)))
+        return nomem(err);
     op->index = p->ops.n;
     if (VEC_PUSH(&p->arena, p->ops, op) != MP_OK ||
         mpi_strmap_put(&p->op_index, &p->arena, op->name, op) != MP_OK)
@@ -260,7 +259,7 @@ int mp_op_set_image(struct mp_op *op, const char *image, struct mp_error *err)
 {
     if (!mpi_op_check(op) || !image)
         return mp_error_set(err, MP_ERR_INVAL, "invalid op handle or image");
-    const char *s = mpi_arena_strdup(&op->pipeline->arena, image);
+    const char *s = mpi_op_strdup(op, image);
     if (!s)
         return nomem(err);
     op->image = s;
@@ -295,10 +294,12 @@ static int note_ref(void *user, const char *name, size_t len)
     return MP_OK;
 }
 
-static const char *op_strdup(struct mp_op *op, const char *s)
+#define op_strdup mpi_op_strdup
+const char *mpi_op_strdup(struct mp_op *op, const char *s)
 {
     const char *d = mpi_arena_strdup(&op->pipeline->arena, s);
-    if (d && mpi_placeholder_each(d, note_ref, op) != MP_OK)
+    if (d && (mpi_placeholder_each(d, note_ref, op) != MP_OK ||
+              mpi_op_note_output_refs(op, d) != MP_OK || mpi_op_note_item_refs(op, d) != MP_OK))
         return NULL;
     return d;
 }

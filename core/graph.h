@@ -19,6 +19,7 @@ struct mpi_env {
     const char *value;  /* NULL when from a secret */
     const char *secret; /* NULL when plain */
     const char *key;
+    const char *field;  /* a fieldRef path; NULL otherwise */
 };
 
 struct mpi_volume {
@@ -45,6 +46,66 @@ struct mpi_kv {
         size_t cap;                                                                          \
     }
 
+struct mpi_output {
+    const char *name;
+    const char *path;
+    enum mp_output_kind kind;
+};
+
+struct mpi_input_artifact {
+    const char *step;
+    const char *output;
+    const char *path;
+};
+
+/* An output of another op read through {{steps.STEP.outputs.NAME}}; argo = "STEP-NAME". */
+struct mpi_output_ref {
+    const char *step;
+    const char *output;
+    const char *argo;
+};
+
+struct mpi_resource {
+    const char *name;
+    const char *quantity;
+    bool number;
+};
+
+struct mpi_resources {
+    struct mpi_resource *v;
+    size_t n;
+    size_t cap;
+};
+
+struct mpi_toleration {
+    const char *key, *op, *value, *effect;
+    long long seconds; /* -1: unset */
+};
+
+struct mpi_container {
+    enum mp_container_role role;
+    const char *name;
+    const char *json;
+};
+
+struct mpi_group_dep {
+    const char *op;               /* or NULL */
+    const struct mp_group *group; /* or NULL */
+};
+
+struct mp_group {
+    unsigned magic;
+    struct mp_pipeline *pipeline;
+    size_t index; /* creation order */
+    enum mp_group_kind kind;
+    struct mp_group *parent;
+    const char *left, *op, *right;  /* condition */
+    const char *items, *source;     /* loop: JSON array, or a placeholder */
+    long long parallelism;          /* -1: unset */
+    const char *name;               /* graph groups */
+    MPI_VEC(struct mpi_group_dep) deps;
+};
+
 struct mp_param {
     unsigned magic;
     struct mp_pipeline *pipeline;
@@ -69,6 +130,21 @@ struct mp_op {
     MPI_VEC(struct mpi_mount) mounts;
     MPI_VEC(struct mpi_kv) labels;
     MPI_VEC(struct mpi_kv) annotations;
+    MPI_VEC(struct mpi_output) outputs;
+    MPI_VEC(struct mpi_input_artifact) input_artifacts;
+    MPI_VEC(struct mpi_output_ref) output_refs; /* sorted by argo name, distinct */
+    struct mpi_resources requests, limits;
+    MPI_VEC(struct mpi_kv) node_selector;
+    MPI_VEC(struct mpi_toleration) tolerations;
+    MPI_VEC(struct mpi_container) containers; /* sidecars and init containers */
+    const char *affinity;                     /* JSON text, or NULL */
+    unsigned retry_limit;
+    unsigned retry_factor;
+    const char *retry_policy, *retry_duration, *retry_max_duration;
+    long long timeout; /* 0: none */
+    const char *pull_policy;
+    struct mp_group *group;       /* NULL: the pipeline itself */
+    struct mpi_strvec item_refs;  /* sorted, distinct loop-item keys */
 };
 
 struct mp_pipeline {
@@ -81,10 +157,64 @@ struct mp_pipeline {
     MPI_VEC(struct mp_op *) ops;
     struct mpi_strmap param_index;
     struct mpi_strmap op_index;
+    struct mpi_strvec pull_secrets;
+    const char *service_account; /* NULL: pipeline-runner */
+    long long ttl;               /* -1: unset */
+    long long parallelism;       /* 0: unset */
+    long long timeout;           /* 0: unset */
+    MPI_VEC(struct mpi_kv) node_selector;
+    const char *pull_policy;
+    MPI_VEC(struct mp_group *) groups;
+    struct mp_op *exit_op;
 };
+
+/* Grow an arena vector to hold @need items. Errors: MP_ERR_NOMEM. */
+int mpi_vec_reserve(struct mpi_arena *a, void **v, size_t elem, size_t *cap, size_t need);
+
+/* Append one item to an arena vector: evaluates to MP_OK or MP_ERR_NOMEM. */
+#define MPI_VEC_PUSH(arena, vec, item)                                                       \
+    (mpi_vec_reserve((arena), (void **)&(vec).v, sizeof(*(vec).v), &(vec).cap,              \
+                     (vec).n + 1) != MP_OK                                                   \
+         ? MP_ERR_NOMEM                                                                      \
+         : ((vec).v[(vec).n++] = (item), MP_OK))
+
+/* The item @i of the op's vector @field, or NULL (bad handle, out of range). */
+#define MPI_OP_ITEM(op, field, i)                                                            \
+    ((mpi_op_check(op) && (i) < (op)->field.n) ? &(op)->field.v[(i)] : NULL)
+
+/* Copy @s into the op's arena, recording the placeholders it holds. NULL when out of memory. */
+const char *mpi_op_strdup(struct mp_op *op, const char *s);
+
+/* Set @key to @value in a vector of struct mpi_kv (replacing the value of an existing key).
+ * @key is copied into @a; @value must already live there. Errors: MP_ERR_NOMEM. */
+int mpi_kv_set(struct mpi_arena *a, void *vec, const char *key, const char *value);
+
+/* True for Always, IfNotPresent and Never. */
+bool mpi_pull_policy_valid(const char *policy);
+
+/* Record the {{steps.STEP.outputs.NAME}} placeholders of @s (a string the op holds) in the
+ * op's output_refs. Errors: MP_ERR_NOMEM. */
+int mpi_op_note_output_refs(struct mp_op *op, const char *s);
+
+/* The Argo name kfp gives output @output of op @step: "STEP-OUTPUT", or @output alone for
+ * mlpipeline-ui-metadata and mlpipeline-metrics. Ownership: in @p's arena; NULL when out of
+ * memory. */
+const char *mpi_output_argo_name(struct mp_pipeline *p, const char *step, const char *output);
+
+/* The ops @op runs after: explicit dependencies, then the steps of its output placeholders,
+ * then those of its input artifacts (names may repeat; unknown names are possible). */
+size_t mpi_op_edge_count(const struct mp_op *op);
+const char *mpi_op_edge_at(const struct mp_op *op, size_t k);
+
+/* True when kfp keeps the output name as it is (the UI's metadata and metrics files). */
+bool mpi_output_is_ui(const char *output);
 
 /* True when @name is a Kubernetes DNS label (RFC 1123): [a-z0-9]([-a-z0-9]*[a-z0-9])?, <= 63. */
 bool mpi_dns_label_valid(const char *name);
+
+/* Record the {{item}} / {{item.KEY}} placeholders of @s in the op's item_refs.
+ * Errors: MP_ERR_NOMEM. */
+int mpi_op_note_item_refs(struct mp_op *op, const char *s);
 
 /* Checked casts from handles; NULL when the handle is NULL or not of that type. */
 const struct mp_pipeline *mpi_pipeline_check(const struct mp_pipeline *p);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder.h: the {{params.NAME}} placeholders that strings in ops may hold. */
+/* placeholder.h: the {{params.NAME}} and {{steps.STEP.outputs.NAME}} placeholders that strings
+ * in ops may hold. */
 #ifndef MNISTPIPE_CORE_PLACEHOLDER_H
 #define MNISTPIPE_CORE_PLACEHOLDER_H
 
@@ -16,6 +17,22 @@ bool mpi_placeholder_next(const char *s, size_t from, size_t *start, size_t *end
  * non-MP_OK return and returns it. */
 typedef int (*mpi_placeholder_fn)(void *user, const char *name, size_t len);
 int mpi_placeholder_each(const char *s, mpi_placeholder_fn fn, void *user);
+
+/* Find the next output placeholder {{steps.STEP.outputs.NAME}} in @s at or after @from: the
+ * whole span [*start, *end), the step [*step, *step + *step_len) and the output name. */
+bool mpi_output_ref_next(const char *s, size_t from, size_t *start, size_t *end,
+                         const char **step, size_t *step_len, const char **name,
+                         size_t *name_len);
+
+/* Call @fn for each output placeholder of @s, in order; stops at the first non-MP_OK. */
+typedef int (*mpi_output_ref_fn)(void *user, const char *step, size_t step_len,
+                                 const char *name, size_t name_len);
+int mpi_output_ref_each(const char *s, mpi_output_ref_fn fn, void *user);
+
+/* Find the next loop-item placeholder {{item}} or {{item.KEY}} in @s at or after @from: the
+ * span [*start, *end) and the key [*key, *key + *key_len) (empty for {{item}}). */
+bool mpi_item_ref_next(const char *s, size_t from, size_t *start, size_t *end, const char **key,
+                       size_t *key_len);
 
 /* True when @name is a valid parameter name: [A-Za-z_][A-Za-z0-9_-]*, at most 128 long. */
 bool mpi_param_name_valid(const char *name);

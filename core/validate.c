@@ -44,6 +44,28 @@ static int check_strings(struct ref_check *rc, const struct mpi_strvec *v, const
     return MP_OK;
 }
 
+/* @op reads output @output of op @step: both must exist; @kind, when not 0, must match. */
+static int check_output(const struct mp_pipeline *p, const struct mp_op *op, const char *step,
+                        const char *output, enum mp_output_kind kind, struct mp_error *err)
+{
+    const struct mp_op *src = mp_pipeline_find_op(p, step);
+    size_t k;
+    if (!src)
+        return mp_error_set(err, MP_ERR_VALIDATE, "op '%s' reads output '%s' of '%s', which is "
+                            "not an op of this pipeline", op->name, output, step);
+    if (src == op)
+        return mp_error_set(err, MP_ERR_VALIDATE, "op '%s' reads its own output '%s'",
+                            op->name, output);
+    if (mp_op_find_output(src, output, &k, NULL) != MP_OK)
+        return mp_error_set(err, MP_ERR_VALIDATE, "op '%s' reads output '%s' of '%s', which "
+                            "has no such output", op->name, output, step);
+    if (kind && src->outputs.v[k].kind != kind)
+        return mp_error_set(err, MP_ERR_VALIDATE, "op '%s' reads output '%s' of '%s' as a "
+                            "string, but it is an artifact (a file input)", op->name, output,
+                            step);
+    return MP_OK;
+}
+
 static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct mp_error *err)
 {
     if (!op->image || !*op->image)
@@ -54,6 +76,9 @@ static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct 
                                 "an op of this pipeline", op->name, op->deps.v[i]);
     struct ref_check rc = {.p = p, .op = op, .err = err};
     int r;
+    rc.where = "the image";
+    if ((r = mpi_placeholder_each(op->image, check_ref, &rc)) != MP_OK)
+        return r;
     if ((r = check_strings(&rc, &op->command, "command")) != MP_OK ||
         (r = check_strings(&rc, &op->args, "args")) != MP_OK)
         return r;
@@ -77,6 +102,32 @@ static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct 
         rc.where = "an annotation";
         if ((r = mpi_placeholder_each(op->annotations.v[i].value, check_ref, &rc)) != MP_OK)
             return r;
+    }
+    for (size_t i = 0; i < op->output_refs.n; i++)
+        if (check_output(p, op, op->output_refs.v[i].step, op->output_refs.v[i].output,
+                         MP_OUTPUT_PARAMETER, err) != MP_OK)
+            return MP_ERR_VALIDATE;
+    for (size_t i = 0; i < op->input_artifacts.n; i++) {
+        const struct mpi_input_artifact *a = &op->input_artifacts.v[i];
+        if (check_output(p, op, a->step, a->output, 0, err) != MP_OK)
+            return MP_ERR_VALIDATE;
+        if (mp_pipeline_find_op(p, a->step)->group != op->group)
+            return mp_error_set(err, MP_ERR_VALIDATE, "op '%s' reads artifact '%s' of '%s', "
+                                "which is in another group: artifacts are passed within one "
+                                "group only", op->name, a->output, a->step);
+    }
+    if (op == p->exit_op && (op->param_refs.n || op->output_refs.n || op->deps.n ||
+                             op->input_artifacts.n || op->group))
+        return mp_error_set(err, MP_ERR_VALIDATE, "exit op '%s' runs outside the DAG: it may "
+                            "not read parameters or outputs, run after an op or be in a group",
+                            op->name);
+    if (op->item_refs.n) {
+        const struct mp_group *g = op->group;
+        while (g && g->kind != MP_GROUP_LOOP)
+            g = g->parent;
+        if (!g)
+            return mp_error_set(err, MP_ERR_VALIDATE, "op '%s' reads {{item}} but is in no "
+                                "loop", op->name);
     }
     for (size_t i = 0; i < op->mounts.n; i++) {
         bool found = false;
@@ -112,12 +163,12 @@ static int check_cycles(const struct mp_pipeline *p, struct mp_error *err)
         while (top && rc == MP_OK) {
             size_t cur = stack[top - 1];
             const struct mp_op *op = p->ops.v[cur];
-            if (next_dep[cur] == op->deps.n) {
+            if (next_dep[cur] == mpi_op_edge_count(op)) {
                 colour[cur] = 2;
                 top--;
                 continue;
             }
-            const struct mp_op *dep = mp_pipeline_find_op(p, op->deps.v[next_dep[cur]++]);
+            const struct mp_op *dep = mp_pipeline_find_op(p, mpi_op_edge_at(op, next_dep[cur]++));
             if (!dep)
                 continue;
             if (colour[dep->index] == 0) {
@@ -145,6 +196,44 @@ out:
     return rc;
 }
 
+static int check_group(const struct mp_pipeline *p, const struct mp_group *g,
+                       struct mp_error *err)
+{
+    if (g->kind == MP_GROUP_CONDITION && !g->op)
+        return mp_error_set(err, MP_ERR_VALIDATE, "condition group %zu has no condition",
+                            g->index + 1);
+    if (g->kind == MP_GROUP_LOOP && !g->items && !g->source)
+        return mp_error_set(err, MP_ERR_VALIDATE, "loop group %zu has nothing to loop over",
+                            g->index + 1);
+    const char *ops[3] = {g->left, g->right, g->source};
+    for (int i = 0; i < 3; i++) {
+        size_t a, e, sl, nl, pl;
+        const char *st, *nm, *pn;
+        char step[64], out[130], prm[130];
+        if (ops[i] && mpi_output_ref_next(ops[i], 0, &a, &e, &st, &sl, &nm, &nl) &&
+            sl < sizeof(step) && nl < sizeof(out)) {
+            memcpy(step, st, sl);
+            step[sl] = '\0';
+            memcpy(out, nm, nl);
+            out[nl] = '\0';
+            const struct mp_op *src = mp_pipeline_find_op(p, step);
+            size_t k;
+            if (!src || mp_op_find_output(src, out, &k, NULL) != MP_OK ||
+                src->outputs.v[k].kind != MP_OUTPUT_PARAMETER)
+                return mp_error_set(err, MP_ERR_VALIDATE, "a group reads {{steps.%s.outputs.%s}}"
+                                    ", which is no parameter output of an op", step, out);
+        }
+        if (ops[i] && mpi_placeholder_next(ops[i], 0, &a, &e, &pn, &pl) && pl < sizeof(prm)) {
+            memcpy(prm, pn, pl);
+            prm[pl] = '\0';
+            if (!mp_pipeline_find_param(p, prm))
+                return mp_error_set(err, MP_ERR_VALIDATE, "a group reads {{params.%s}}, but the "
+                                    "pipeline has no parameter '%s'", prm, prm);
+        }
+    }
+    return MP_OK;
+}
+
 int mp_pipeline_validate(const struct mp_pipeline *p, struct mp_error *err)
 {
     if (!mpi_pipeline_check(p))
@@ -153,6 +242,11 @@ int mp_pipeline_validate(const struct mp_pipeline *p, struct mp_error *err)
         return mp_error_set(err, MP_ERR_VALIDATE, "pipeline '%s' has no ops", p->name);
     for (size_t i = 0; i < p->ops.n; i++) {
         int rc = check_op(p, p->ops.v[i], err);
+        if (rc != MP_OK)
+            return rc;
+    }
+    for (size_t i = 0; i < p->groups.n; i++) {
+        int rc = check_group(p, p->groups.v[i], err);
         if (rc != MP_OK)
             return rc;
     }

@@ -4,12 +4,14 @@
 
 #include "workflow.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "doc.h"
 #include "graph.h"
+#include "placeholder.h"
 
 #define ANNOT_PREFIX "pipelines.kubeflow.org/"
 
@@ -48,7 +50,8 @@ int mpi_pipeline_spec_json(const struct mp_pipeline *p, struct mp_buf *out)
         mp_json_quote(out, p->description);
         mp_buf_puts(out, ", ");
     }
-    mp_buf_puts(out, "\"inputs\": [");
+    if (p->params.n)
+        mp_buf_puts(out, "\"inputs\": [");
     for (size_t i = 0; i < p->params.n; i++) {
         const struct mp_param *param = p->params.v[i];
         if (i)
@@ -69,18 +72,11 @@ int mpi_pipeline_spec_json(const struct mp_pipeline *p, struct mp_buf *out)
         }
         mp_buf_putc(out, '}');
     }
-    mp_buf_puts(out, "], \"name\": ");
+    mp_buf_puts(out, p->params.n ? "], \"name\": " : "\"name\": ");
     mp_json_quote(out, p->name);
     mp_buf_putc(out, '}');
     return mp_buf_error(out);
 }
-
-struct build {
-    const struct mp_pipeline *p;
-    struct mp_doc *doc;
-    struct mp_buf tmp;
-    struct mp_error *err;
-};
 
 /* {{params.X}} -> {{inputs.parameters.X}} */
 static int to_input(void *user, const char *name, struct mp_buf *out, struct mp_error *err)
@@ -90,16 +86,43 @@ static int to_input(void *user, const char *name, struct mp_buf *out, struct mp_
     return mp_buf_printf(out, "{{inputs.parameters.%s}}", name);
 }
 
-/* A string node with placeholders rewritten for a container template. */
-static struct mp_node *rendered(struct build *b, const char *s)
+/* {{steps.S.outputs.X}} -> {{inputs.parameters.S-X}} */
+static int output_to_input(void *user, const char *step, const char *output, struct mp_buf *out,
+                           struct mp_error *err)
 {
-    mp_buf_reset(&b->tmp);
-    if (mp_render(s, to_input, NULL, &b->tmp, b->err) != MP_OK)
-        return NULL;
-    return mp_doc_str(b->doc, mp_buf_data(&b->tmp));
+    (void)user;
+    (void)err;
+    if (mpi_output_is_ui(output))
+        return mp_buf_printf(out, "{{inputs.parameters.%s}}", output);
+    return mp_buf_printf(out, "{{inputs.parameters.%s-%s}}", step, output);
 }
 
-static struct mp_node *string_seq(struct build *b, const struct mpi_strvec *v)
+#define rendered mpi_wf_rendered
+struct mp_node *mpi_wf_rendered(struct mpi_wf *b, const char *s)
+{
+    mp_buf_reset(&b->tmp);
+    if (mp_render_outputs(s, to_input, output_to_input, NULL, &b->tmp, b->err) != MP_OK)
+        return NULL;
+    size_t pos = 0, start, end, len;
+    const char *key, *r = mp_buf_data(&b->tmp);
+    if (!b->item_base || !mpi_item_ref_next(r, 0, &start, &end, &key, &len))
+        return mp_doc_str(b->doc, r);
+    /* {{item}} -> {{inputs.parameters.ITEM}}, {{item.K}} -> {{inputs.parameters.ITEM-subvar-K}} */
+    struct mp_buf items;
+    mpi_buf_init(&items);
+    while (mpi_item_ref_next(r, pos, &start, &end, &key, &len)) {
+        mp_buf_append(&items, r + pos, start - pos);
+        mp_buf_printf(&items, "{{inputs.parameters.%s%s%.*s}}", b->item_base,
+                      len ? "-subvar-" : "", (int)len, key);
+        pos = end;
+    }
+    mp_buf_puts(&items, r + pos);
+    struct mp_node *n = mp_buf_error(&items) ? NULL : mp_doc_str(b->doc, mp_buf_data(&items));
+    mpi_buf_release(&items);
+    return n;
+}
+
+static struct mp_node *string_seq(struct mpi_wf *b, const struct mpi_strvec *v)
 {
     struct mp_node *seq = mp_doc_seq(b->doc);
     for (size_t i = 0; i < v->n && seq; i++)
@@ -112,16 +135,143 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void input_params(struct build *b, struct mp_node *tmpl, const struct mpi_strvec *refs)
+/* Argo's name for output @output of op @step (kfp's "STEP-OUTPUT"). Step names are at most 63
+ * characters and output names at most 128, so 256 bytes hold it. */
+#define ARGO_NAME_MAX 256
+static void argo_name(char *out, const char *step, const char *output)
 {
-    if (!refs->n)
-        return;
-    struct mp_node *params = mp_node_put_seq(mp_node_put_map(tmpl, "inputs"), "parameters");
-    for (size_t i = 0; i < refs->n; i++)
-        mp_node_put_str(mp_node_push(params, mp_doc_map(b->doc)), "name", refs->v[i]);
+    if (mpi_output_is_ui(output))
+        snprintf(out, ARGO_NAME_MAX, "%s", output);
+    else
+        snprintf(out, ARGO_NAME_MAX, "%s-%s", step, output);
 }
 
-static void container_template(struct build *b, const struct mp_op *op, struct mp_node *tmpl)
+/* The template inputs of @op: its parameters and the outputs it reads as strings, merged in
+ * name order (kfp sorts them), then its input artifacts. */
+static void op_inputs(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl)
+{
+    bool items = b->item_base && op->item_refs.n;
+    if (!op->param_refs.n && !op->output_refs.n && !op->input_artifacts.n && !items)
+        return;
+    struct mp_node *in = mp_node_put_map(tmpl, "inputs");
+    if (op->param_refs.n || op->output_refs.n || items) {
+        size_t n = op->param_refs.n + op->output_refs.n + (items ? op->item_refs.n : 0), k = 0;
+        char **names = calloc(n, sizeof(*names));
+        if (!names) {
+            b->doc->err = MP_ERR_NOMEM;
+            return;
+        }
+        for (size_t i = 0; i < op->param_refs.n; i++)
+            names[k++] = strdup(op->param_refs.v[i]);
+        for (size_t i = 0; i < op->output_refs.n; i++)
+            names[k++] = strdup(op->output_refs.v[i].argo);
+        for (size_t i = 0; items && i < op->item_refs.n; i++) {
+            size_t len = strlen(b->item_base) + strlen(op->item_refs.v[i]) + 9;
+            if ((names[k] = malloc(len)))
+                snprintf(names[k], len, "%s%s%s", b->item_base,
+                         *op->item_refs.v[i] ? "-subvar-" : "", op->item_refs.v[i]);
+            k++;
+        }
+        qsort(names, n, sizeof(*names), cmp_str);
+        struct mp_node *params = mp_node_put_seq(in, "parameters");
+        for (size_t i = 0; i < n; i++) {
+            if (!names[i])
+                b->doc->err = MP_ERR_NOMEM;
+            else if (!i || !names[i - 1] || strcmp(names[i], names[i - 1]))
+                mp_node_put_str(mp_node_push(params, mp_doc_map(b->doc)), "name", names[i]);
+        }
+        for (size_t i = 0; i < n; i++)
+            free(names[i]);
+        free(names);
+    }
+    if (op->input_artifacts.n) {
+        struct mp_node *arts = mp_node_put_seq(in, "artifacts");
+        for (size_t i = 0; i < op->input_artifacts.n; i++) {
+            const struct mpi_input_artifact *a = &op->input_artifacts.v[i];
+            struct mp_node *m = mp_node_push(arts, mp_doc_map(b->doc));
+            char argo[ARGO_NAME_MAX];
+            argo_name(argo, a->step, a->output);
+            mp_node_put_str(m, "name", argo);
+            mp_node_put_str(m, "path", a->path);
+        }
+    }
+}
+
+/* True when some op reads output @output of @op as a string. */
+/* True when placeholder @s is {{steps.OP.outputs.OUTPUT}}. */
+static bool names_output(const char *s, const struct mp_op *op, const char *output)
+{
+    size_t a, e, sl, nl;
+    const char *st, *nm;
+    return s && mpi_output_ref_next(s, 0, &a, &e, &st, &sl, &nm, &nl) &&
+           sl == strlen(op->name) && !strncmp(st, op->name, sl) && nl == strlen(output) &&
+           !strncmp(nm, output, nl);
+}
+
+static bool output_read_as_string(const struct mp_pipeline *p, const struct mp_op *op,
+                                  const char *output)
+{
+    for (size_t i = 0; i < p->groups.n; i++) {
+        const struct mp_group *g = p->groups.v[i];
+        if (names_output(g->left, op, output) || names_output(g->right, op, output) ||
+            names_output(g->source, op, output))
+            return true;
+    }
+    for (size_t i = 0; i < p->ops.n; i++)
+        for (size_t j = 0; j < p->ops.v[i]->output_refs.n; j++)
+            if (!strcmp(p->ops.v[i]->output_refs.v[j].step, op->name) &&
+                !strcmp(p->ops.v[i]->output_refs.v[j].output, output))
+                return true;
+    return false;
+}
+
+/* The template outputs of @op: an output parameter for each output some op reads as a string
+ * (kfp drops the others), and an artifact for every output, each list sorted by Argo name. */
+static void op_outputs(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl)
+{
+    size_t n = op->outputs.n;
+    if (!n)
+        return;
+    struct keyed {
+        char argo[ARGO_NAME_MAX];
+        const struct mpi_output *o;
+    } *k = malloc(n * sizeof(*k));
+    if (!k) {
+        b->doc->err = MP_ERR_NOMEM;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        k[i].o = &op->outputs.v[i];
+        argo_name(k[i].argo, op->name, k[i].o->name);
+    }
+    for (size_t i = 1; i < n; i++) /* insertion sort by Argo name: few outputs */
+        for (size_t j = i; j > 0 && strcmp(k[j - 1].argo, k[j].argo) > 0; j--) {
+            struct keyed t = k[j];
+            k[j] = k[j - 1];
+            k[j - 1] = t;
+        }
+    struct mp_node *out = mp_node_put_map(tmpl, "outputs");
+    struct mp_node *params = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (k[i].o->kind != MP_OUTPUT_PARAMETER || mpi_output_is_ui(k[i].o->name) ||
+            !output_read_as_string(b->p, op, k[i].o->name))
+            continue;
+        if (!params)
+            params = mp_node_put_seq(out, "parameters");
+        struct mp_node *m = mp_node_push(params, mp_doc_map(b->doc));
+        mp_node_put_str(m, "name", k[i].argo);
+        mp_node_put_str(mp_node_put_map(m, "valueFrom"), "path", k[i].o->path);
+    }
+    struct mp_node *arts = mp_node_put_seq(out, "artifacts");
+    for (size_t i = 0; i < n; i++) {
+        struct mp_node *m = mp_node_push(arts, mp_doc_map(b->doc));
+        mp_node_put_str(m, "name", k[i].argo);
+        mp_node_put_str(m, "path", k[i].o->path);
+    }
+    free(k);
+}
+
+void mpi_wf_container_template(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl)
 {
     mp_node_put_str(tmpl, "name", op->name);
     struct mp_node *c = mp_node_put_map(tmpl, "container");
@@ -137,6 +287,9 @@ static void container_template(struct build *b, const struct mp_op *op, struct m
             mp_node_put_str(m, "name", e->name);
             if (e->value) {
                 mp_node_put(m, "value", rendered(b, e->value));
+            } else if (e->field) {
+                mp_node_put_str(mp_node_put_map(mp_node_put_map(m, "valueFrom"), "fieldRef"),
+                                "fieldPath", e->field);
             } else {
                 struct mp_node *ref =
                     mp_node_put_map(mp_node_put_map(m, "valueFrom"), "secretKeyRef");
@@ -145,7 +298,7 @@ static void container_template(struct build *b, const struct mp_op *op, struct m
             }
         }
     }
-    mp_node_put_str(c, "image", op->image ? op->image : "");
+    mp_node_put(c, "image", rendered(b, op->image ? op->image : ""));
     if (op->mounts.n) {
         struct mp_node *mounts = mp_node_put_seq(c, "volumeMounts");
         for (size_t i = 0; i < op->mounts.n; i++) {
@@ -156,7 +309,10 @@ static void container_template(struct build *b, const struct mp_op *op, struct m
                 mp_node_put(m, "readOnly", mp_doc_bool(b->doc, true));
         }
     }
-    input_params(b, tmpl, &op->param_refs);
+    mpi_wf_container_settings(b, op, c);
+    op_inputs(b, op, tmpl);
+    op_outputs(b, op, tmpl);
+    mpi_wf_pod_settings(b, op, tmpl);
 
     struct mp_node *meta = mp_node_put_map(tmpl, "metadata");
     if (op->annotations.n) {
@@ -201,65 +357,6 @@ static void container_template(struct build *b, const struct mp_op *op, struct m
     }
 }
 
-static void dag_task(struct build *b, const struct mp_op *op, struct mp_node *task)
-{
-    mp_node_put_str(task, "name", op->name);
-    mp_node_put_str(task, "template", op->name);
-    if (op->deps.n) {
-        const char **deps = malloc(op->deps.n * sizeof(*deps));
-        if (!deps) {
-            b->doc->err = MP_ERR_NOMEM;
-            return;
-        }
-        memcpy(deps, op->deps.v, op->deps.n * sizeof(*deps));
-        qsort(deps, op->deps.n, sizeof(*deps), cmp_str);
-        struct mp_node *seq = mp_node_put_seq(task, "dependencies");
-        for (size_t i = 0; i < op->deps.n; i++)
-            if (i == 0 || strcmp(deps[i], deps[i - 1]) != 0)
-                mp_node_push(seq, mp_doc_str(b->doc, deps[i]));
-        free(deps);
-    }
-    if (op->param_refs.n) {
-        struct mp_node *params =
-            mp_node_put_seq(mp_node_put_map(task, "arguments"), "parameters");
-        for (size_t i = 0; i < op->param_refs.n; i++) {
-            struct mp_node *m = mp_node_push(params, mp_doc_map(b->doc));
-            mp_node_put_str(m, "name", op->param_refs.v[i]);
-            mp_buf_reset(&b->tmp);
-            mp_buf_printf(&b->tmp, "{{inputs.parameters.%s}}", op->param_refs.v[i]);
-            mp_node_put_str(m, "value", mp_buf_data(&b->tmp));
-        }
-    }
-}
-
-static int cmp_op_name(const void *a, const void *b)
-{
-    return strcmp((*(const struct mp_op *const *)a)->name, (*(const struct mp_op *const *)b)->name);
-}
-
-/* The distinct parameters any op refers to, sorted: the DAG template's inputs. */
-static int dag_inputs(const struct mp_pipeline *p, struct mpi_strvec *out)
-{
-    size_t total = 0;
-    for (size_t i = 0; i < p->ops.n; i++)
-        total += p->ops.v[i]->param_refs.n;
-    out->v = total ? malloc(total * sizeof(*out->v)) : NULL;
-    if (total && !out->v)
-        return MP_ERR_NOMEM;
-    out->n = 0;
-    for (size_t i = 0; i < p->ops.n; i++)
-        for (size_t j = 0; j < p->ops.v[i]->param_refs.n; j++)
-            out->v[out->n++] = p->ops.v[i]->param_refs.v[j];
-    if (out->n)
-        qsort(out->v, out->n, sizeof(*out->v), cmp_str);
-    size_t w = 0;
-    for (size_t i = 0; i < out->n; i++)
-        if (w == 0 || strcmp(out->v[i], out->v[w - 1]) != 0)
-            out->v[w++] = out->v[i];
-    out->n = w;
-    return MP_OK;
-}
-
 int mp_workflow_build(const struct mp_pipeline *p, const char *stamp, struct mp_doc *doc,
                       struct mp_node **out, struct mp_error *err)
 {
@@ -269,10 +366,8 @@ int mp_workflow_build(const struct mp_pipeline *p, const char *stamp, struct mp_
     if (!mpi_k8s_name(p->name, entry, sizeof(entry)))
         return mp_error_set(err, MP_ERR_VALIDATE,
                             "pipeline name '%s' gives no valid Kubernetes name", p->name);
-    struct build b = {.p = p, .doc = doc, .err = err};
+    struct mpi_wf b = {.p = p, .doc = doc, .err = err};
     mpi_buf_init(&b.tmp);
-    const struct mp_op **sorted = NULL;
-    struct mpi_strvec inputs = {0};
     int rc = MP_ERR_NOMEM;
 
     struct mp_node *root = mp_doc_map(doc);
@@ -296,37 +391,8 @@ int mp_workflow_build(const struct mp_pipeline *p, const char *stamp, struct mp_
     mp_node_put_str(spec, "entrypoint", entry);
     struct mp_node *templates = mp_node_put_seq(spec, "templates");
 
-    sorted = malloc((p->ops.n ? p->ops.n : 1) * sizeof(*sorted));
-    if (!sorted || dag_inputs(p, &inputs) != MP_OK)
-        goto fail;
-    if (p->ops.n) {
-        memcpy(sorted, p->ops.v, p->ops.n * sizeof(*sorted));
-        qsort(sorted, p->ops.n, sizeof(*sorted), cmp_op_name);
-    }
-
-    /* The DAG template sorts among the op templates by its name. */
-    bool dag_done = false;
-    for (size_t i = 0; i <= p->ops.n; i++) {
-        if (!dag_done && (i == p->ops.n || strcmp(entry, sorted[i]->name) < 0)) {
-            struct mp_node *dag = mp_node_push(templates, mp_doc_map(doc));
-            mp_node_put_str(dag, "name", entry);
-            input_params(&b, dag, &inputs);
-            struct mp_node *tasks = mp_node_put_seq(mp_node_put_map(dag, "dag"), "tasks");
-            for (size_t j = 0; j < p->ops.n; j++)
-                dag_task(&b, sorted[j], mp_node_push(tasks, mp_doc_map(doc)));
-            dag_done = true;
-        }
-        if (i < p->ops.n) {
-            if (strcmp(entry, sorted[i]->name) == 0) {
-                rc = mp_error_set(err, MP_ERR_VALIDATE,
-                                  "op '%s' has the name of the pipeline's entrypoint template; "
-                                  "rename the op or the pipeline",
-                                  sorted[i]->name);
-                goto out;
-            }
-            container_template(&b, sorted[i], mp_node_push(templates, mp_doc_map(doc)));
-        }
-    }
+    if ((rc = mpi_wf_templates(&b, entry, templates)) != MP_OK)
+        goto out;
 
     struct mp_node *args = mp_node_put_seq(mp_node_put_map(spec, "arguments"), "parameters");
     for (size_t i = 0; i < p->params.n; i++) {
@@ -335,7 +401,10 @@ int mp_workflow_build(const struct mp_pipeline *p, const char *stamp, struct mp_
         if (p->params.v[i]->default_value)
             mp_node_put_str(m, "value", p->params.v[i]->default_value);
     }
-    mp_node_put_str(spec, "serviceAccountName", "pipeline-runner");
+    mp_node_put_str(spec, "serviceAccountName", mp_pipeline_service_account(p));
+    if (p->exit_op)
+        mp_node_put_str(spec, "onExit", p->exit_op->name);
+    mpi_wf_spec_settings(&b, spec);
 
     if (mp_doc_error(doc) != MP_OK || mp_buf_error(&b.tmp) != MP_OK)
         goto fail;
@@ -348,8 +417,6 @@ fail:
     else
         rc = mp_error_code(err);
 out:
-    free(inputs.v);
-    free(sorted);
     mpi_buf_release(&b.tmp);
     return rc;
 }

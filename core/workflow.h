@@ -5,6 +5,8 @@
 
 #include <mnistpipe/mnistpipe.h>
 
+#include "buf.h"
+
 /* The SDK-version string written in the pipelines.kubeflow.org/kfp_sdk_version annotation
  * and labels (a valid Kubernetes label value). */
 #define MPI_SDK_VERSION "mnistpipe-" PACKAGE_VERSION
@@ -16,5 +18,39 @@ bool mpi_k8s_name(const char *name, char *out, size_t cap);
 /* The pipelines.kubeflow.org/pipeline_spec annotation: the run form's inputs, as kfp's
  * json.dumps(sort_keys=True) writes them. */
 int mpi_pipeline_spec_json(const struct mp_pipeline *p, struct mp_buf *out);
+
+/* The state of one mp_workflow_build(): what the parts in workflow_*.c share. */
+struct mpi_wf {
+    const struct mp_pipeline *p;
+    struct mp_doc *doc;
+    struct mp_buf tmp; /* scratch, reset by each user */
+    struct mp_error *err;
+    const char *item_base; /* the loop item parameter of the op being written, or NULL */
+};
+
+/* A string node of @s with its placeholders rewritten for a container template:
+ * {{params.X}} -> {{inputs.parameters.X}}, {{steps.S.outputs.X}} -> {{inputs.parameters.S-X}}.
+ * Ownership: belongs to b->doc. Errors: NULL (the document records it). */
+struct mp_node *mpi_wf_rendered(struct mpi_wf *b, const char *s);
+
+/* The container template of @op (workflow.c). */
+void mpi_wf_container_template(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl);
+
+/* workflow_controlflow.c: every template (the DAGs of the pipeline and its groups, and each
+ * op's container template), sorted by name, into @templates.
+ * Errors: MP_ERR_VALIDATE (two templates of one name), MP_ERR_NOMEM. */
+int mpi_wf_templates(struct mpi_wf *b, const char *entry, struct mp_node *templates);
+
+/* A document node of JSON text @json, its strings rendered as a template's (workflow_pod.c). */
+struct mp_node *mpi_wf_json(struct mpi_wf *b, const char *json);
+
+/* workflow_pod.c: what kfp writes in the container (resources, imagePullPolicy) and in the
+ * template (nodeSelector, tolerations, affinity, retryStrategy, activeDeadlineSeconds,
+ * sidecars, initContainers) for @op's settings. */
+void mpi_wf_container_settings(struct mpi_wf *b, const struct mp_op *op, struct mp_node *c);
+void mpi_wf_pod_settings(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl);
+/* The workflow spec's pipeline-wide settings (imagePullSecrets, ttlStrategy, parallelism,
+ * activeDeadlineSeconds, nodeSelector). */
+void mpi_wf_spec_settings(struct mpi_wf *b, struct mp_node *spec);
 
 #endif /* MNISTPIPE_CORE_WORKFLOW_H */

@@ -14,51 +14,30 @@
 #include <yaml.h>
 
 #include "buf.h"
+#include "component_op.h"
 #include "diag.h"
 #include "graph.h"
 #include "placeholder.h"
 #include "strmap.h"
 #include "textfile.h"
-
-struct step {
-    const char *name;      /* borrowed from the document; NULL when invalid */
-    yaml_node_t *node;     /* the step's mapping */
-    yaml_node_t *after;    /* its `after` node, or NULL */
-    struct mp_op *op;
-};
-
-struct loader {
-    struct mp_diags *d;
-    struct mp_error *err;
-    yaml_document_t doc;
-    const char *const *platforms;
-    size_t nplat;
-    struct mp_pipeline *p;
-    yaml_node_t *params;   /* the parameters sequence, for placeholder checks */
-    struct step *steps;
-    size_t nsteps;
-    struct mpi_arena arena;  /* for @names */
-    struct mpi_strmap names; /* every step name given as a string -> its first step */
-    struct mpi_yaml_info info;
-    int nomem;
-};
-
-#define L(n) ((unsigned long)(n)->start_mark.line + 1)
-#define C(n) ((unsigned long)(n)->start_mark.column + 1)
+#include "yaml_load_int.h"
 
 static const char *const top_keys[] = {"name", "description", "parameters", "steps",
-                                       "default-platform", NULL};
-static const char *const top_future[] = {"settings", "components", "imports", "onExit",
-                                         "ttlSecondsAfterFinished", "timeout", NULL};
+                                       "default-platform", "imagePullSecrets", "serviceAccount",
+                                       "ttlSecondsAfterFinished", "parallelism", "timeout",
+                                       "nodeSelector", "imagePullPolicy", "onExit", NULL};
+static const char *const top_future[] = {"settings", "components", "imports", NULL};
 static const char *const param_keys[] = {"name", "default", "type", "description", NULL};
 static const char *const step_keys[] = {"name", "image", "command", "args", "after", "env",
                                         "volumes", "volumeMounts", "labels", "annotations",
-                                        "variants", NULL};
-static const char *const step_future[] = {
-    "resources", "retries", "timeout", "nodeSelector", "tolerations", "caching", "outputs",
-    "inputs", "component", "when", "parallelFor", "sidecars", "initContainers",
-    "imagePullPolicy", "serviceAccount", "displayName", "affinity", NULL};
-static const char *const env_keys[] = {"name", "value", "secretKeyRef", NULL};
+                                        "variants", "component", "arguments", "outputs",
+                                        "inputArtifacts", "resources", "retries", "timeout",
+                                        "nodeSelector", "tolerations", "affinity", "caching",
+                                        "maxCacheStaleness", "displayName", "imagePullPolicy",
+                                        "sidecars", "initContainers", NULL};
+static const char *const step_future[] = {"inputs", "serviceAccount", NULL};
+static const char *const env_keys[] = {"name", "value", "secretKeyRef", "fieldRef", NULL};
+static const char *const field_ref_keys[] = {"fieldPath", NULL};
 static const char *const secret_ref_keys[] = {"name", "key", NULL};
 static const char *const volume_keys[] = {"name", "persistentVolumeClaim", "secret",
                                           "configMap", "emptyDir", NULL};
@@ -191,8 +170,47 @@ static bool param_declared(struct loader *ld, const char *name, size_t len)
     return false;
 }
 
+/* Record the output placeholder at @o (checked once every step is known), or report one that
+ * is not of the form {{steps.STEP.outputs.NAME}}. */
+void mpi_yl_note_output_use(struct loader *ld, const char *o, unsigned long line,
+                            unsigned long col, const char *what, bool artifact)
+{
+    size_t start, end, slen, nlen;
+    const char *step, *name;
+    if (!mpi_output_ref_next(o, 0, &start, &end, &step, &slen, &name, &nlen) || start != 0) {
+        mpi_diag_add(ld->d, MP_DIAG_ERROR, line, col, "{{steps.STEP.outputs.NAME}}",
+                     "%s: malformed output placeholder '%.*s'", what,
+                     (int)(strstr(o, "}}") ? strstr(o, "}}") + 2 - o : (ptrdiff_t)strlen(o)), o);
+        return;
+    }
+    if (ld->nuses == ld->cap_uses) {
+        size_t cap = ld->cap_uses ? 2 * ld->cap_uses : 8;
+        struct output_use *u = realloc(ld->uses, cap * sizeof(*u));
+        if (!u) {
+            ld->nomem = 1;
+            return;
+        }
+        ld->uses = u;
+        ld->cap_uses = cap;
+    }
+    struct output_use *u = &ld->uses[ld->nuses];
+    u->step = strndup(step, slen);
+    u->output = strndup(name, nlen);
+    u->line = line;
+    u->col = col;
+    u->what = what;
+    u->artifact = artifact;
+    if (!u->step || !u->output) {
+        free(u->step);
+        free(u->output);
+        ld->nomem = 1;
+        return;
+    }
+    ld->nuses++;
+}
+
 /* Check the placeholders of a string node: {{params.NAME}} must name a declared parameter;
- * {{steps...}} (outputs of earlier steps) is reserved. Other {{...}} pass to Argo unchanged.
+ * {{steps.STEP.outputs.NAME}} is recorded for mpi_yl_check_output_uses(). Other {{...}} pass to Argo unchanged.
  * The column points into single-line scalars. */
 static void check_placeholders(struct loader *ld, yaml_node_t *n, const char *what)
 {
@@ -222,9 +240,12 @@ static void check_placeholders(struct loader *ld, yaml_node_t *n, const char *wh
                              "has no parameter '%.*s'", what, (int)(len - 7), in + 7,
                              (int)(len - 7), in + 7);
         } else if (len >= 6 && !strncmp(in, "steps.", 6)) {
-            mpi_diag_add(ld->d, MP_DIAG_ERROR, line, col, "{{params.NAME}}",
-                         "%s: outputs of earlier steps ({{%.*s}}) are not supported yet", what,
-                         (int)len, in);
+            mpi_yl_note_output_use(ld, o, line, col, what, false);
+        } else if ((len == 4 || (len > 5 && in[4] == '.')) && !strncmp(in, "item", 4) &&
+                   !ld->loop_depth) {
+            mpi_diag_add(ld->d, MP_DIAG_ERROR, line, col, "a step inside a parallelFor group",
+                         "%s: {{%.*s}} is the item of a loop, but the step is in no "
+                         "parallelFor", what, (int)len, in);
         }
     }
 }
@@ -283,16 +304,26 @@ static void load_env(struct loader *ld, struct step *st, yaml_node_t *n)
             continue;
         check_keys(ld, e, env_keys, NULL, "env");
         yaml_node_t *nn = get(ld, e, "name"), *v = get(ld, e, "value");
-        yaml_node_t *ref = get(ld, e, "secretKeyRef");
+        yaml_node_t *ref = get(ld, e, "secretKeyRef"), *fr = get(ld, e, "fieldRef");
         const char *name = nn ? scalar(ld, nn, "env name") : NULL;
         if (!nn)
             diag(ld, e, "name: VARIABLE", "env item without a name");
-        if ((v != NULL) == (ref != NULL)) {
-            diag(ld, e, "value or secretKeyRef", "env item needs exactly one of value and "
-                 "secretKeyRef");
+        if ((v != NULL) + (ref != NULL) + (fr != NULL) != 1) {
+            diag(ld, e, "value, secretKeyRef or fieldRef", "env item needs exactly one of "
+                 "value, secretKeyRef and fieldRef");
             continue;
         }
-        if (v) {
+        if (fr) {
+            if (!want(ld, fr, YAML_MAPPING_NODE, "fieldRef"))
+                continue;
+            check_keys(ld, fr, field_ref_keys, NULL, "fieldRef");
+            yaml_node_t *fp = get(ld, fr, "fieldPath");
+            const char *path = fp ? scalar(ld, fp, "fieldPath") : NULL;
+            if (!fp)
+                diag(ld, fr, "{fieldPath: metadata.name}", "fieldRef needs fieldPath");
+            else if (name && path && st->op)
+                fine(ld, mp_op_add_env_from_field(st->op, name, path, ld->err), nn);
+        } else if (v) {
             const char *val = text(ld, v, "env value");
             if (name && val && st->op)
                 fine(ld, mp_op_add_env(st->op, name, val, ld->err), nn);
@@ -460,6 +491,49 @@ static void load_variants(struct loader *ld, struct step *st, yaml_node_t *n, co
     }
 }
 
+/* A step made from a kfp v1 component spec (component.c): `component: FILE` and
+ * `arguments: {INPUT: VALUE}` instead of image, command and args. */
+static void load_component_step(struct loader *ld, struct step *st, yaml_node_t *m,
+                                yaml_node_t *cn)
+{
+    static const char *const taken[] = {"image", "command", "args", "variants", NULL};
+    for (const char *const *k = taken; *k; k++) {
+        yaml_node_t *x = get(ld, m, *k);
+        if (x)
+            diag(ld, x, "component: FILE, or image/command/args", "step '%s': '%s' does not "
+                 "go with 'component', which gives the container", st->name ? st->name : "?",
+                 *k);
+    }
+    const char *rel = scalar(ld, cn, "component");
+    yaml_node_t *an = get(ld, m, "arguments");
+    struct mpi_component_arg *args = NULL;
+    size_t n = 0;
+    if (an && !is_null(an) && want(ld, an, YAML_MAPPING_NODE, "arguments")) {
+        check_keys(ld, an, NULL, NULL, "arguments");
+        size_t np = (size_t)(an->data.mapping.pairs.top - an->data.mapping.pairs.start);
+        if (!(args = calloc(np ? np : 1, sizeof(*args)))) {
+            ld->nomem = 1;
+            return;
+        }
+        for (yaml_node_pair_t *a = an->data.mapping.pairs.start; a < an->data.mapping.pairs.top;
+             a++) {
+            yaml_node_t *k = node(ld, a->key), *v = node(ld, a->value);
+            const char *val = text(ld, v, "an argument");
+            if (k->type == YAML_SCALAR_NODE && val)
+                args[n++] = (struct mpi_component_arg){(const char *)k->data.scalar.value, val,
+                                                       L(k), C(k)};
+        }
+    }
+    if (rel && *rel &&
+        mpi_component_op(ld->p, st->name, ld->path, rel, args, n, L(cn), C(cn), ld->d, &st->op,
+                         ld->err) != MP_OK)
+        ld->nomem = 1;
+    else if (rel && !*rel)
+        diag(ld, cn, "component: FILE", "step '%s': the component file name is empty",
+             st->name ? st->name : "?");
+    free(args);
+}
+
 static void load_step(struct loader *ld, struct step *st, const char *dflt)
 {
     yaml_node_t *m = st->node, *x;
@@ -486,6 +560,13 @@ static void load_step(struct loader *ld, struct step *st, const char *dflt)
     if (given && !first && mpi_strmap_put(&ld->names, &ld->arena, given, st) != MP_OK)
         ld->nomem = 1;
     st->name = name;
+    if ((x = get(ld, m, "component"))) {
+        load_component_step(ld, st, m, x);
+        goto rest;
+    }
+    if ((x = get(ld, m, "arguments")))
+        diag(ld, x, "component: FILE", "step '%s': 'arguments' are for a step with a "
+             "'component'", name ? name : "?");
     const char *image = img ? text(ld, img, "image") : NULL;
     if (!img || (image && !*image))
         diag(ld, img ? img : m, "image: REGISTRY/IMAGE:TAG", "step '%s' has no image",
@@ -499,6 +580,7 @@ static void load_step(struct loader *ld, struct step *st, const char *dflt)
         words(ld, st, x, mp_op_add_arg, "args");
     if ((x = get(ld, m, "variants")))
         load_variants(ld, st, x, dflt);
+rest:
     if ((x = get(ld, m, "after"))) {
         st->after = x;
         if (x->type == YAML_SCALAR_NODE)
@@ -516,6 +598,7 @@ static void load_step(struct loader *ld, struct step *st, const char *dflt)
         load_map(ld, st, x, mp_op_set_label, "labels");
     if ((x = get(ld, m, "annotations")))
         load_map(ld, st, x, mp_op_set_annotation, "annotations");
+    mpi_yl_step_pod(ld, st);
 }
 
 static void load_params(struct loader *ld, yaml_node_t *n)
@@ -596,6 +679,54 @@ static void check_deps(struct loader *ld)
     }
 }
 
+/* A group item of a step list: a mapping with its own 'steps'. */
+static bool is_group(struct loader *ld, yaml_node_t *n)
+{
+    return n->type == YAML_MAPPING_NODE && get(ld, n, "steps") != NULL;
+}
+
+/* The steps of list @n and of the groups in it. */
+static size_t count_steps(struct loader *ld, yaml_node_t *n, int depth)
+{
+    size_t c = 0;
+    if (n->type != YAML_SEQUENCE_NODE || depth > MPI_YAML_MAX_DEPTH)
+        return 0;
+    for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
+        yaml_node_t *s = node(ld, *i);
+        c += is_group(ld, s) ? count_steps(ld, get(ld, s, "steps"), depth + 1) : 1;
+    }
+    return c;
+}
+
+/* The steps and groups of list @n, in group @g (NULL: the pipeline itself). */
+static void load_items(struct loader *ld, yaml_node_t *n, struct mp_group *g, const char *dflt)
+{
+    for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
+        yaml_node_t *s = node(ld, *i);
+        if (!want(ld, s, YAML_MAPPING_NODE, "a step"))
+            continue;
+        if (is_group(ld, s)) {
+            struct mp_group *sub = NULL;
+            bool loop = false;
+            mpi_yl_group(ld, s, g, &sub, &loop);
+            yaml_node_t *list = get(ld, s, "steps");
+            if (!want(ld, list, YAML_SEQUENCE_NODE, "steps"))
+                continue;
+            if (list->data.sequence.items.top == list->data.sequence.items.start)
+                diag(ld, list, "at least one step", "a group without steps");
+            ld->loop_depth += loop;
+            load_items(ld, list, sub ? sub : g, dflt);
+            ld->loop_depth -= loop;
+            continue;
+        }
+        struct step *st = &ld->steps[ld->nsteps++];
+        st->node = s;
+        load_step(ld, st, dflt);
+        if (st->op && g)
+            fine(ld, mp_op_set_group(st->op, g, ld->err), s);
+    }
+}
+
 static void load_root(struct loader *ld, yaml_node_t *root)
 {
     yaml_node_t *x;
@@ -624,6 +755,8 @@ static void load_root(struct loader *ld, yaml_node_t *root)
         dflt = scalar(ld, x, "default-platform");
     if ((x = get(ld, root, "parameters")) && !is_null(x))
         load_params(ld, x);
+    if (ld->p)
+        mpi_yl_settings(ld, root);
     yaml_node_t *steps = get(ld, root, "steps");
     if (!steps || is_null(steps)) {
         diag(ld, steps ? steps : root, "steps: a list of steps", "the pipeline has no steps");
@@ -631,23 +764,94 @@ static void load_root(struct loader *ld, yaml_node_t *root)
     }
     if (!want(ld, steps, YAML_SEQUENCE_NODE, "steps"))
         return;
-    size_t n = (size_t)(steps->data.sequence.items.top - steps->data.sequence.items.start);
+    yaml_node_t *on_exit = get(ld, root, "onExit");
+    size_t n = count_steps(ld, steps, 0) + (on_exit ? 1 : 0);
     ld->steps = calloc(n ? n : 1, sizeof(*ld->steps));
     if (!ld->steps) {
         ld->nomem = 1;
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        yaml_node_t *s = node(ld, steps->data.sequence.items.start[i]);
-        if (!want(ld, s, YAML_MAPPING_NODE, "a step"))
-            continue;
-        ld->steps[ld->nsteps].node = s;
-        load_step(ld, &ld->steps[ld->nsteps], dflt);
-        ld->nsteps++;
+    struct mp_group *handler = NULL;
+    if (on_exit && ld->p)
+        fine(ld, mp_pipeline_add_group(ld->p, MP_GROUP_EXIT_HANDLER, NULL, &handler, ld->err),
+             on_exit);
+    load_items(ld, steps, handler, dflt);
+    if (on_exit && want(ld, on_exit, YAML_MAPPING_NODE, "onExit")) {
+        struct step *st = &ld->steps[ld->nsteps++];
+        st->node = on_exit;
+        load_step(ld, st, dflt);
+        if (st->op) {
+            fine(ld, mp_pipeline_set_exit_op(ld->p, st->op, ld->err), on_exit);
+            if (mp_op_param_ref_count(st->op) || mp_op_output_ref_count(st->op) ||
+                mp_op_dependency_count(st->op) || mp_op_input_artifact_count(st->op))
+                diag(ld, on_exit, "an exit step without placeholders or after", "onExit: the "
+                     "exit step runs outside the pipeline's DAG; it cannot read parameters or "
+                     "outputs, nor run after a step");
+        }
     }
+    mpi_yl_group_afters(ld);
+    mpi_yl_check_output_uses(ld);
     check_deps(ld);
 }
 
+/* ---- helpers for the other loader files (yaml_load_int.h) ---- */
+
+void mpi_yl_diag(struct loader *ld, const yaml_node_t *n, const char *expected, const char *fmt,
+                 ...)
+{
+    struct mp_buf b;
+    mpi_buf_init(&b);
+    va_list ap;
+    va_start(ap, fmt);
+    mp_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    if (mp_buf_error(&b))
+        ld->nomem = 1;
+    else
+        diag(ld, n, expected, "%s", mp_buf_data(&b));
+    mpi_buf_release(&b);
+}
+
+yaml_node_t *mpi_yl_node(struct loader *ld, int id)
+{
+    return node(ld, id);
+}
+
+yaml_node_t *mpi_yl_get(struct loader *ld, yaml_node_t *map, const char *key)
+{
+    return get(ld, map, key);
+}
+
+const char *mpi_yl_scalar(struct loader *ld, yaml_node_t *n, const char *what)
+{
+    return scalar(ld, n, what);
+}
+
+const char *mpi_yl_text(struct loader *ld, yaml_node_t *n, const char *what)
+{
+    return text(ld, n, what);
+}
+
+bool mpi_yl_is_null(const yaml_node_t *n)
+{
+    return is_null(n);
+}
+
+bool mpi_yl_want(struct loader *ld, yaml_node_t *n, yaml_node_type_t type, const char *what)
+{
+    return want(ld, n, type, what);
+}
+
+void mpi_yl_check_keys(struct loader *ld, yaml_node_t *map, const char *const *allowed,
+                       const char *const *future, const char *where)
+{
+    check_keys(ld, map, allowed, future, where);
+}
+
+bool mpi_yl_fine(struct loader *ld, int rc, yaml_node_t *n)
+{
+    return fine(ld, rc, n);
+}
 
 /* ---- input: size, bytes, YAML events, then the document ---- */
 
@@ -724,7 +928,8 @@ int mpi_yaml_load(const char *path, const char *const *platforms, size_t n,
                   struct mp_pipeline **out, struct mpi_yaml_info *info, struct mp_diags *diags,
                   struct mp_error *err)
 {
-    struct loader ld = {.platforms = platforms, .nplat = n, .err = mp_error_new()};
+    struct loader ld = {.path = path, .platforms = platforms, .nplat = n,
+                        .err = mp_error_new()};
     mpi_arena_init(&ld.arena);
     struct mp_diags *own = NULL;
     char *data = NULL;
@@ -785,6 +990,12 @@ out:
     mp_pipeline_free(ld.p);
     mpi_arena_release(&ld.arena);
     free(ld.steps);
+    for (size_t i = 0; i < ld.nuses; i++) {
+        free(ld.uses[i].step);
+        free(ld.uses[i].output);
+    }
+    free(ld.uses);
+    free(ld.gafter);
     free(data);
     mp_error_free(ld.err);
     mp_diags_free(own);

@@ -27,6 +27,21 @@ static void teardown(void)
     mp_error_free(err);
 }
 
+static int render_param(void *user, const char *name, struct mp_buf *out, struct mp_error *e)
+{
+    (void)user;
+    (void)e;
+    return mp_buf_printf(out, "<%s>", name);
+}
+
+static int render_output(void *user, const char *step, const char *output, struct mp_buf *out,
+                         struct mp_error *e)
+{
+    (void)user;
+    (void)e;
+    return mp_buf_printf(out, "[%s/%s]", step, output);
+}
+
 START_TEST(test_params)
 {
     struct mp_param *a;
@@ -168,6 +183,200 @@ START_TEST(test_builtin_mnist)
 }
 END_TEST
 
+START_TEST(test_outputs)
+{
+    struct mp_op *prep, *train, *eval;
+    size_t k = 99;
+    ck_assert_int_eq(mp_pipeline_add_op(p, "prep", "img", &prep, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_op(p, "train", "img", &train, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_op(p, "eval", "img", &eval, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_output(prep, "data", "/tmp/data", MP_OUTPUT_PARAMETER, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_output(prep, "model", "/tmp/m", MP_OUTPUT_ARTIFACT, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_output(prep, "data", "/x", MP_OUTPUT_PARAMETER, err), MP_ERR_EXISTS);
+    ck_assert_int_eq(mp_op_add_output(prep, "rel", "tmp/x", MP_OUTPUT_PARAMETER, err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_op_add_output(prep, "9x", "/x", MP_OUTPUT_PARAMETER, err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_op_add_output(prep, "k", "/x", (enum mp_output_kind)7, err), MP_ERR_INVAL);
+    ck_assert_uint_eq(mp_op_output_count(prep), 2);
+    ck_assert_str_eq(mp_op_output_name(prep, 1), "model");
+    ck_assert_str_eq(mp_op_output_path(prep, 1), "/tmp/m");
+    ck_assert_int_eq(mp_op_output_kind(prep, 1), MP_OUTPUT_ARTIFACT);
+    ck_assert_int_eq(mp_op_output_kind(prep, 2), 0);
+    ck_assert_ptr_null(mp_op_output_name(prep, 2));
+    ck_assert_int_eq(mp_op_find_output(prep, "model", &k, err), MP_OK);
+    ck_assert_uint_eq(k, 1);
+    ck_assert_int_eq(mp_op_find_output(prep, "nope", &k, err), MP_ERR_NOTFOUND);
+    ck_assert_uint_eq(k, 1);
+
+    /* Output placeholders: recorded sorted by Argo name, distinct; implicit dependencies. */
+    ck_assert_int_eq(mp_op_add_arg(train, "--data={{steps.prep.outputs.data}}", err), MP_OK);
+    ck_assert_int_eq(mp_op_add_env(train, "D", "{{steps.prep.outputs.data}}", err), MP_OK);
+    ck_assert_uint_eq(mp_op_output_ref_count(train), 1);
+    ck_assert_str_eq(mp_op_output_ref_step(train, 0), "prep");
+    ck_assert_str_eq(mp_op_output_ref_output(train, 0), "data");
+    ck_assert_ptr_null(mp_op_output_ref_step(train, 1));
+    ck_assert_int_eq(mp_op_add_input_artifact(train, "prep", "model", "/in/model", err), MP_OK);
+    ck_assert_int_eq(mp_op_add_input_artifact(train, "prep", "model", "/in/model", err),
+                     MP_ERR_EXISTS);
+    ck_assert_int_eq(mp_op_add_input_artifact(train, "train", "model", "/in/x", err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_op_add_input_artifact(train, "prep", "model", "in", err), MP_ERR_INVAL);
+    ck_assert_uint_eq(mp_op_input_artifact_count(train), 1);
+    ck_assert_str_eq(mp_op_input_artifact_step(train, 0), "prep");
+    ck_assert_str_eq(mp_op_input_artifact_output(train, 0), "model");
+    ck_assert_str_eq(mp_op_input_artifact_path(train, 0), "/in/model");
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
+
+    /* Rendering: parameters and outputs each through their own callback. */
+    struct mp_buf *b = mp_buf_new();
+    ck_assert_int_eq(mp_render("{{steps.prep.outputs.data}}", NULL, NULL, b, err), MP_ERR_INVAL);
+    mp_buf_free(b);
+
+    /* Unknown outputs, artifacts read as strings and cycles through outputs are refused. */
+    ck_assert_int_eq(mp_op_add_arg(eval, "{{steps.prep.outputs.nope}}", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_ptr_nonnull(strstr(mp_error_message(err), "has no such output"));
+}
+END_TEST
+
+START_TEST(test_output_rules)
+{
+    struct mp_op *a, *b;
+    ck_assert_int_eq(mp_pipeline_add_op(p, "a", "img", &a, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_op(p, "b", "img", &b, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_output(a, "m", "/m", MP_OUTPUT_ARTIFACT, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_output(b, "v", "/v", MP_OUTPUT_PARAMETER, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_arg(b, "{{steps.a.outputs.m}}", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_ptr_nonnull(strstr(mp_error_message(err), "is an artifact"));
+    struct mp_pipeline *q;
+    struct mp_op *c, *d;
+    ck_assert_int_eq(mp_pipeline_new("q", &q, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_op(q, "c", "img", &c, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_op(q, "d", "img", &d, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_output(c, "x", "/x", MP_OUTPUT_PARAMETER, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_output(d, "y", "/y", MP_OUTPUT_ARTIFACT, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_arg(d, "{{steps.c.outputs.x}}", err), MP_OK);
+    ck_assert_int_eq(mp_op_add_input_artifact(c, "d", "y", "/in/y", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(q, err), MP_ERR_VALIDATE);
+    ck_assert_ptr_nonnull(strstr(mp_error_message(err), "dependency cycle"));
+    mp_pipeline_free(q);
+}
+END_TEST
+
+START_TEST(test_render_outputs)
+{
+    struct mp_buf *b = mp_buf_new();
+    ck_assert_int_eq(mp_render_outputs("a {{params.x}} b {{steps.s-1.outputs.o_2}} c {{steps.S.outputs.o}}",
+                                       render_param, render_output, NULL, b, err), MP_OK);
+    ck_assert_str_eq(mp_buf_data(b), "a <x> b [s-1/o_2] c {{steps.S.outputs.o}}");
+    mp_buf_reset(b);
+    ck_assert_int_eq(mp_render("{{steps.s.outputs.o}}{{params.x}}", render_param, NULL, b, err), MP_OK);
+    ck_assert_str_eq(mp_buf_data(b), "{{steps.s.outputs.o}}<x>");
+    mp_buf_free(b);
+}
+END_TEST
+
+START_TEST(test_pod_settings)
+{
+    struct mp_op *op;
+    ck_assert_int_eq(mp_pipeline_add_op(p, "train", "img:{{params.tag}}", &op, err), MP_OK);
+    ck_assert_uint_eq(mp_op_param_ref_count(op), 1); /* the image's parameter */
+    ck_assert(mp_quantity_valid("500m"));
+    ck_assert(mp_quantity_valid("1.5"));
+    ck_assert(mp_quantity_valid("2Gi"));
+    ck_assert(mp_quantity_valid("1e3"));
+    ck_assert(mp_quantity_valid("{{params.cpu}}"));
+    ck_assert(!mp_quantity_valid("2x"));
+    ck_assert(!mp_quantity_valid(""));
+    ck_assert(!mp_quantity_valid("-1"));
+    ck_assert(!mp_quantity_valid("1Gb"));
+    ck_assert_int_eq(mp_op_set_resource(op, MP_RESOURCE_LIMIT, "cpu", "2x", false, err), MP_ERR_INVAL);
+    ck_assert_ptr_nonnull(strstr(mp_error_message(err), "not a Kubernetes quantity"));
+    ck_assert_int_eq(mp_op_set_resource(op, MP_RESOURCE_LIMIT, "gpu", "1", true, err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_op_set_resource(op, MP_RESOURCE_LIMIT, "nvidia.com/gpu", "1.5", true, err),
+                     MP_ERR_INVAL);
+    ck_assert_int_eq(mp_op_set_resource(op, MP_RESOURCE_LIMIT, "nvidia.com/gpu", "1", true, err), MP_OK);
+    ck_assert_int_eq(mp_op_set_resource(op, MP_RESOURCE_REQUEST, "cpu", "500m", false, err), MP_OK);
+    ck_assert_int_eq(mp_op_set_resource(op, MP_RESOURCE_REQUEST, "cpu", "1", false, err), MP_OK);
+    ck_assert_uint_eq(mp_op_resource_count(op, MP_RESOURCE_REQUEST), 1);
+    ck_assert_str_eq(mp_op_resource_quantity(op, MP_RESOURCE_REQUEST, 0), "1");
+    ck_assert(mp_op_resource_is_number(op, MP_RESOURCE_LIMIT, 0));
+    ck_assert_ptr_null(mp_op_resource_name(op, MP_RESOURCE_LIMIT, 1));
+    ck_assert_int_eq(mp_op_add_toleration(op, "gpu", "Equal", "true", "NoSchedule", -1, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_toleration(op, "gpu", "Like", NULL, NULL, -1, err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_op_toleration_seconds(op, 0), -1);
+    ck_assert_str_eq(mp_op_toleration_effect(op, 0), "NoSchedule");
+    ck_assert_int_eq(mp_op_set_affinity(op, "[1]", err), MP_ERR_PARSE);
+    ck_assert_int_eq(mp_op_set_affinity(op, "{\"nodeAffinity\": {}}", err), MP_OK);
+    ck_assert_int_eq(mp_op_add_container(op, MP_CONTAINER_SIDECAR, "{\"name\": \"s\"}", err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_op_add_container(op, MP_CONTAINER_SIDECAR, "{\"name\": \"s\", \"image\": \"i\"}", err), MP_OK);
+    ck_assert_int_eq(mp_op_add_container(op, MP_CONTAINER_SIDECAR, "{\"name\": \"s\", \"image\": \"j\"}", err), MP_ERR_EXISTS);
+    ck_assert_int_eq(mp_op_add_container(op, MP_CONTAINER_INIT, "{\"name\": \"s\", \"image\": \"j\"}", err), MP_OK);
+    ck_assert_uint_eq(mp_op_container_count(op, MP_CONTAINER_SIDECAR), 1);
+    ck_assert_ptr_nonnull(strstr(mp_op_container_json(op, MP_CONTAINER_INIT, 0), "\"j\""));
+    ck_assert_int_eq(mp_op_set_retry(op, 3, "Sometimes", NULL, 0, NULL, err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_op_set_retry(op, 3, NULL, "30x", 0, NULL, err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_op_set_retry(op, 3, NULL, NULL, 2, NULL, err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_op_set_retry(op, 3, "Always", "30s", 2, "1h30m", err), MP_OK);
+    ck_assert_uint_eq(mp_op_retry_backoff_factor(op), 2);
+    ck_assert_str_eq(mp_op_retry_backoff_max_duration(op), "1h30m");
+    ck_assert_int_eq(mp_op_set_timeout(op, -1, err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_op_set_timeout(op, 60, err), MP_OK);
+    ck_assert_int_eq(mp_op_timeout(op), 60);
+    ck_assert_int_eq(mp_op_set_image_pull_policy(op, "Sometimes", err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_op_add_env_from_field(op, "POD", "metadata.name", err), MP_OK);
+    ck_assert_str_eq(mp_op_env_field(op, 0), "metadata.name");
+    ck_assert_ptr_null(mp_op_env_value(op, 0));
+
+    ck_assert_str_eq(mp_pipeline_service_account(p), "pipeline-runner");
+    ck_assert_int_eq(mp_pipeline_set_service_account(p, "Bad Name", err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_pipeline_ttl(p), -1);
+    ck_assert_int_eq(mp_pipeline_set_ttl(p, -2, err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_pipeline_set_ttl(p, 0, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_ttl(p), 0);
+    ck_assert_int_eq(mp_pipeline_add_image_pull_secret(p, "a", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_image_pull_secret(p, "a", err), MP_OK);
+    ck_assert_uint_eq(mp_pipeline_image_pull_secret_count(p), 1);
+}
+END_TEST
+
+START_TEST(test_groups)
+{
+    struct mp_group *cond, *loop, *exit_g;
+    struct mp_op *a, *b, *bye;
+    ck_assert_int_eq(mp_pipeline_add_group(p, MP_GROUP_CONDITION, NULL, &cond, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_group(p, MP_GROUP_LOOP, cond, &loop, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_group(p, MP_GROUP_EXIT_HANDLER, cond, &exit_g, err), MP_ERR_INVAL);
+    ck_assert_ptr_eq(mp_group_parent(loop), cond);
+    ck_assert_int_eq(mp_group_set_condition(cond, "{{params.x}}", "=~", "1", err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_group_set_condition(loop, "a", "==", "b", err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_group_set_loop_items(loop, "[]", err), MP_ERR_PARSE);
+    ck_assert_int_eq(mp_group_set_loop_source(loop, "x {{params.x}}", err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_pipeline_add_param(p, "x", "1", NULL, NULL, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_op(p, "a", "img", &a, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_op(p, "b", "img", &b, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_op(p, "bye", "img", &bye, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_arg(b, "{{item.k}} {{item}} {{item.k}}", err), MP_OK);
+    ck_assert_uint_eq(mp_op_item_ref_count(b), 2);
+    ck_assert_str_eq(mp_op_item_ref_at(b, 0), "");
+    ck_assert_str_eq(mp_op_item_ref_at(b, 1), "k");
+    ck_assert_int_eq(mp_op_set_group(b, cond, err), MP_OK);
+    ck_assert_int_eq(mp_group_set_condition(cond, "{{params.x}}", "==", "1", err), MP_OK);
+    ck_assert_int_eq(mp_group_set_loop_items(loop, "[{\"k\": 1}]", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE); /* {{item}} outside a loop */
+    ck_assert_ptr_nonnull(strstr(mp_error_message(err), "in no loop"));
+    ck_assert_int_eq(mp_op_set_group(b, loop, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_set_exit_op(p, bye, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_arg(bye, "{{params.x}}", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_ptr_eq(mp_pipeline_exit_op(p), bye);
+    ck_assert_uint_eq(mp_pipeline_group_count(p), 2);
+    ck_assert_int_eq(mp_group_kind(mp_pipeline_group_at(p, 1)), MP_GROUP_LOOP);
+    ck_assert_int_eq(mp_group_kind(NULL), 0);
+    ck_assert_int_eq(mp_group_parallelism(loop), -1);
+}
+END_TEST
+
 START_TEST(test_bad_handles)
 {
     ck_assert_ptr_null(mp_pipeline_name(NULL));
@@ -208,6 +417,11 @@ int main(void)
     tcase_add_test(tc, test_validate_cycle);
     tcase_add_test(tc, test_validate_problems);
     tcase_add_test(tc, test_builtin_mnist);
+    tcase_add_test(tc, test_outputs);
+    tcase_add_test(tc, test_output_rules);
+    tcase_add_test(tc, test_render_outputs);
+    tcase_add_test(tc, test_pod_settings);
+    tcase_add_test(tc, test_groups);
     tcase_add_test(tc, test_bad_handles);
     tcase_add_test(tc, test_many_ops);
     suite_add_tcase(s, tc);

@@ -141,5 +141,7 @@ update-golden: all
 include %reldir%/stub/local.mk
 include %reldir%/kfp/local.mk
 include %reldir%/pipeline-files.mk
+include %reldir%/kfp-cases.mk
+include %reldir%/components.mk
 include %reldir%/local-runner/local.mk
 include %reldir%/shell/local.mk

@@ -42,7 +42,21 @@ EXTRA_DIST += %reldir%/data/bad/alias-bomb.yaml \
 	%reldir%/data/bad/param-unknown-key.yaml \
 	%reldir%/data/bad/pvc-empty-onprem.yaml \
 	%reldir%/data/bad/readonly-bad.yaml \
-	%reldir%/data/bad/resources-not-yet.yaml \
+	%reldir%/data/bad/quantity-bad.yaml \
+	%reldir%/data/bad/resources-unknown-key.yaml \
+	%reldir%/data/bad/output-unknown.yaml \
+	%reldir%/data/bad/output-artifact-as-string.yaml \
+	%reldir%/data/bad/retries-bad-policy.yaml \
+	%reldir%/data/bad/toleration-bad-effect.yaml \
+	%reldir%/data/bad/timeout-not-number.yaml \
+	%reldir%/data/bad/sidecar-no-image.yaml \
+	%reldir%/data/bad/pipeline-ttl-negative.yaml \
+	%reldir%/data/bad/input-artifact-unknown.yaml \
+	%reldir%/data/bad/item-outside-loop.yaml \
+	%reldir%/data/bad/group-when-and-loop.yaml \
+	%reldir%/data/bad/when-no-comparison.yaml \
+	%reldir%/data/bad/when-unknown-output.yaml \
+	%reldir%/data/bad/exit-step-reads-param.yaml \
 	%reldir%/data/bad/step-output-placeholder.yaml \
 	%reldir%/data/bad/steps-not-list.yaml \
 	%reldir%/data/bad/syntax-bad-indent.yaml \

@@ -224,15 +224,285 @@ MP_API size_t mp_op_annotation_count(const struct mp_op *op);
 MP_API const char *mp_op_annotation_key(const struct mp_op *op, size_t i);
 MP_API const char *mp_op_annotation_value(const struct mp_op *op, size_t i);
 
+/* ---- Pod settings of an op: resources, scheduling, retries, extra containers ---------- */
+
+/* Environment from a field of the pod (Kubernetes fieldRef), e.g. "metadata.name".
+ * mp_op_env_field() is NULL for the other kinds of variables, and mp_op_env_value() and
+ * mp_op_env_secret() are NULL for this one. */
+MP_API int mp_op_add_env_from_field(struct mp_op *op, const char *name, const char *field_path,
+                                    struct mp_error *err);
+MP_API const char *mp_op_env_field(const struct mp_op *op, size_t i);
+
+/* True when @s is a Kubernetes resource quantity: a decimal number with an optional binary
+ * (Ki Mi Gi Ti Pi Ei) or decimal (n u m k M G T P E) suffix or a decimal exponent (e3), e.g.
+ * "500m", "1.5", "2Gi", "1e3". A string holding placeholders is taken as valid (its value is
+ * known at run time). */
+MP_API bool mp_quantity_valid(const char *s);
+
+/* Requests and limits of the op's container (kfp's set_cpu_request, set_memory_limit,
+ * set_gpu_limit, add_resource_limit ...). @resource: "cpu", "memory", or an extended resource
+ * "DOMAIN/NAME" ("nvidia.com/gpu", "amd.com/gpu", "cloud-tpus.google.com/v2"). @number: write
+ * the quantity as a YAML number rather than a string (kfp writes what it was given:
+ * set_gpu_limit(1) gives 1, '1' gives '1'); only for plain integers. Setting a resource again
+ * replaces its quantity. Errors: MP_ERR_INVAL (bad name or quantity; the message says which). */
+enum mp_resource_bound {
+    MP_RESOURCE_REQUEST = 1,
+    MP_RESOURCE_LIMIT = 2
+};
+MP_API int mp_op_set_resource(struct mp_op *op, enum mp_resource_bound bound,
+                              const char *resource, const char *quantity, bool number,
+                              struct mp_error *err);
+MP_API size_t mp_op_resource_count(const struct mp_op *op, enum mp_resource_bound bound);
+MP_API const char *mp_op_resource_name(const struct mp_op *op, enum mp_resource_bound bound,
+                                       size_t i);
+MP_API const char *mp_op_resource_quantity(const struct mp_op *op,
+                                           enum mp_resource_bound bound, size_t i);
+MP_API bool mp_op_resource_is_number(const struct mp_op *op, enum mp_resource_bound bound,
+                                     size_t i);
+
+/* Node selector of the op's pod (kfp's add_node_selector_constraint). Setting a key again
+ * replaces its value. */
+MP_API int mp_op_set_node_selector(struct mp_op *op, const char *key, const char *value,
+                                   struct mp_error *err);
+MP_API size_t mp_op_node_selector_count(const struct mp_op *op);
+MP_API const char *mp_op_node_selector_key(const struct mp_op *op, size_t i);
+MP_API const char *mp_op_node_selector_value(const struct mp_op *op, size_t i);
+
+/* Tolerations, in order. Any of @key, @op_name ("Equal", "Exists"), @value and @effect
+ * ("NoSchedule", "PreferNoSchedule", "NoExecute") may be NULL (left out); @seconds < 0 means
+ * no tolerationSeconds. Errors: MP_ERR_INVAL (unknown operator or effect). */
+MP_API int mp_op_add_toleration(struct mp_op *op, const char *key, const char *op_name,
+                                const char *value, const char *effect, long long seconds,
+                                struct mp_error *err);
+MP_API size_t mp_op_toleration_count(const struct mp_op *op);
+MP_API const char *mp_op_toleration_key(const struct mp_op *op, size_t i);
+MP_API const char *mp_op_toleration_operator(const struct mp_op *op, size_t i);
+MP_API const char *mp_op_toleration_value(const struct mp_op *op, size_t i);
+MP_API const char *mp_op_toleration_effect(const struct mp_op *op, size_t i);
+/* -1 when not set (or @i out of range). */
+MP_API long long mp_op_toleration_seconds(const struct mp_op *op, size_t i);
+
+/* The pod's affinity: a Kubernetes Affinity object as JSON text (kfp's add_affinity), written
+ * into the template as it is. Setting it again replaces it. NULL when none.
+ * Errors: MP_ERR_PARSE (not a JSON object). */
+MP_API int mp_op_set_affinity(struct mp_op *op, const char *json, struct mp_error *err);
+MP_API const char *mp_op_affinity(const struct mp_op *op);
+
+/* Sidecars and init containers of the op's pod (kfp's dsl.Sidecar, add_init_container): each
+ * a Kubernetes Container object as JSON text with at least "name" and "image"; its strings may
+ * hold {{params.NAME}} placeholders. Errors: MP_ERR_PARSE (not a JSON object), MP_ERR_INVAL
+ * (no name or image), MP_ERR_EXISTS (a container of that name and role). */
+enum mp_container_role {
+    MP_CONTAINER_SIDECAR = 1,
+    MP_CONTAINER_INIT = 2
+};
+MP_API int mp_op_add_container(struct mp_op *op, enum mp_container_role role,
+                               const char *json, struct mp_error *err);
+MP_API size_t mp_op_container_count(const struct mp_op *op, enum mp_container_role role);
+MP_API const char *mp_op_container_json(const struct mp_op *op, enum mp_container_role role,
+                                        size_t i);
+
+/* Retries (Argo retryStrategy, kfp's set_retry): at most @limit more attempts (0 removes the
+ * strategy); @policy "Always", "OnFailure", "OnError", "OnTransientError" or NULL (Argo's
+ * default); backoff: @duration and @max_duration are Argo durations ("30s", "5m") or NULL,
+ * @factor 0 for none. Errors: MP_ERR_INVAL (unknown policy, bad duration, factor without a
+ * duration). */
+MP_API int mp_op_set_retry(struct mp_op *op, unsigned limit, const char *policy,
+                           const char *duration, unsigned factor, const char *max_duration,
+                           struct mp_error *err);
+MP_API unsigned mp_op_retry_limit(const struct mp_op *op);
+/* NULL when not set. */
+MP_API const char *mp_op_retry_policy(const struct mp_op *op);
+MP_API const char *mp_op_retry_backoff_duration(const struct mp_op *op);
+MP_API unsigned mp_op_retry_backoff_factor(const struct mp_op *op);
+MP_API const char *mp_op_retry_backoff_max_duration(const struct mp_op *op);
+
+/* Timeout of one attempt of the op (activeDeadlineSeconds, kfp's set_timeout); 0 for none. */
+MP_API int mp_op_set_timeout(struct mp_op *op, long long seconds, struct mp_error *err);
+MP_API long long mp_op_timeout(const struct mp_op *op);
+
+/* The container's imagePullPolicy: "Always", "IfNotPresent", "Never", or NULL (the cluster's
+ * default). Errors: MP_ERR_INVAL (another value). */
+MP_API int mp_op_set_image_pull_policy(struct mp_op *op, const char *policy,
+                                       struct mp_error *err);
+MP_API const char *mp_op_image_pull_policy(const struct mp_op *op);
+
+/* ---- Pipeline settings (kfp's PipelineConf) ---------------------------------------------- */
+
+/* Secrets for pulling images (spec.imagePullSecrets), in order; adding one again is a no-op. */
+MP_API int mp_pipeline_add_image_pull_secret(struct mp_pipeline *p, const char *name,
+                                             struct mp_error *err);
+MP_API size_t mp_pipeline_image_pull_secret_count(const struct mp_pipeline *p);
+MP_API const char *mp_pipeline_image_pull_secret_at(const struct mp_pipeline *p, size_t i);
+/* The workflow's service account; "pipeline-runner" (kfp's) unless set. */
+MP_API int mp_pipeline_set_service_account(struct mp_pipeline *p, const char *name,
+                                           struct mp_error *err);
+MP_API const char *mp_pipeline_service_account(const struct mp_pipeline *p);
+/* Seconds a finished workflow is kept (ttlStrategy.secondsAfterCompletion; -1: unset),
+ * the most pods at once (parallelism; 0: unset), the whole run's timeout
+ * (activeDeadlineSeconds; 0: unset). Errors: MP_ERR_INVAL (negative). */
+MP_API int mp_pipeline_set_ttl(struct mp_pipeline *p, long long seconds, struct mp_error *err);
+MP_API long long mp_pipeline_ttl(const struct mp_pipeline *p);
+MP_API int mp_pipeline_set_parallelism(struct mp_pipeline *p, long long n, struct mp_error *err);
+MP_API long long mp_pipeline_parallelism(const struct mp_pipeline *p);
+MP_API int mp_pipeline_set_timeout(struct mp_pipeline *p, long long seconds,
+                                   struct mp_error *err);
+MP_API long long mp_pipeline_timeout(const struct mp_pipeline *p);
+/* Default node selector of every pod (spec.nodeSelector). */
+MP_API int mp_pipeline_set_node_selector(struct mp_pipeline *p, const char *key,
+                                         const char *value, struct mp_error *err);
+MP_API size_t mp_pipeline_node_selector_count(const struct mp_pipeline *p);
+MP_API const char *mp_pipeline_node_selector_key(const struct mp_pipeline *p, size_t i);
+MP_API const char *mp_pipeline_node_selector_value(const struct mp_pipeline *p, size_t i);
+/* imagePullPolicy of every op that sets none (kfp's set_image_pull_policy), or NULL. */
+MP_API int mp_pipeline_set_image_pull_policy(struct mp_pipeline *p, const char *policy,
+                                             struct mp_error *err);
+MP_API const char *mp_pipeline_image_pull_policy(const struct mp_pipeline *p);
+
+/* ---- Outputs and data passing ---------------------------------------------------------- */
+
+/* A file an op writes, which Argo saves when the container ends (kfp's file_outputs, and the
+ * OutputPath outputs of components). Argo names it "OPNAME-NAME" (kfp's naming), except the
+ * two names kfp's UI reads, mlpipeline-ui-metadata and mlpipeline-metrics, kept as they are.
+ * MP_OUTPUT_PARAMETER: a small value a later op may read as a string through the placeholder
+ *   {{steps.OP.outputs.NAME}} (an Argo output parameter, valueFrom.path, written only when some
+ *   op reads it so, as kfp does), and always an artifact too.
+ * MP_OUTPUT_ARTIFACT: only an artifact; a later op gets the file with
+ *   mp_op_add_input_artifact(), never as a string. */
+enum mp_output_kind {
+    MP_OUTPUT_PARAMETER = 1,
+    MP_OUTPUT_ARTIFACT = 2
+};
+/* Declare output @name (letters, digits, '_' and '-', starting with a letter or '_') written at
+ * the absolute @path. Errors: MP_ERR_INVAL (bad name, relative path, unknown kind),
+ * MP_ERR_EXISTS (the op has an output of that name), MP_ERR_NOMEM. */
+MP_API int mp_op_add_output(struct mp_op *op, const char *name, const char *path,
+                            enum mp_output_kind kind, struct mp_error *err);
+MP_API size_t mp_op_output_count(const struct mp_op *op);
+MP_API const char *mp_op_output_name(const struct mp_op *op, size_t i);
+MP_API const char *mp_op_output_path(const struct mp_op *op, size_t i);
+/* 0 when @i is out of range. */
+MP_API enum mp_output_kind mp_op_output_kind(const struct mp_op *op, size_t i);
+/* Set *@index to the position of the output named @name.
+ * Errors: MP_ERR_NOTFOUND (no such output; *@index untouched), MP_ERR_INVAL. */
+MP_API int mp_op_find_output(const struct mp_op *op, const char *name, size_t *index,
+                             struct mp_error *err);
+
+/* Input artifacts: the file that output @output of the op named @step writes is placed at the
+ * absolute @path in @op's container before it starts (kfp's InputPath). @op then runs after
+ * @step (an implicit dependency, as kfp adds). Argo names it "STEP-OUTPUT".
+ * Errors: MP_ERR_INVAL (bad names, relative path, @step is @op), MP_ERR_EXISTS (@path is taken
+ * by another input artifact), MP_ERR_NOMEM. Unknown steps and outputs are reported by
+ * validation, so a pipeline may be built in any order. */
+MP_API int mp_op_add_input_artifact(struct mp_op *op, const char *step, const char *output,
+                                    const char *path, struct mp_error *err);
+MP_API size_t mp_op_input_artifact_count(const struct mp_op *op);
+MP_API const char *mp_op_input_artifact_step(const struct mp_op *op, size_t i);
+MP_API const char *mp_op_input_artifact_output(const struct mp_op *op, size_t i);
+MP_API const char *mp_op_input_artifact_path(const struct mp_op *op, size_t i);
+
+/* The outputs of other ops that @op reads as strings through {{steps.STEP.outputs.NAME}}
+ * placeholders anywhere in it, distinct, sorted by their Argo name "STEP-NAME". Each one is
+ * also an implicit dependency of @op on STEP.
+ * Ownership: borrowed until the op changes or the pipeline is freed. */
+MP_API size_t mp_op_output_ref_count(const struct mp_op *op);
+MP_API const char *mp_op_output_ref_step(const struct mp_op *op, size_t i);
+MP_API const char *mp_op_output_ref_output(const struct mp_op *op, size_t i);
+
+/* ---- Control flow: groups of ops (kfp's dsl.Condition, dsl.ParallelFor, dsl.ExitHandler) */
+
+/* A group holds ops and other groups; the workflow gets one DAG template per group, named as
+ * kfp 1.8 names them: condition-N, for-loop-N, exit-handler-N, where N counts in the order
+ * groups are created (a loop over a static list takes two numbers, the first for its item
+ * parameter, loop-item-param-N), so create them in the order of the source.
+ * - MP_GROUP_CONDITION: its ops run when "LEFT OP RIGHT" holds (mp_group_set_condition).
+ * - MP_GROUP_LOOP: its ops run once per item (mp_group_set_loop_items / _source); their
+ *   strings read the item as {{item}} or, for items that are objects, {{item.KEY}}.
+ * - MP_GROUP_EXIT_HANDLER: the pipeline's exit op (mp_pipeline_set_exit_op) runs when
+ *   they have finished, whatever their outcome. At most one, at the top.
+ * - MP_GROUP_GRAPH: a named subgraph (kfp's @dsl.graph_component), template graph-NAME-N
+ *   (mp_group_set_name).
+ * @parent NULL: the pipeline itself. Ownership: freed with the pipeline.
+ * Errors: MP_ERR_INVAL (bad kind or parent), MP_ERR_NOMEM. */
+struct mp_group;
+enum mp_group_kind {
+    MP_GROUP_CONDITION = 1,
+    MP_GROUP_LOOP = 2,
+    MP_GROUP_EXIT_HANDLER = 3,
+    MP_GROUP_GRAPH = 4
+};
+MP_API int mp_pipeline_add_group(struct mp_pipeline *p, enum mp_group_kind kind,
+                                 struct mp_group *parent, struct mp_group **out,
+                                 struct mp_error *err);
+MP_API size_t mp_pipeline_group_count(const struct mp_pipeline *p);
+MP_API struct mp_group *mp_pipeline_group_at(const struct mp_pipeline *p, size_t i);
+/* 0 for a bad handle. */
+MP_API enum mp_group_kind mp_group_kind(const struct mp_group *g);
+/* NULL for a top-level group. */
+MP_API struct mp_group *mp_group_parent(const struct mp_group *g);
+/* The condition "LEFT OP RIGHT": each operand a {{params.NAME}} or
+ * {{steps.STEP.outputs.NAME}} placeholder or a literal; @op one of == != < <= > >=.
+ * Errors: MP_ERR_INVAL (not a condition group, unknown operator). */
+MP_API int mp_group_set_condition(struct mp_group *g, const char *left, const char *op,
+                                  const char *right, struct mp_error *err);
+MP_API const char *mp_group_condition_left(const struct mp_group *g);
+MP_API const char *mp_group_condition_operator(const struct mp_group *g);
+MP_API const char *mp_group_condition_right(const struct mp_group *g);
+/* What a loop iterates over: a static list, as JSON text of an array (Argo withItems), or a
+ * {{params.NAME}} or {{steps.STEP.outputs.NAME}} placeholder whose value is a JSON array at
+ * run time (withParam). Setting one clears the other.
+ * Errors: MP_ERR_INVAL (not a loop group, not one placeholder), MP_ERR_PARSE (not a JSON
+ * array). */
+MP_API int mp_group_set_loop_items(struct mp_group *g, const char *json, struct mp_error *err);
+MP_API int mp_group_set_loop_source(struct mp_group *g, const char *placeholder,
+                                    struct mp_error *err);
+/* NULL when not set. */
+MP_API const char *mp_group_loop_items(const struct mp_group *g);
+MP_API const char *mp_group_loop_source(const struct mp_group *g);
+/* The most iterations at once (the template's parallelism); -1 when unset. */
+MP_API int mp_group_set_parallelism(struct mp_group *g, long long n, struct mp_error *err);
+MP_API long long mp_group_parallelism(const struct mp_group *g);
+
+/* The name of a graph group (a Kubernetes DNS label). Errors: MP_ERR_INVAL. */
+MP_API int mp_group_set_name(struct mp_group *g, const char *name, struct mp_error *err);
+MP_API const char *mp_group_name(const struct mp_group *g);
+/* The group runs after the op or group @after (a group given by its position in creation
+ * order, as mp_pipeline_group_at() counts: @after_group; an op by name: @after_op; one of
+ * the two is used). Errors: MP_ERR_INVAL. */
+MP_API int mp_group_add_dependency(struct mp_group *g, const char *after_op,
+                                   const struct mp_group *after_group, struct mp_error *err);
+MP_API size_t mp_group_dependency_count(const struct mp_group *g);
+/* One of the two is NULL. */
+MP_API const char *mp_group_dependency_op(const struct mp_group *g, size_t i);
+MP_API const struct mp_group *mp_group_dependency_group(const struct mp_group *g, size_t i);
+
+/* Put @op in group @g (NULL: the pipeline itself, the default).
+ * Errors: MP_ERR_INVAL (a group of another pipeline). */
+MP_API int mp_op_set_group(struct mp_op *op, struct mp_group *g, struct mp_error *err);
+MP_API struct mp_group *mp_op_group(const struct mp_op *op);
+/* The op the workflow runs on exit (Argo onExit), in no group; NULL for none. */
+MP_API int mp_pipeline_set_exit_op(struct mp_pipeline *p, struct mp_op *op, struct mp_error *err);
+MP_API struct mp_op *mp_pipeline_exit_op(const struct mp_pipeline *p);
+/* The distinct loop-item keys @op reads ("" for {{item}}, KEY for {{item.KEY}}), sorted.
+ * Ownership: borrowed until the op changes or the pipeline is freed. */
+MP_API size_t mp_op_item_ref_count(const struct mp_op *op);
+MP_API const char *mp_op_item_ref_at(const struct mp_op *op, size_t i);
+
 /* ---- Placeholders ---------------------------------------------------------------------- */
 
 /* Strings in ops may refer to pipeline parameters as {{params.NAME}}. mp_render() copies
  * @s to @out, calling @fn for each placeholder to append its replacement. @fn returns MP_OK or
- * an error code, which stops the rendering and is returned. */
+ * an error code, which stops the rendering and is returned. Output placeholders
+ * ({{steps.STEP.outputs.NAME}}) are copied unchanged. */
 typedef int (*mp_render_fn)(void *user, const char *param_name, struct mp_buf *out,
                             struct mp_error *err);
 MP_API int mp_render(const char *s, mp_render_fn fn, void *user, struct mp_buf *out,
                      struct mp_error *err);
+/* As mp_render(), and calls @out_fn (when not NULL) for each {{steps.STEP.outputs.NAME}}. */
+typedef int (*mp_render_output_fn)(void *user, const char *step, const char *output,
+                                   struct mp_buf *out, struct mp_error *err);
+MP_API int mp_render_outputs(const char *s, mp_render_fn fn, mp_render_output_fn out_fn,
+                             void *user, struct mp_buf *out, struct mp_error *err);
 /* Count the distinct parameters that @op refers to, anywhere (command, args, env, volumes,
  * labels, annotations); mp_op_param_ref_at() lists them sorted by name.
  * Ownership: borrowed until the op changes or the pipeline is freed. */

@@ -1,0 +1,570 @@
+/* SPDX-License-Identifier: MIT */
+/* workflow_controlflow.c: the DAG templates of the pipeline and of its groups (conditions,
+ * loops, the exit handler), as kfp 1.8's compiler builds them: each value an op reads is
+ * passed down through the groups between its producer and the op (template inputs and task
+ * arguments) and up out of the producer's groups (template outputs); each dependency links
+ * the first groups (or ops) where the two paths part; templates and tasks sorted by name. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doc.h"
+#include "graph.h"
+#include "placeholder.h"
+#include "workflow.h"
+
+/* A value a node receives (or hands up): its Argo parameter name and the node it comes from
+ * (-1: the enclosing template's own input). */
+struct cf_in {
+    const char *name;
+    int from;
+};
+
+struct cf_node {
+    int parent;    /* -1 for the root */
+    const char *name;
+    struct cf_in *in, *out;
+    size_t nin, cin, nout, cout;
+    int *deps;
+    size_t ndeps, cdeps;
+    int *kids;
+    size_t nkids, ckids;
+    const struct mp_op *op;    /* ops only */
+    const struct mp_group *g;  /* groups only */
+    const char *item;          /* loops: the item parameter's name */
+};
+
+struct cf {
+    struct mpi_wf *b;
+    const struct mp_pipeline *p;
+    struct cf_node *n;
+    size_t nops, nnodes;
+    int root;
+    char **owned; /* malloc'd names */
+    size_t nowned, cowned;
+    bool nomem;
+};
+
+static void *grow(struct cf *cf, void *v, size_t elem, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return v;
+    size_t c = *cap ? *cap * 2 : 4;
+    while (c < need)
+        c *= 2;
+    void *nv = realloc(v, c * elem);
+    if (!nv) {
+        cf->nomem = true;
+        return NULL;
+    }
+    *cap = c;
+    return nv;
+}
+
+/* @a @b @c joined, owned by @cf ("" when out of memory, which @cf records). */
+static const char *own(struct cf *cf, const char *a, const char *b, const char *c)
+{
+    size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+    char *s = malloc(la + lb + lc + 1);
+    char **o = grow(cf, cf->owned, sizeof(*o), &cf->cowned, cf->nowned + 1);
+    if (!s || !o) {
+        free(s);
+        cf->nomem = true;
+        return "";
+    }
+    cf->owned = o;
+    memcpy(s, a, la);
+    memcpy(s + la, b, lb);
+    memcpy(s + la + lb, c, lc + 1);
+    cf->owned[cf->nowned++] = s;
+    return s;
+}
+
+static void add_in(struct cf *cf, struct cf_in **v, size_t *n, size_t *cap, const char *name,
+                   int from)
+{
+    for (size_t i = 0; i < *n; i++)
+        if ((*v)[i].from == from && !strcmp((*v)[i].name, name))
+            return;
+    struct cf_in *nv = grow(cf, *v, sizeof(**v), cap, *n + 1);
+    if (!nv)
+        return;
+    *v = nv;
+    nv[(*n)++] = (struct cf_in){name, from};
+}
+
+static void add_int(struct cf *cf, int **v, size_t *n, size_t *cap, int x)
+{
+    for (size_t i = 0; i < *n; i++)
+        if ((*v)[i] == x)
+            return;
+    int *nv = grow(cf, *v, sizeof(**v), cap, *n + 1);
+    if (!nv)
+        return;
+    *v = nv;
+    nv[(*n)++] = x;
+}
+
+static int op_node(const struct cf *cf, const char *name)
+{
+    const struct mp_op *op = name ? mp_pipeline_find_op(cf->p, name) : NULL;
+    return op ? (int)op->index : -1;
+}
+
+static int group_node(const struct cf *cf, const struct mp_group *g)
+{
+    return g ? (int)(cf->nops + g->index) : cf->root;
+}
+
+/* The path from the root to @x: fills @path (capacity nnodes) and returns its length. */
+static size_t path_of(const struct cf *cf, int x, int *path)
+{
+    size_t n = 0;
+    for (int y = x; y >= 0; y = cf->n[y].parent)
+        path[n++] = y;
+    for (size_t i = 0; i < n / 2; i++) {
+        int t = path[i];
+        path[i] = path[n - 1 - i];
+        path[n - 1 - i] = t;
+    }
+    return n;
+}
+
+/* The innermost loop around node @x, or -1. */
+static int loop_of(const struct cf *cf, int x)
+{
+    for (int y = cf->n[x].parent; y >= 0; y = cf->n[y].parent)
+        if (cf->n[y].g && cf->n[y].g->kind == MP_GROUP_LOOP)
+            return y;
+    return -1;
+}
+
+/* A value @name made by node @prod, read by node @user: passed down and up the groups. */
+static void pass_value(struct cf *cf, int prod, int user, const char *name, int *pa, int *pb)
+{
+    size_t na = path_of(cf, prod, pa), nb = path_of(cf, user, pb), k = 0;
+    while (k < na && k < nb && pa[k] == pb[k])
+        k++;
+    if (k == na || k == nb)
+        return; /* one contains the other */
+    for (size_t i = k; i < nb; i++) {
+        struct cf_node *d = &cf->n[pb[i]];
+        add_in(cf, &d->in, &d->nin, &d->cin, name, i == k ? pa[k] : -1);
+    }
+    for (size_t i = k; i + 1 < na; i++) {
+        struct cf_node *u = &cf->n[pa[i]];
+        add_in(cf, &u->out, &u->nout, &u->cout, name, pa[i + 1]);
+    }
+}
+
+/* @user runs after @up: the first nodes where their paths part. */
+static void depend(struct cf *cf, int up, int user, int *pa, int *pb)
+{
+    if (up < 0)
+        return;
+    size_t na = path_of(cf, up, pa), nb = path_of(cf, user, pb), k = 0;
+    while (k < na && k < nb && pa[k] == pb[k])
+        k++;
+    if (k == na || k == nb)
+        return;
+    struct cf_node *d = &cf->n[pb[k]];
+    add_int(cf, &d->deps, &d->ndeps, &d->cdeps, pa[k]);
+}
+
+/* The op producing output placeholder @s ({{steps.S.outputs.O}}), or -1; @argo gets S-O. */
+static int output_source(struct cf *cf, const char *s, const char **argo)
+{
+    size_t a, e, sl, nl;
+    const char *st, *nm;
+    if (!s || !mpi_output_ref_next(s, 0, &a, &e, &st, &sl, &nm, &nl))
+        return -1;
+    char step[64], out[130];
+    if (sl >= sizeof(step) || nl >= sizeof(out))
+        return -1;
+    memcpy(step, st, sl);
+    step[sl] = '\0';
+    memcpy(out, nm, nl);
+    out[nl] = '\0';
+    if (argo)
+        *argo = mpi_output_is_ui(out) ? own(cf, out, "", "") : own(cf, step, "-", out);
+    return op_node(cf, step);
+}
+
+/* The parameter of placeholder @s ({{params.X}}), copied into @name, or false. */
+static bool param_source(const char *s, char *name, size_t cap)
+{
+    size_t a, e, len;
+    const char *nm;
+    if (!s || !mpi_placeholder_next(s, 0, &a, &e, &nm, &len) || len >= cap)
+        return false;
+    memcpy(name, nm, len);
+    name[len] = '\0';
+    return true;
+}
+
+static void analyse(struct cf *cf)
+{
+    int *pa = malloc((cf->nnodes + 1) * sizeof(int)), *pb = malloc((cf->nnodes + 1) * sizeof(int));
+    if (!pa || !pb) {
+        cf->nomem = true;
+        goto out;
+    }
+    for (size_t i = 0; i < cf->nops; i++) {
+        const struct mp_op *op = cf->p->ops.v[i];
+        if (op == cf->p->exit_op)
+            continue;
+        int me = (int)i;
+        for (size_t j = 0; j < op->param_refs.n; j++) {
+            size_t n = path_of(cf, me, pb);
+            for (size_t k = n; k-- > 0;)
+                add_in(cf, &cf->n[pb[k]].in, &cf->n[pb[k]].nin, &cf->n[pb[k]].cin,
+                       op->param_refs.v[j], -1);
+        }
+        for (size_t j = 0; j < op->output_refs.n; j++) {
+            int prod = op_node(cf, op->output_refs.v[j].step);
+            if (prod >= 0)
+                pass_value(cf, prod, me, op->output_refs.v[j].argo, pa, pb);
+        }
+        int loop = loop_of(cf, me);
+        for (size_t j = 0; j < op->item_refs.n && loop >= 0; j++) {
+            const char *key = op->item_refs.v[j];
+            const char *name = *key ? own(cf, cf->n[loop].item, "-subvar-", key)
+                                    : cf->n[loop].item;
+            size_t n = path_of(cf, me, pb);
+            for (size_t k = n; k-- > 0;) {
+                add_in(cf, &cf->n[pb[k]].in, &cf->n[pb[k]].nin, &cf->n[pb[k]].cin, name, -1);
+                if (pb[k] == loop)
+                    break;
+            }
+        }
+        /* dependencies: explicit, data, and the outputs the enclosing conditions test */
+        for (size_t k = 0; k < mpi_op_edge_count(op); k++)
+            depend(cf, op_node(cf, mpi_op_edge_at(op, k)), me, pa, pb);
+        for (const struct mp_group *g = op->group; g; g = g->parent)
+            if (g->kind == MP_GROUP_CONDITION) {
+                depend(cf, output_source(cf, g->left, NULL), me, pa, pb);
+                depend(cf, output_source(cf, g->right, NULL), me, pa, pb);
+            }
+    }
+    for (size_t i = 0; i < cf->p->groups.n; i++) {
+        const struct mp_group *g = cf->p->groups.v[i];
+        int me = group_node(cf, g);
+        char name[130];
+        if (g->kind == MP_GROUP_LOOP)
+            depend(cf, output_source(cf, g->source, NULL), me, pa, pb);
+        for (size_t k = 0; k < g->deps.n; k++)
+            depend(cf, g->deps.v[k].op ? op_node(cf, g->deps.v[k].op)
+                                       : group_node(cf, g->deps.v[k].group), me, pa, pb);
+        if (g->kind != MP_GROUP_CONDITION)
+            continue;
+        /* a parameter tested by a condition: an input of the templates around it */
+        const char *ops[2] = {g->left, g->right};
+        for (int o = 0; o < 2; o++) {
+            if (!param_source(ops[o], name, sizeof(name)))
+                continue;
+            const struct mp_param *prm = mp_pipeline_find_param(cf->p, name);
+            if (!prm)
+                continue;
+            for (int y = cf->n[me].parent; y >= 0; y = cf->n[y].parent)
+                add_in(cf, &cf->n[y].in, &cf->n[y].nin, &cf->n[y].cin, prm->name, -1);
+        }
+    }
+out:
+    free(pa);
+    free(pb);
+}
+
+/* ---- emitting ---- */
+
+static int cmp_in(const void *a, const void *b)
+{
+    const struct cf_in *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->from > y->from) - (x->from < y->from);
+}
+
+static const struct cf *sort_ctx; /* qsort has no user pointer; set around each sort */
+
+static int cmp_node_name(const void *a, const void *b)
+{
+    return strcmp(sort_ctx->n[*(const int *)a].name, sort_ctx->n[*(const int *)b].name);
+}
+
+static void sort_ints_by_name(const struct cf *cf, int *v, size_t n)
+{
+    sort_ctx = cf;
+    if (n > 1)
+        qsort(v, n, sizeof(*v), cmp_node_name);
+    sort_ctx = NULL;
+}
+
+/* The operand of a condition as the parent DAG reads it. */
+static void operand(struct cf *cf, int cond, const char *s, struct mp_buf *out)
+{
+    char name[130];
+    const char *argo = NULL;
+    int prod = output_source(cf, s, &argo);
+    if (prod >= 0 && argo) {
+        const struct cf_node *c = &cf->n[cond];
+        for (size_t i = 0; i < c->nin; i++)
+            if (!strcmp(c->in[i].name, argo)) {
+                if (c->in[i].from < 0)
+                    mp_buf_printf(out, "{{inputs.parameters.%s}}", argo);
+                else
+                    mp_buf_printf(out, "{{tasks.%s.outputs.parameters.%s}}",
+                                  cf->n[c->in[i].from].name, argo);
+                return;
+            }
+        mp_buf_printf(out, "{{tasks.%s.outputs.parameters.%s}}", cf->n[prod].name, argo);
+    } else if (param_source(s, name, sizeof(name)) && mp_pipeline_find_param(cf->p, name)) {
+        mp_buf_printf(out, "{{inputs.parameters.%s}}", name);
+    } else {
+        mp_buf_puts(out, s);
+    }
+}
+
+/* The value a task gives input @in of child @kid, in the DAG of its parent. */
+static void argument(struct cf *cf, int kid, const struct cf_in *in, struct mp_buf *out)
+{
+    const struct cf_node *k = &cf->n[kid];
+    if (in->from >= 0) {
+        mp_buf_printf(out, "{{tasks.%s.outputs.parameters.%s}}", cf->n[in->from].name, in->name);
+        return;
+    }
+    if (k->item) {
+        size_t l = strlen(k->item);
+        if (!strcmp(in->name, k->item)) {
+            mp_buf_puts(out, "{{item}}");
+            return;
+        }
+        if (!strncmp(in->name, k->item, l) && !strncmp(in->name + l, "-subvar-", 8)) {
+            mp_buf_printf(out, "{{item.%s}}", in->name + l + 8);
+            return;
+        }
+    }
+    mp_buf_printf(out, "{{inputs.parameters.%s}}", in->name);
+}
+
+static void task(struct cf *cf, int kid, struct mp_node *t)
+{
+    struct mpi_wf *b = cf->b;
+    struct cf_node *k = &cf->n[kid];
+    mp_node_put_str(t, "name", k->name);
+    mp_node_put_str(t, "template", k->name);
+    if (k->g && k->g->kind == MP_GROUP_CONDITION && k->g->left) {
+        bool quote = !strcmp(k->g->op, "==") || !strcmp(k->g->op, "!=");
+        mp_buf_reset(&b->tmp);
+        if (quote)
+            mp_buf_putc(&b->tmp, '"');
+        operand(cf, kid, k->g->left, &b->tmp);
+        mp_buf_printf(&b->tmp, "%s %s %s", quote ? "\"" : "", k->g->op, quote ? "\"" : "");
+        operand(cf, kid, k->g->right, &b->tmp);
+        if (quote)
+            mp_buf_putc(&b->tmp, '"');
+        mp_node_put_str(t, "when", mp_buf_data(&b->tmp));
+    }
+    if (k->ndeps) {
+        sort_ints_by_name(cf, k->deps, k->ndeps);
+        struct mp_node *seq = mp_node_put_seq(t, "dependencies");
+        for (size_t i = 0; i < k->ndeps; i++)
+            mp_node_push(seq, mp_doc_str(b->doc, cf->n[k->deps[i]].name));
+    }
+    struct mp_node *args = NULL;
+    if (k->nin) {
+        qsort(k->in, k->nin, sizeof(*k->in), cmp_in);
+        args = mp_node_put_map(t, "arguments");
+        struct mp_node *params = mp_node_put_seq(args, "parameters");
+        for (size_t i = 0; i < k->nin; i++) {
+            if (i && !strcmp(k->in[i].name, k->in[i - 1].name))
+                continue;
+            struct mp_node *m = mp_node_push(params, mp_doc_map(b->doc));
+            mp_node_put_str(m, "name", k->in[i].name);
+            mp_buf_reset(&b->tmp);
+            argument(cf, kid, &k->in[i], &b->tmp);
+            mp_node_put_str(m, "value", mp_buf_data(&b->tmp));
+        }
+    }
+    if (k->op && k->op->input_artifacts.n) {
+        if (!args)
+            args = mp_node_put_map(t, "arguments");
+        struct mp_node *arts = mp_node_put_seq(args, "artifacts");
+        for (size_t i = 0; i < k->op->input_artifacts.n; i++) {
+            const struct mpi_input_artifact *a = &k->op->input_artifacts.v[i];
+            const char *argo = mpi_output_is_ui(a->output) ? a->output
+                                                           : own(cf, a->step, "-", a->output);
+            struct mp_node *m = mp_node_push(arts, mp_doc_map(b->doc));
+            mp_node_put_str(m, "name", argo);
+            mp_buf_reset(&b->tmp);
+            mp_buf_printf(&b->tmp, "{{tasks.%s.outputs.artifacts.%s}}", a->step, argo);
+            mp_node_put_str(m, "from", mp_buf_data(&b->tmp));
+        }
+    }
+    if (k->g && k->g->kind == MP_GROUP_LOOP) {
+        char name[130];
+        const char *argo = NULL;
+        int prod;
+        if (k->g->items) {
+            mp_node_put(t, "withItems", mpi_wf_json(b, k->g->items));
+        } else if ((prod = output_source(cf, k->g->source, &argo)) >= 0) {
+            mp_buf_reset(&b->tmp);
+            mp_buf_printf(&b->tmp, "{{tasks.%s.outputs.parameters.%s}}", cf->n[prod].name, argo);
+            mp_node_put_str(t, "withParam", mp_buf_data(&b->tmp));
+        } else if (param_source(k->g->source, name, sizeof(name))) {
+            mp_buf_reset(&b->tmp);
+            mp_buf_printf(&b->tmp, "{{workflow.parameters.%s}}", name);
+            mp_node_put_str(t, "withParam", mp_buf_data(&b->tmp));
+        }
+    }
+}
+
+static void dag_template(struct cf *cf, int me, struct mp_node *tmpl)
+{
+    struct mpi_wf *b = cf->b;
+    struct cf_node *g = &cf->n[me];
+    mp_node_put_str(tmpl, "name", g->name);
+    if (g->g && g->g->parallelism >= 0)
+        mp_node_put(tmpl, "parallelism", mp_doc_int(b->doc, g->g->parallelism));
+    if (g->nin) {
+        qsort(g->in, g->nin, sizeof(*g->in), cmp_in);
+        struct mp_node *params = mp_node_put_seq(mp_node_put_map(tmpl, "inputs"), "parameters");
+        for (size_t i = 0; i < g->nin; i++)
+            if (!i || strcmp(g->in[i].name, g->in[i - 1].name))
+                mp_node_put_str(mp_node_push(params, mp_doc_map(b->doc)), "name", g->in[i].name);
+    }
+    if (g->nout) {
+        qsort(g->out, g->nout, sizeof(*g->out), cmp_in);
+        struct mp_node *params = mp_node_put_seq(mp_node_put_map(tmpl, "outputs"), "parameters");
+        for (size_t i = 0; i < g->nout; i++) {
+            if (i && !strcmp(g->out[i].name, g->out[i - 1].name))
+                continue;
+            struct mp_node *m = mp_node_push(params, mp_doc_map(b->doc));
+            mp_node_put_str(m, "name", g->out[i].name);
+            mp_buf_reset(&b->tmp);
+            mp_buf_printf(&b->tmp, "{{tasks.%s.outputs.parameters.%s}}",
+                          cf->n[g->out[i].from].name, g->out[i].name);
+            mp_node_put_str(mp_node_put_map(m, "valueFrom"), "parameter", mp_buf_data(&b->tmp));
+        }
+    }
+    struct mp_node *tasks = mp_node_put_seq(mp_node_put_map(tmpl, "dag"), "tasks");
+    sort_ints_by_name(cf, g->kids, g->nkids);
+    for (size_t i = 0; i < g->nkids; i++)
+        task(cf, g->kids[i], mp_node_push(tasks, mp_doc_map(b->doc)));
+}
+
+static int cmp_template(const void *a, const void *b)
+{
+    return cmp_node_name(a, b);
+}
+
+int mpi_wf_templates(struct mpi_wf *b, const char *entry, struct mp_node *templates)
+{
+    const struct mp_pipeline *p = b->p;
+    struct cf cf = {.b = b, .p = p, .nops = p->ops.n};
+    cf.nnodes = p->ops.n + p->groups.n + 1;
+    cf.root = (int)(cf.nnodes - 1);
+    int rc = MP_OK;
+    int *order = NULL;
+    cf.n = calloc(cf.nnodes, sizeof(*cf.n));
+    if (!cf.n)
+        goto nomem;
+    /* names: kfp numbers groups in the order they are made; a loop over a static list also
+     * numbers its item parameter, just before itself */
+    unsigned id = 0;
+    for (size_t i = 0; i < p->groups.n; i++) {
+        const struct mp_group *g = p->groups.v[i];
+        struct cf_node *n = &cf.n[group_node(&cf, g)];
+        char num[24];
+        n->g = g;
+        n->parent = group_node(&cf, g->parent);
+        if (g->kind == MP_GROUP_LOOP && g->items) {
+            snprintf(num, sizeof(num), "%u", ++id);
+            n->item = own(&cf, "loop-item-param-", num, "");
+        }
+        snprintf(num, sizeof(num), "%u", ++id);
+        if (g->kind == MP_GROUP_GRAPH) {
+            const char *base = own(&cf, "graph-", g->name ? g->name : "group", "-");
+            n->name = own(&cf, base, num, "");
+        } else {
+            n->name = own(&cf, g->kind == MP_GROUP_CONDITION ? "condition-"
+                               : g->kind == MP_GROUP_LOOP   ? "for-loop-"
+                                                            : "exit-handler-",
+                          num, "");
+        }
+        if (g->kind == MP_GROUP_LOOP && !g->items) {
+            const char *argo = NULL;
+            char pname[130];
+            if (output_source(&cf, g->source, &argo) >= 0)
+                n->item = own(&cf, argo, "-loop-item", "");
+            else if (param_source(g->source, pname, sizeof(pname)))
+                n->item = own(&cf, pname, "-loop-item", "");
+        }
+    }
+    cf.n[cf.root] = (struct cf_node){.parent = -1, .name = entry};
+    for (size_t i = 0; i < p->ops.n; i++) {
+        cf.n[i].op = p->ops.v[i];
+        cf.n[i].name = p->ops.v[i]->name;
+        cf.n[i].parent = p->ops.v[i] == p->exit_op ? -1 : group_node(&cf, p->ops.v[i]->group);
+    }
+    for (size_t i = 0; i < cf.nnodes; i++)
+        if (cf.n[i].parent >= 0 && !(cf.n[i].op && cf.n[i].op == p->exit_op)) {
+            struct cf_node *par = &cf.n[cf.n[i].parent];
+            add_int(&cf, &par->kids, &par->nkids, &par->ckids, (int)i);
+        }
+    if (cf.nomem)
+        goto nomem;
+    analyse(&cf);
+    if (cf.nomem)
+        goto nomem;
+
+    order = malloc(cf.nnodes * sizeof(*order));
+    if (!order)
+        goto nomem;
+    for (size_t i = 0; i < cf.nnodes; i++)
+        order[i] = (int)i;
+    sort_ctx = &cf;
+    qsort(order, cf.nnodes, sizeof(*order), cmp_template);
+    sort_ctx = NULL;
+    for (size_t i = 0; i < cf.nnodes; i++) {
+        if (i && !strcmp(cf.n[order[i]].name, cf.n[order[i - 1]].name)) {
+            const struct cf_node *x = cf.n[order[i]].op ? &cf.n[order[i]] : &cf.n[order[i - 1]];
+            rc = mp_error_set(b->err, MP_ERR_VALIDATE, "op '%s' has the name of the %s "
+                              "template; rename the op%s", x->name,
+                              (order[i] == cf.root || order[i - 1] == cf.root)
+                                  ? "pipeline's entrypoint" : "group's",
+                              (order[i] == cf.root || order[i - 1] == cf.root)
+                                  ? " or the pipeline" : "");
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < cf.nnodes; i++) {
+        struct cf_node *n = &cf.n[order[i]];
+        struct mp_node *t = mp_node_push(templates, mp_doc_map(b->doc));
+        if (n->op) {
+            int loop = loop_of(&cf, order[i]);
+            b->item_base = loop >= 0 ? cf.n[loop].item : NULL;
+            mpi_wf_container_template(b, n->op, t);
+            b->item_base = NULL;
+        } else {
+            dag_template(&cf, order[i], t);
+        }
+    }
+    goto out;
+nomem:
+    rc = mp_error_set(b->err, MP_ERR_NOMEM, "building the workflow: out of memory");
+out:
+    if (cf.n)
+        for (size_t i = 0; i < cf.nnodes; i++) {
+            free(cf.n[i].in);
+            free(cf.n[i].out);
+            free(cf.n[i].deps);
+            free(cf.n[i].kids);
+        }
+    for (size_t i = 0; i < cf.nowned; i++)
+        free(cf.owned[i]);
+    free(cf.owned);
+    free(cf.n);
+    free(order);
+    return rc;
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/* yaml_load_int.h: the pipeline-file loader's state and helpers, shared by yaml_load.c and the
+ * files that load groups of keys (yaml_step_pod.c). Only loader files include it. */
+#ifndef MNISTPIPE_CORE_YAML_LOAD_INT_H
+#define MNISTPIPE_CORE_YAML_LOAD_INT_H
+
+#include <yaml.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "diag.h"
+#include "strmap.h"
+#include "yaml_load.h"
+
+struct step {
+    const char *name;      /* borrowed from the document; NULL when invalid */
+    yaml_node_t *node;     /* the step's mapping */
+    yaml_node_t *after;    /* its `after` node, or NULL */
+    struct mp_op *op;
+};
+
+/* A {{steps.STEP.outputs.NAME}} seen in the file, checked once every step is loaded. */
+struct output_use {
+    char *step, *output;
+    unsigned long line, col;
+    const char *what;
+    bool artifact; /* read as a file (inputArtifacts), not as a string */
+};
+
+struct loader {
+    const char *path;      /* the pipeline file; component files are relative to it */
+    struct mp_diags *d;
+    struct mp_error *err;
+    yaml_document_t doc;
+    const char *const *platforms;
+    size_t nplat;
+    struct mp_pipeline *p;
+    yaml_node_t *params;   /* the parameters sequence, for placeholder checks */
+    struct step *steps;
+    size_t nsteps;
+    struct mpi_arena arena;  /* for @names */
+    struct mpi_strmap names; /* every step name given as a string -> its first step */
+    struct mpi_yaml_info info;
+    int nomem;
+    int loop_depth;          /* parallelFor groups around the step being loaded */
+    struct group_after {     /* groups' `after`, resolved once every name is known */
+        struct mp_group *g;
+        yaml_node_t *after;
+    } *gafter;               /* malloc'd */
+    size_t ngafter, cgafter;
+    struct output_use *uses; /* malloc'd, each string malloc'd */
+    size_t nuses, cap_uses;
+};
+
+#define L(n) ((unsigned long)(n)->start_mark.line + 1)
+#define C(n) ((unsigned long)(n)->start_mark.column + 1)
+
+/* Helpers of yaml_load.c (see there): report at a node, look up, check keys and types. */
+void mpi_yl_diag(struct loader *ld, const yaml_node_t *n, const char *expected, const char *fmt,
+                 ...) MP_PRINTF(4, 5);
+yaml_node_t *mpi_yl_node(struct loader *ld, int id);
+yaml_node_t *mpi_yl_get(struct loader *ld, yaml_node_t *map, const char *key);
+const char *mpi_yl_scalar(struct loader *ld, yaml_node_t *n, const char *what);
+/* A string that may hold placeholders (checked). */
+const char *mpi_yl_text(struct loader *ld, yaml_node_t *n, const char *what);
+bool mpi_yl_is_null(const yaml_node_t *n);
+bool mpi_yl_want(struct loader *ld, yaml_node_t *n, yaml_node_type_t type, const char *what);
+void mpi_yl_check_keys(struct loader *ld, yaml_node_t *map, const char *const *allowed,
+                       const char *const *future, const char *where);
+/* Record the output placeholder starting at @o, found at @line:@col in @what (a static
+ * string), for mpi_yl_check_output_uses(); report it when malformed. */
+void mpi_yl_note_output_use(struct loader *ld, const char *o, unsigned long line,
+                            unsigned long col, const char *what, bool artifact);
+/* Report a failed graph call at @n (unless out of memory); true when @rc is MP_OK. */
+bool mpi_yl_fine(struct loader *ld, int rc, yaml_node_t *n);
+
+/* yaml_step_pod.c: a step's outputs, input artifacts, resources, scheduling, retries,
+ * timeout, caching, display name, image pull policy, sidecars and init containers. */
+void mpi_yl_step_pod(struct loader *ld, struct step *st);
+/* The pipeline-wide settings at the top level. */
+void mpi_yl_settings(struct loader *ld, yaml_node_t *root);
+/* yaml_groups.c: the group of a group item (when / parallelFor, parallelism) in @parent;
+ * *@loop tells a parallelFor. *@out is NULL when the item is invalid (reported). */
+void mpi_yl_group(struct loader *ld, yaml_node_t *item, struct mp_group *parent,
+                  struct mp_group **out, bool *loop);
+/* Resolve the groups' `after` lists: step names or graph group names. */
+void mpi_yl_group_afters(struct loader *ld);
+/* @n as JSON text into @out (yaml_step_pod.c): plain scalars that read as numbers, booleans or
+ * null keep their type. */
+void mpi_yl_to_json(struct loader *ld, yaml_node_t *n, struct mp_buf *out);
+
+/* The output placeholders recorded while loading: each must name an earlier-or-later step of
+ * the pipeline and an output it declares as a parameter. */
+void mpi_yl_check_output_uses(struct loader *ld);
+
+#endif /* MNISTPIPE_CORE_YAML_LOAD_INT_H */

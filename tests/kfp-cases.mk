@@ -1,0 +1,21 @@
+# SPDX-License-Identifier: MIT
+# Pipeline files written after kfp 1.8.22's compiler cases, compared with its real outputs.
+# Included from tests/local.mk, so %reldir% is tests/.
+
+dist_check_SCRIPTS += %reldir%/cli/kfp-cases.sh
+TESTS += %reldir%/cli/kfp-cases.sh
+EXTRA_DIST += %reldir%/pipelines/add_pod_env.yaml \
+	%reldir%/pipelines/basic.yaml \
+	%reldir%/pipelines/coin.yaml \
+	%reldir%/pipelines/default_value.yaml \
+	%reldir%/pipelines/features.yaml \
+	%reldir%/pipelines/imagepullsecrets.yaml \
+	%reldir%/pipelines/opsgroups.yaml \
+	%reldir%/pipelines/pipelineparams.yaml \
+	%reldir%/pipelines/preemptible_tpu_gpu.yaml \
+	%reldir%/pipelines/sidecar.yaml \
+	%reldir%/pipelines/timeout.yaml \
+	%reldir%/pipelines/volume.yaml \
+	%reldir%/pipelines/withitem_basic.yaml \
+	%reldir%/pipelines/withparam_global.yaml \
+	%reldir%/pipelines/argo-only/control-flow.yaml
