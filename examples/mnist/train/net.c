@@ -60,7 +60,7 @@ int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed)
     }
     add(n, MNPM_L_SOFTMAX, 0, 0, 0, 0, 0, 0);
 
-    size_t c = 1, h = 28, w = 28, size = 784, maxcol = 0, maxtmp = 0, total = 0;
+    size_t c = 1, h = 28, w = 28, size = 784, maxcol = 0, maxtmp = 0, maxpad = 1, total = 0;
     for (size_t i = 0; i < n->n_layers; i++) {
         struct net_layer *l = &n->l[i];
         l->in_size = size; l->c = c; l->h = h; l->w = w;
@@ -75,6 +75,8 @@ int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed)
                 maxcol = c * l->p[2] * l->p[2] * h * w;
             if (l->p[1] * h * w > maxtmp)
                 maxtmp = l->p[1] * h * w;
+            if (c * (h + l->p[2]) * (w + l->p[2]) > maxpad)   /* >= c*(h+2*(k/2))*(w+...) */
+                maxpad = c * (h + l->p[2]) * (w + l->p[2]);
             c = l->p[1];
             size = c * h * w;
             break;
@@ -100,8 +102,9 @@ int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed)
     n->dacts = calloc(n->n_layers + 1, sizeof *n->dacts);
     n->dcol = malloc((maxcol ? maxcol * NET_DCOL_IMAGES : 1) * sizeof(float));
     n->tmp = malloc((maxtmp ? maxtmp * batch : 1) * sizeof(float));
+    n->pad = malloc(maxpad * sizeof(float));
     if (!n->params || !n->grads || !n->m1 || !n->m2 || !n->acts || !n->dacts || !n->dcol
-        || !n->tmp)
+        || !n->tmp || !n->pad)
         return -1;
     for (size_t i = 0; i <= n->n_layers; i++) {
         size_t s = i < n->n_layers ? n->l[i].in_size : 10;
@@ -161,7 +164,7 @@ void net_free(struct net *n)
         free(n->col[i]);
     }
     free(n->acts); free(n->dacts); free(n->params); free(n->grads); free(n->m1); free(n->m2);
-    free(n->dcol); free(n->tmp); free(n->mask);
+    free(n->dcol); free(n->tmp); free(n->pad); free(n->mask);
     memset(n, 0, sizeof *n);
 }
 
@@ -178,59 +181,67 @@ size_t net_specs(const struct net *n, struct mnpm_layer_spec *specs)
     return n->n_layers;
 }
 
-/* Image -> columns: row (ci, ky, kx) of col, ld floats apart, holds h*w inputs from col. One
- * image fills h*w columns, so a batch side by side (col + i*h*w, ld = batch*h*w) is one matrix. */
-static void im2col(const float *restrict in, size_t c, size_t h, size_t w, size_t k,
-                   float *restrict col, size_t ld)
+/* One row of w floats; the network's rows (28, 14) get constant-length loops the compiler turns
+ * into a few vector moves. */
+static inline void copy_row(float *restrict d, const float *restrict s, size_t w)
 {
-    size_t pad = k / 2;
+    if (w == 28)
+        for (size_t x = 0; x < 28; x++) d[x] = s[x];
+    else if (w == 14)
+        for (size_t x = 0; x < 14; x++) d[x] = s[x];
+    else
+        for (size_t x = 0; x < w; x++) d[x] = s[x];
+}
+
+static inline void add_row(float *restrict d, const float *restrict s, size_t w)
+{
+    if (w == 28)
+        for (size_t x = 0; x < 28; x++) d[x] += s[x];
+    else if (w == 14)
+        for (size_t x = 0; x < 14; x++) d[x] += s[x];
+    else
+        for (size_t x = 0; x < w; x++) d[x] += s[x];
+}
+
+/* Image -> columns: row (ci, ky, kx) of col, ld floats apart, holds h*w inputs from col. One
+ * image fills h*w columns, so a batch side by side (col + i*h*w, ld = batch*h*w) is one matrix.
+ * The image is first copied into @pad with its zero border ('same' padding), so that every row
+ * is a plain copy. */
+static void im2col(const float *restrict in, size_t c, size_t h, size_t w, size_t k,
+                   float *restrict col, size_t ld, float *restrict pad)
+{
+    size_t p = k / 2, hp = h + 2 * p, wp = w + 2 * p;
+    memset(pad, 0, c * hp * wp * sizeof *pad);
+    for (size_t ci = 0; ci < c; ci++)
+        for (size_t y = 0; y < h; y++)
+            copy_row(pad + (ci * hp + y + p) * wp + p, in + (ci * h + y) * w, w);
     for (size_t ci = 0; ci < c; ci++)
         for (size_t ky = 0; ky < k; ky++)
             for (size_t kx = 0; kx < k; kx++) {
                 float *dst = col + ((ci * k + ky) * k + kx) * ld;
-                long off = (long)kx - (long)pad;
-                size_t x0 = off < 0 ? (size_t)-off : 0;
-                size_t x1 = off > 0 ? w - (size_t)off : w;
-                for (size_t y = 0; y < h; y++) {
-                    long sy = (long)y + (long)ky - (long)pad;
-                    float *row = dst + y * w;
-                    if (sy < 0 || sy >= (long)h) {
-                        memset(row, 0, w * sizeof *row);
-                        continue;
-                    }
-                    const float *src = in + (ci * h + (size_t)sy) * w;
-                    for (size_t x = 0; x < x0; x++)
-                        row[x] = 0.0f;
-                    for (size_t x = x0; x < x1; x++)   /* rows of 14 or 28: no memcpy call */
-                        row[x] = src[(long)x + off];
-                    for (size_t x = x1; x < w; x++)
-                        row[x] = 0.0f;
-                }
+                const float *src = pad + (ci * hp + ky) * wp + kx;
+                for (size_t y = 0; y < h; y++)
+                    copy_row(dst + y * w, src + y * wp, w);
             }
 }
 
+/* Columns -> image gradient, summed in @pad with its border, then cropped into @out. */
 static void col2im(const float *restrict col, size_t ld, size_t c, size_t h, size_t w,
-                   size_t k, float *restrict out)
+                   size_t k, float *restrict out, float *restrict pad)
 {
-    size_t pad = k / 2;
-    memset(out, 0, c * h * w * sizeof *out);
+    size_t p = k / 2, hp = h + 2 * p, wp = w + 2 * p;
+    memset(pad, 0, c * hp * wp * sizeof *pad);
     for (size_t ci = 0; ci < c; ci++)
         for (size_t ky = 0; ky < k; ky++)
             for (size_t kx = 0; kx < k; kx++) {
                 const float *src = col + ((ci * k + ky) * k + kx) * ld;
-                long off = (long)kx - (long)pad;
-                size_t x0 = off < 0 ? (size_t)-off : 0;
-                size_t x1 = off > 0 ? w - (size_t)off : w;
-                for (size_t y = 0; y < h; y++) {
-                    long sy = (long)y + (long)ky - (long)pad;
-                    if (sy < 0 || sy >= (long)h)
-                        continue;
-                    float *restrict dst = out + (ci * h + (size_t)sy) * w + x0 + off;
-                    const float *restrict sr = src + y * w + x0;
-                    for (size_t x = 0; x < x1 - x0; x++)
-                        dst[x] += sr[x];
-                }
+                float *dst = pad + (ci * hp + ky) * wp + kx;
+                for (size_t y = 0; y < h; y++)
+                    add_row(dst + y * wp, src + y * w, w);
             }
+    for (size_t ci = 0; ci < c; ci++)
+        for (size_t y = 0; y < h; y++)
+            copy_row(out + (ci * h + y) * w, pad + (ci * hp + y + p) * wp + p, w);
 }
 
 static void forward(struct net *n, size_t B)
@@ -254,7 +265,7 @@ static void forward(struct net *n, size_t B)
             size_t k = l->p[2], co = l->p[1], hw = l->h * l->w, cik = l->c * k * k, N = B * hw;
             float *col = n->col[li];
             for (size_t i = 0; i < B; i++)
-                im2col(in + i * l->in_size, l->c, l->h, l->w, k, col + i * hw, N);
+                im2col(in + i * l->in_size, l->c, l->h, l->w, k, col + i * hw, N, n->pad);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)co, (int)N, (int)cik,
                         1.0f, l->w_, (int)cik, col, (int)N, 0.0f, n->tmp, (int)N);
             for (size_t i = 0; i < B; i++)
@@ -368,7 +379,8 @@ static void backward(struct net *n, size_t B)
                             1.0f, l->w_, (int)cik, n->tmp + i0 * hw, (int)N, 0.0f, n->dcol,
                             (int)M);
                 for (size_t i = 0; i < nb; i++)
-                    col2im(n->dcol + i * hw, M, l->c, l->h, l->w, k, din + (i0 + i) * is);
+                    col2im(n->dcol + i * hw, M, l->c, l->h, l->w, k, din + (i0 + i) * is,
+                           n->pad);
             }
             break;
         }

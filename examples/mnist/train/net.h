@@ -38,6 +38,7 @@ struct net {
     float *col[NET_MAX_LAYERS];   /* conv layers: im2col of the whole batch, cik x (batch*h*w) */
     float *dcol;                  /* its gradient (largest conv layer) */
     float *tmp;                   /* a conv layer's output or output gradient, co x (batch*h*w) */
+    float *pad;                   /* one image with its zero border (im2col, col2im) */
     uint64_t rng;
 };
 
