@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -149,6 +150,7 @@ static int start_step(struct lr_run *run, struct lr_step *s, struct mp_error *er
     s->finished = 0;
     s->progress[0] = '\0';
     s->linelen = 0;
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         if (pfd[0] >= 0) {
@@ -177,6 +179,10 @@ static int start_step(struct lr_run *run, struct lr_step *s, struct mp_error *er
             child_fail("private mount namespace", why);
         for (char **e = s->env; e && *e; e++)
             putenv(*e);
+        /* A job ends with the runner, even a killed one (services outlive it by design);
+         * set after the namespace, whose credential change would clear it. */
+        if (!s->service && (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent))
+            _exit(127);
         execve(s->argv[0], s->argv, environ);
         child_fail(s->argv[0], strerror(errno));
     }

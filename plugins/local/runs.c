@@ -118,12 +118,16 @@ static const char *true_run_state(json_t *st)
     return s;
 }
 
-static const char *true_step_state(json_t *step)
+/* @run_state: the run's true state; the steps of a crashed runner that never started never
+ * will. */
+static const char *true_step_state(json_t *step, const char *run_state)
 {
     const char *s = jstr(step, "state");
     pid_t pid = jpid(step, "pid");
     if ((strcmp(s, "running") == 0 || strcmp(s, "serving") == 0) && !lr_pid_alive(pid))
         return strcmp(s, "serving") == 0 ? "exited" : "lost";
+    if (strcmp(s, "pending") == 0 && strcmp(run_state, "crashed") == 0)
+        return "not run";
     return s;
 }
 
@@ -146,17 +150,19 @@ static void show_status(const struct mp_plugin_ctx *ctx, json_t *st)
     {
         double s0 = json_number_value(json_object_get(step, "started"));
         double s1 = json_number_value(json_object_get(step, "finished"));
-        char el[32] = "-", pid[32] = "-";
-        if (s0 > 0)
+        char el[32] = "-", pid[32] = "-", code[32] = "-";
+        const char *state = true_step_state(step, true_run_state(st));
+        if (s0 > 0 && strcmp(state, "lost") != 0)   /* a lost step's end is unknown */
             snprintf(el, sizeof(el), "%.1fs", (s1 > 0 ? s1 : lr_now()) - s0);
+        if (s1 > 0 && json_object_get(step, "exit_code"))   /* only a finished step has one */
+            snprintf(code, sizeof(code), "%lld",
+                     (long long)json_integer_value(json_object_get(step, "exit_code")));
         if (jpid(step, "pid") > 0)
             snprintf(pid, sizeof(pid), "%ld", (long)jpid(step, "pid"));
         const char *detail = *jstr(step, "summary") ? jstr(step, "summary")
                                                       : jstr(step, "progress");
-        mp_ctx_printf(ctx, "%-10s %-10s %-8s %-5lld %-8s %s\n", jstr(step, "name"),
-                      true_step_state(step), el,
-                      (long long)json_integer_value(json_object_get(step, "exit_code")), pid,
-                      detail);
+        mp_ctx_printf(ctx, "%-10s %-10s %-8s %-5s %-8s %s\n", jstr(step, "name"), state, el,
+                      code, pid, detail);
     }
 }
 

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,7 +172,7 @@ static int setup_env(struct lr_setup *su, struct lr_step *s, const struct mp_op 
     for (size_t i = 0; i < mp_op_env_count(op) && rc == MP_OK; i++) {
         const char *name = mp_op_env_name(op, i);
         const char *value = mp_op_env_value(op, i);
-        char *v = NULL, buf[4096];
+        char *v = NULL, buf[4096], abs[PATH_MAX];
         if (!value || mp_op_env_secret(op, i)) {
             mp_ctx_warn(su->ctx, "step '%s': env %s comes from a Kubernetes secret; not set "
                         "locally", s->name, name);
@@ -183,7 +184,11 @@ static int setup_env(struct lr_setup *su, struct lr_step *s, const struct mp_op 
                             "give --gcp-credentials FILE to use one", s->name);
                 continue;
             }
-            value = creds;
+            /* The secret's key file becomes this file, by absolute path. */
+            if (!realpath(creds, abs) || access(abs, R_OK) != 0)
+                return mp_error_set(err, MP_ERR_IO, "--gcp-credentials %s: %s", creds,
+                                    strerror(errno));
+            value = abs;
         }
         if ((rc = render(su, value, &v, err)) != MP_OK)
             break;

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # A stand-in for mnist-train in the local-runner tests: honours --tf-export-dir and
 # --tf-train-steps, prints progress on stderr and model.py's final line; FAKE_TRAIN_FAIL=N fails
-# the first N attempts (counted in the export dir), FAKE_TRAIN_SLEEP seconds per step.
+# the first N attempts (counted in the export dir), FAKE_TRAIN_SLEEP seconds per step; says
+# whether GOOGLE_APPLICATION_CREDENTIALS names a readable file (never its content).
 export_dir=/tmp/data; steps=3
 while [ $# -gt 0 ]; do
     case $1 in
@@ -12,6 +13,11 @@ while [ $# -gt 0 ]; do
     shift
 done
 mkdir -p "$export_dir" || exit 2
+if [ -n "${GOOGLE_APPLICATION_CREDENTIALS:-}" ]; then
+    echo "fake train: credentials $GOOGLE_APPLICATION_CREDENTIALS: $(head -c 40 "$GOOGLE_APPLICATION_CREDENTIALS" | tr -d '\n' | wc -c) bytes readable" >&2
+else
+    echo "fake train: no credentials" >&2
+fi
 echo "$*" >/dev/null
 if [ -n "${FAKE_TRAIN_FAIL:-}" ]; then
     n=$(cat "$export_dir/.attempts" 2>/dev/null || echo 0); n=$((n + 1))

@@ -240,6 +240,24 @@ req POST "$S_URL/v1/models/mnist/versions/1:predict" "$TMP/body.json"
 expect_error 404 'Specific\(mnist, 1\)' "old version no longer served"
 req GET "$S_URL/v1/models/mnist/metadata"
 expect_json 'd["model_spec"]["version"] == "2"' "metadata follows the new version"
+# ---- a version that does not load: reported, the current one keeps serving ----
+mkdir -p "$TMP/staging/3" && printf 'garbage, not a model\n' >"$TMP/staging/3/model.mnpm" &&
+    cp "$TMP/staging/3/model.mnpm" "$TMP/staging/3/model.stub" && mv "$TMP/staging/3" "$EXPORT/3"
+i=0
+while [ $i -lt 50 ]; do
+    req GET "$S_URL/v1/models/mnist/versions/3"
+    grep -q 'INVALID_ARGUMENT' "$TMP/resp" && break
+    sleep 0.1
+    i=$((i + 1))
+done
+expect_json 'd["model_version_status"][0]["state"] == "END" and d["model_version_status"][0]["status"]["error_code"] == "INVALID_ARGUMENT" and d["model_version_status"][0]["status"]["error_message"] != ""' \
+    "a corrupt version 3 is END with its load error"
+req POST "$S_URL/v1/models/mnist:predict" "$TMP/body.json"
+expect_code 200 "predict still answered by version 2"
+req GET "$S_URL/v1/models/mnist/metadata"
+expect_json 'd["model_spec"]["version"] == "2"' "version 2 stays the served one"
+grep -q 'failed to load version 3' "$TMP/S.log" && pass "the load failure is logged" ||
+    fail "no log line for the failed load"
 req GET "$S_URL/monitoring/prometheus/metrics"
 expect_code 200 "prometheus metrics"
 grep -q ':tensorflow:serving:request_count{model_name="mnist",API="predict",entrypoint="REST",status="OK"}' "$TMP/resp" &&

@@ -4,6 +4,7 @@ pkglibexec_PROGRAMS += %reldir%/mnist-train
 %canon_reldir%_mnist_train_SOURCES = %reldir%/main.c %reldir%/net.c %reldir%/net.h
 %canon_reldir%_mnist_train_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/examples/mnist/common \
 	$(OPENBLAS_CFLAGS) $(ZLIB_CFLAGS) $(JANSSON_CFLAGS)
+%canon_reldir%_mnist_train_CFLAGS = $(AM_CFLAGS) $(MP_VEC_CFLAGS)
 %canon_reldir%_mnist_train_LDADD = examples/mnist/common/libmnpm.la $(OPENBLAS_LIBS) \
 	$(ZLIB_LIBS) $(JANSSON_LIBS) $(LIBM)
 

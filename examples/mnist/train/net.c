@@ -17,6 +17,8 @@ uint64_t net_rand(uint64_t *state)   /* splitmix64 */
     return z ^ (z >> 31);
 }
 
+#define NET_DCOL_IMAGES 4   /* images per column-gradient block in a conv layer's backward */
+
 static float urand(uint64_t *s) { return (float)((net_rand(s) >> 40) * (1.0 / 16777216.0)); }
 
 static void add(struct net *n, enum mnpm_layer_type t, uint32_t p0, uint32_t p1, uint32_t p2,
@@ -58,7 +60,7 @@ int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed)
     }
     add(n, MNPM_L_SOFTMAX, 0, 0, 0, 0, 0, 0);
 
-    size_t c = 1, h = 28, w = 28, size = 784, maxcol = 0, total = 0;
+    size_t c = 1, h = 28, w = 28, size = 784, maxcol = 0, maxtmp = 0, maxpad = 1, total = 0;
     for (size_t i = 0; i < n->n_layers; i++) {
         struct net_layer *l = &n->l[i];
         l->in_size = size; l->c = c; l->h = h; l->w = w;
@@ -69,8 +71,12 @@ int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed)
             break;
         case MNPM_L_CONV2D:
             l->w_len = (size_t)l->p[1] * c * l->p[2] * l->p[2]; l->b_len = l->p[1];
-            if (c * l->p[2] * l->p[2] * h * w > maxcol)
+            if (i > 0 && c * l->p[2] * l->p[2] * h * w > maxcol)   /* layer 0 has no din */
                 maxcol = c * l->p[2] * l->p[2] * h * w;
+            if (l->p[1] * h * w > maxtmp)
+                maxtmp = l->p[1] * h * w;
+            if (c * (h + l->p[2]) * (w + l->p[2]) > maxpad)   /* >= c*(h+2*(k/2))*(w+...) */
+                maxpad = c * (h + l->p[2]) * (w + l->p[2]);
             c = l->p[1];
             size = c * h * w;
             break;
@@ -94,10 +100,11 @@ int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed)
     n->m2 = calloc(total, sizeof(float));
     n->acts = calloc(n->n_layers + 1, sizeof *n->acts);
     n->dacts = calloc(n->n_layers + 1, sizeof *n->dacts);
-    n->col = malloc((maxcol ? maxcol : 1) * sizeof(float));
-    n->dcol = malloc((maxcol ? maxcol : 1) * sizeof(float));
-    if (!n->params || !n->grads || !n->m1 || !n->m2 || !n->acts || !n->dacts || !n->col
-        || !n->dcol)
+    n->dcol = malloc((maxcol ? maxcol * NET_DCOL_IMAGES : 1) * sizeof(float));
+    n->tmp = malloc((maxtmp ? maxtmp * batch : 1) * sizeof(float));
+    n->pad = malloc(maxpad * sizeof(float));
+    if (!n->params || !n->grads || !n->m1 || !n->m2 || !n->acts || !n->dacts || !n->dcol
+        || !n->tmp || !n->pad)
         return -1;
     for (size_t i = 0; i <= n->n_layers; i++) {
         size_t s = i < n->n_layers ? n->l[i].in_size : 10;
@@ -105,6 +112,12 @@ int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed)
         n->dacts[i] = malloc(batch * s * sizeof(float));
         if (!n->acts[i] || !n->dacts[i])
             return -1;
+        if (i < n->n_layers && n->l[i].type == MNPM_L_CONV2D) {
+            const struct net_layer *l = &n->l[i];
+            n->col[i] = malloc(batch * l->c * l->p[2] * l->p[2] * l->h * l->w * sizeof(float));
+            if (!n->col[i])
+                return -1;
+        }
         if (i < n->n_layers && n->l[i].type == MNPM_L_MAXPOOL) {
             n->pool_idx[i] = malloc(batch * n->l[i].out_size * sizeof(uint32_t));
             if (!n->pool_idx[i])
@@ -146,10 +159,12 @@ void net_free(struct net *n)
     if (n->dacts)
         for (size_t i = 0; i <= n->n_layers; i++)
             free(n->dacts[i]);
-    for (size_t i = 0; i < NET_MAX_LAYERS; i++)
+    for (size_t i = 0; i < NET_MAX_LAYERS; i++) {
         free(n->pool_idx[i]);
+        free(n->col[i]);
+    }
     free(n->acts); free(n->dacts); free(n->params); free(n->grads); free(n->m1); free(n->m2);
-    free(n->col); free(n->dcol); free(n->mask);
+    free(n->dcol); free(n->tmp); free(n->pad); free(n->mask);
     memset(n, 0, sizeof *n);
 }
 
@@ -166,49 +181,67 @@ size_t net_specs(const struct net *n, struct mnpm_layer_spec *specs)
     return n->n_layers;
 }
 
-static void im2col(const float *in, size_t c, size_t h, size_t w, size_t k, float *col)
+/* One row of w floats; the network's rows (28, 14) get constant-length loops the compiler turns
+ * into a few vector moves. */
+static inline void copy_row(float *restrict d, const float *restrict s, size_t w)
 {
-    size_t pad = k / 2;
+    if (w == 28)
+        for (size_t x = 0; x < 28; x++) d[x] = s[x];
+    else if (w == 14)
+        for (size_t x = 0; x < 14; x++) d[x] = s[x];
+    else
+        for (size_t x = 0; x < w; x++) d[x] = s[x];
+}
+
+static inline void add_row(float *restrict d, const float *restrict s, size_t w)
+{
+    if (w == 28)
+        for (size_t x = 0; x < 28; x++) d[x] += s[x];
+    else if (w == 14)
+        for (size_t x = 0; x < 14; x++) d[x] += s[x];
+    else
+        for (size_t x = 0; x < w; x++) d[x] += s[x];
+}
+
+/* Image -> columns: row (ci, ky, kx) of col, ld floats apart, holds h*w inputs from col. One
+ * image fills h*w columns, so a batch side by side (col + i*h*w, ld = batch*h*w) is one matrix.
+ * The image is first copied into @pad with its zero border ('same' padding), so that every row
+ * is a plain copy. */
+static void im2col(const float *restrict in, size_t c, size_t h, size_t w, size_t k,
+                   float *restrict col, size_t ld, float *restrict pad)
+{
+    size_t p = k / 2, hp = h + 2 * p, wp = w + 2 * p;
+    memset(pad, 0, c * hp * wp * sizeof *pad);
+    for (size_t ci = 0; ci < c; ci++)
+        for (size_t y = 0; y < h; y++)
+            copy_row(pad + (ci * hp + y + p) * wp + p, in + (ci * h + y) * w, w);
     for (size_t ci = 0; ci < c; ci++)
         for (size_t ky = 0; ky < k; ky++)
             for (size_t kx = 0; kx < k; kx++) {
-                float *dst = col + ((ci * k + ky) * k + kx) * h * w;
-                for (size_t y = 0; y < h; y++) {
-                    long sy = (long)y + (long)ky - (long)pad;
-                    float *row = dst + y * w;
-                    if (sy < 0 || sy >= (long)h) {
-                        memset(row, 0, w * sizeof *row);
-                        continue;
-                    }
-                    const float *src = in + (ci * h + (size_t)sy) * w;
-                    for (size_t x = 0; x < w; x++) {
-                        long sx = (long)x + (long)kx - (long)pad;
-                        row[x] = (sx < 0 || sx >= (long)w) ? 0.0f : src[sx];
-                    }
-                }
+                float *dst = col + ((ci * k + ky) * k + kx) * ld;
+                const float *src = pad + (ci * hp + ky) * wp + kx;
+                for (size_t y = 0; y < h; y++)
+                    copy_row(dst + y * w, src + y * wp, w);
             }
 }
 
-static void col2im(const float *col, size_t c, size_t h, size_t w, size_t k, float *out)
+/* Columns -> image gradient, summed in @pad with its border, then cropped into @out. */
+static void col2im(const float *restrict col, size_t ld, size_t c, size_t h, size_t w,
+                   size_t k, float *restrict out, float *restrict pad)
 {
-    size_t pad = k / 2;
-    memset(out, 0, c * h * w * sizeof *out);
+    size_t p = k / 2, hp = h + 2 * p, wp = w + 2 * p;
+    memset(pad, 0, c * hp * wp * sizeof *pad);
     for (size_t ci = 0; ci < c; ci++)
         for (size_t ky = 0; ky < k; ky++)
             for (size_t kx = 0; kx < k; kx++) {
-                const float *src = col + ((ci * k + ky) * k + kx) * h * w;
-                for (size_t y = 0; y < h; y++) {
-                    long sy = (long)y + (long)ky - (long)pad;
-                    if (sy < 0 || sy >= (long)h)
-                        continue;
-                    float *dst = out + (ci * h + (size_t)sy) * w;
-                    for (size_t x = 0; x < w; x++) {
-                        long sx = (long)x + (long)kx - (long)pad;
-                        if (sx >= 0 && sx < (long)w)
-                            dst[sx] += src[y * w + x];
-                    }
-                }
+                const float *src = col + ((ci * k + ky) * k + kx) * ld;
+                float *dst = pad + (ci * hp + ky) * wp + kx;
+                for (size_t y = 0; y < h; y++)
+                    add_row(dst + y * wp, src + y * w, w);
             }
+    for (size_t ci = 0; ci < c; ci++)
+        for (size_t y = 0; y < h; y++)
+            copy_row(out + (ci * h + y) * w, pad + (ci * hp + y + p) * wp + p, w);
 }
 
 static void forward(struct net *n, size_t B)
@@ -227,16 +260,21 @@ static void forward(struct net *n, size_t B)
                         (int)os);
             break;
         case MNPM_L_CONV2D: {
-            size_t k = l->p[2], co = l->p[1], hw = l->h * l->w, cik = l->c * k * k;
-            for (size_t i = 0; i < B; i++) {
-                float *o = out + i * os;
-                im2col(in + i * l->in_size, l->c, l->h, l->w, k, n->col);
-                for (size_t oc = 0; oc < co; oc++)
+            /* One product for the whole batch: (co x cik) x (cik x B*hw), then each image's
+             * (co x hw) block moved into place with the bias added. */
+            size_t k = l->p[2], co = l->p[1], hw = l->h * l->w, cik = l->c * k * k, N = B * hw;
+            float *col = n->col[li];
+            for (size_t i = 0; i < B; i++)
+                im2col(in + i * l->in_size, l->c, l->h, l->w, k, col + i * hw, N, n->pad);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)co, (int)N, (int)cik,
+                        1.0f, l->w_, (int)cik, col, (int)N, 0.0f, n->tmp, (int)N);
+            for (size_t i = 0; i < B; i++)
+                for (size_t oc = 0; oc < co; oc++) {
+                    const float *restrict src = n->tmp + oc * N + i * hw;
+                    float *restrict o = out + i * os + oc * hw, b = l->b_[oc];
                     for (size_t j = 0; j < hw; j++)
-                        o[oc * hw + j] = l->b_[oc];
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)co, (int)hw,
-                            (int)cik, 1.0f, l->w_, (int)cik, n->col, (int)hw, 1.0f, o, (int)hw);
-            }
+                        o[j] = src[j] + b;
+                }
             break;
         }
         case MNPM_L_MAXPOOL: {
@@ -260,10 +298,13 @@ static void forward(struct net *n, size_t B)
                 }
             break;
         }
-        case MNPM_L_RELU:
+        case MNPM_L_RELU: {
+            const float *restrict x = in;
+            float *restrict y = out;
             for (size_t i = 0; i < B * os; i++)
-                out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+                y[i] = x[i] > 0.0f ? x[i] : 0.0f;
             break;
+        }
         case MNPM_L_DROPOUT: {
             float keep = 1.0f - l->drop_rate, scale = 1.0f / keep;
             for (size_t i = 0; i < B * os; i++) {
@@ -315,23 +356,31 @@ static void backward(struct net *n, size_t B)
                             1.0f, dout, (int)os, l->w_, (int)os, 0.0f, din, (int)is);
             break;
         case MNPM_L_CONV2D: {
-            size_t k = l->p[2], co = l->p[1], hw = l->h * l->w, cik = l->c * k * k;
-            memset(l->gw, 0, l->w_len * sizeof *l->gw);
+            /* dout gathered as (co x B*hw); the forward pass's columns are reused. */
+            size_t k = l->p[2], co = l->p[1], hw = l->h * l->w, cik = l->c * k * k, N = B * hw;
             memset(l->gb, 0, l->b_len * sizeof *l->gb);
-            for (size_t i = 0; i < B; i++) {
-                const float *d = dout + i * os;
-                im2col(in + i * is, l->c, l->h, l->w, k, n->col);
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)co, (int)cik, (int)hw,
-                            1.0f, d, (int)hw, n->col, (int)hw, 1.0f, l->gw, (int)cik);
-                for (size_t oc = 0; oc < co; oc++)
+            for (size_t i = 0; i < B; i++)
+                for (size_t oc = 0; oc < co; oc++) {
+                    const float *restrict d = dout + i * os + oc * hw;
+                    float *restrict dst = n->tmp + oc * N + i * hw;
+                    memcpy(dst, d, hw * sizeof *dst);
+                    float sum = 0.0f;
                     for (size_t j = 0; j < hw; j++)
-                        l->gb[oc] += d[oc * hw + j];
-                if (li > 0) {
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)cik, (int)hw,
-                                (int)co, 1.0f, l->w_, (int)cik, d, (int)hw, 0.0f, n->dcol,
-                                (int)hw);
-                    col2im(n->dcol, l->c, l->h, l->w, k, din + i * is);
+                        sum += d[j];
+                    l->gb[oc] += sum;
                 }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)co, (int)cik, (int)N, 1.0f,
+                        n->tmp, (int)N, n->col[li], (int)N, 0.0f, l->gw, (int)cik);
+            /* din: a few images at a time, so that their column gradient stays in cache
+             * between the product and col2im. */
+            for (size_t i0 = 0; li > 0 && i0 < B; i0 += NET_DCOL_IMAGES) {
+                size_t nb = B - i0 < NET_DCOL_IMAGES ? B - i0 : NET_DCOL_IMAGES, M = nb * hw;
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)cik, (int)M, (int)co,
+                            1.0f, l->w_, (int)cik, n->tmp + i0 * hw, (int)N, 0.0f, n->dcol,
+                            (int)M);
+                for (size_t i = 0; i < nb; i++)
+                    col2im(n->dcol + i * hw, M, l->c, l->h, l->w, k, din + (i0 + i) * is,
+                           n->pad);
             }
             break;
         }
@@ -342,10 +391,13 @@ static void backward(struct net *n, size_t B)
                 din[idx[i]] += dout[i];
             break;
         }
-        case MNPM_L_RELU:
+        case MNPM_L_RELU: {
+            const float *restrict y = out, *restrict dy = dout;
+            float *restrict dx = din;
             for (size_t i = 0; i < B * os; i++)
-                din[i] = out[i] > 0.0f ? dout[i] : 0.0f;
+                dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
             break;
+        }
         case MNPM_L_DROPOUT: {
             float scale = 1.0f / (1.0f - l->drop_rate);
             for (size_t i = 0; i < B * os; i++)
@@ -374,7 +426,8 @@ float net_train_step(struct net *n, const float *x, const unsigned char *y, enum
         loss -= log(fmax((double)p[i * 10 + y[i]], 1e-30));
     }
     backward(n, B);
-    float *w = n->params, *g = n->grads, *m1 = n->m1, *m2 = n->m2;
+    float *restrict w = n->params, *restrict m1 = n->m1, *restrict m2 = n->m2;
+    const float *restrict g = n->grads;
     size_t np = n->n_params;
     switch (opt) {
     case OPT_SGD:

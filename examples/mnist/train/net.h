@@ -35,7 +35,10 @@ struct net {
     float **dacts;
     unsigned char *mask;   /* dropout keep mask / maxpool argmax, per layer slice */
     uint32_t *pool_idx[NET_MAX_LAYERS];
-    float *col, *dcol;
+    float *col[NET_MAX_LAYERS];   /* conv layers: im2col of the whole batch, cik x (batch*h*w) */
+    float *dcol;                  /* its gradient (largest conv layer) */
+    float *tmp;                   /* a conv layer's output or output gradient, co x (batch*h*w) */
+    float *pad;                   /* one image with its zero border (im2col, col2im) */
     uint64_t rng;
 };
 
