@@ -141,3 +141,5 @@ include %reldir%/stub/local.mk
 include %reldir%/kfp/local.mk
 include %reldir%/pipeline-files.mk
 include %reldir%/local-runner/local.mk
+include %reldir%/fuzz/local.mk
+include %reldir%/reliability/local.mk
