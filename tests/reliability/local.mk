@@ -16,7 +16,7 @@ EXTRA_DIST += %reldir%/killer.py %reldir%/slowloris.py %reldir%/hostile_http.py 
 
 # The bad inputs added with these tests (tests/cli/bad-inputs.sh runs every file of the
 # directory; the others are listed in tests/pipeline-files.mk).
-EXTRA_DIST += \
+EXTRA_DIST += tests/data/bad/README.md \
 	tests/data/bad/after-number.yaml \
 	tests/data/bad/alias-billion-laughs.yaml \
 	tests/data/bad/alias-merge-key.yaml \
