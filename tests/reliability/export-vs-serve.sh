@@ -26,7 +26,7 @@ start_bg S "$SERVE" --model_base_path "$export_dir" --rest_api_port 0 \
     --file_system_poll_wait_seconds 1
 
 "$PY" -c 'import json; print(json.dumps({"instances": [[0.5] * 784]}))' >"$TMP/body.json"
-kills=3
+kills=2
 [ -n "${MP_VALGRIND:-}" ] && kills=1
 v=1
 i=0

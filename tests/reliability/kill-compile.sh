@@ -15,7 +15,7 @@ for ext in tar.gz yaml; do
     cmp -s "$TMP/old.$ext" "$TMP/new.$ext" && fail "references differ ($ext)"
 done
 [ "$failures" -eq 0 ] || finish
-iterations=40
+iterations=30
 [ -n "${MP_VALGRIND:-}" ] && iterations=8
 "$PYTHON3" "$MP_TOP_SRCDIR/tests/reliability/killer.py" "$TMP" "$iterations" \
     "$MNISTPIPE" $L -p train_steps=2 compile || fail "kill loop"
