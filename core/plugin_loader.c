@@ -99,8 +99,9 @@ static void each_dir(bool (*fn)(void *user, const char *dir, size_t len), void *
         for (;;) {
             const char *c = strchr(p, ':');
             size_t len = c ? (size_t)(c - p) : strlen(p);
-            /* An empty entry would mean the current directory: never search that. */
-            if (len && !fn(user, p, len))
+            /* An empty entry would mean the current directory, and a relative one a
+             * directory under it: search absolute directories only. */
+            if (len && p[0] == '/' && !fn(user, p, len))
                 return;
             if (!c)
                 break;

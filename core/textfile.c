@@ -67,10 +67,19 @@ static size_t utf8_len(const unsigned char *s, size_t left)
 }
 
 /* NUL bytes and invalid UTF-8, with the position of the first of each. */
+/* C0 controls but tab, LF and CR; DEL; C1 controls but NEL (U+0085): outside YAML's
+ * printable set. */
+static bool is_control(const unsigned char *s, size_t n)
+{
+    if (n == 1)
+        return (s[0] < 0x20 && s[0] != '\t' && s[0] != '\n' && s[0] != '\r') || s[0] == 0x7f;
+    return n == 2 && s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f && s[1] != 0x85;
+}
+
 bool mpi_text_check(struct mp_diags *d, const char *data, size_t len)
 {
     unsigned long line = 1, col = 1;
-    bool ok = true, nul = false, bad = false;
+    bool ok = true, nul = false, bad = false, ctl = false;
     for (size_t i = 0; i < len;) {
         const unsigned char *s = (const unsigned char *)data + i;
         size_t n = utf8_len(s, len - i);
@@ -82,6 +91,13 @@ bool mpi_text_check(struct mp_diags *d, const char *data, size_t len)
             mpi_diag_add(d, MP_DIAG_ERROR, line, col, "UTF-8 text",
                          "invalid UTF-8 (byte 0x%02X)", s[0]);
             bad = true;
+            ok = false;
+        } else if (n && !ctl && is_control(s, n)) {
+            /* YAML refuses these too, but names no place for them. */
+            mpi_diag_add(d, MP_DIAG_ERROR, line, col, "printable text",
+                         "control character U+%04X in the file",
+                         n == 1 ? s[0] : (unsigned)((s[0] & 0x1f) << 6 | (s[1] & 0x3f)));
+            ctl = true;
             ok = false;
         }
         if (s[0] == '\n') {

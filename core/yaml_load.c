@@ -109,13 +109,26 @@ static bool in_list(const char *const *list, const char *s)
 static void check_keys(struct loader *ld, yaml_node_t *map, const char *const *allowed,
                        const char *const *future, const char *where)
 {
+    /* Large mappings find duplicates with a hash map, so that the check stays linear. */
+    bool big = map->data.mapping.pairs.top - map->data.mapping.pairs.start > 32;
+    struct mpi_arena arena;
+    struct mpi_strmap seen = {0};
+    mpi_arena_init(&arena);
     for (yaml_node_pair_t *a = map->data.mapping.pairs.start; a < map->data.mapping.pairs.top;
          a++) {
         yaml_node_t *k = node(ld, a->key);
         const char *key = scalar(ld, k, "a key");
         if (!key)
             continue;
-        for (yaml_node_pair_t *b = map->data.mapping.pairs.start; b < a; b++) {
+        if (big) {
+            yaml_node_t *kb = mpi_strmap_get(&seen, key);
+            if (kb)
+                diag(ld, k, NULL, "%s: key '%s' given twice (first at line %lu)", where, key,
+                     L(kb));
+            else if (mpi_strmap_put(&seen, &arena, key, k) != MP_OK)
+                ld->nomem = 1;
+        }
+        for (yaml_node_pair_t *b = map->data.mapping.pairs.start; !big && b < a; b++) {
             yaml_node_t *kb = node(ld, b->key);
             if (kb->type == YAML_SCALAR_NODE && !strcmp((const char *)kb->data.scalar.value, key))
                 diag(ld, k, NULL, "%s: key '%s' given twice (first at line %lu)", where, key,
@@ -142,6 +155,7 @@ static void check_keys(struct loader *ld, yaml_node_t *map, const char *const *a
             diag(ld, k, mp_buf_data(&e), "%s: unknown key '%s'", where, key);
         mpi_buf_release(&e);
     }
+    mpi_arena_release(&arena);
 }
 
 static yaml_node_t *get(struct loader *ld, yaml_node_t *map, const char *key)
@@ -159,6 +173,26 @@ static bool param_declared(struct loader *ld, const char *name, size_t len)
 {
     if (!ld->params || ld->params->type != YAML_SEQUENCE_NODE)
         return false;
+    char key[256];
+    if (!ld->have_param_names && len < sizeof(key)) {
+        /* Index the names once: one lookup per placeholder keeps large files linear. */
+        ld->have_param_names = true;
+        for (yaml_node_item_t *i = ld->params->data.sequence.items.start;
+             i < ld->params->data.sequence.items.top; i++) {
+            yaml_node_t *pn = node(ld, *i);
+            yaml_node_t *nn = pn->type == YAML_MAPPING_NODE ? get(ld, pn, "name") : NULL;
+            if (nn && nn->type == YAML_SCALAR_NODE &&
+                mpi_strmap_put(&ld->param_names, &ld->arena,
+                               (const char *)nn->data.scalar.value, nn) != MP_OK)
+                ld->nomem = 1;
+        }
+    }
+    if (ld->have_param_names && len < sizeof(key)) {
+        memcpy(key, name, len);
+        key[len] = '\0';
+        /* A name with a NUL inside never matches (the map holds C strings). */
+        return strlen(key) == len && mpi_strmap_get(&ld->param_names, key) != NULL;
+    }
     for (yaml_node_item_t *i = ld->params->data.sequence.items.start;
          i < ld->params->data.sequence.items.top; i++) {
         yaml_node_t *pn = node(ld, *i);
@@ -634,6 +668,7 @@ static void load_params(struct loader *ld, yaml_node_t *n)
 /* After every step is known: unknown dependencies, then cycles (printed in full). */
 static void check_deps(struct loader *ld)
 {
+    /* ld->names (every step name given, filled by load_step) keeps the lookups linear. */
     for (size_t s = 0; s < ld->nsteps; s++) {
         yaml_node_t *a = ld->steps[s].after;
         if (!a)
@@ -650,7 +685,7 @@ static void check_deps(struct loader *ld)
             if (dn->type != YAML_SCALAR_NODE)
                 continue;
             const char *dep = (const char *)dn->data.scalar.value;
-            if (!mpi_strmap_get(&ld->names, dep))
+            if (!ld->nomem && !mpi_strmap_get(&ld->names, dep))
                 diag(ld, dn, "the name of a step of this pipeline",
                      "step '%s' runs after '%s', which is not a step of this pipeline",
                      ld->steps[s].name ? ld->steps[s].name : "?", dep);
@@ -659,22 +694,26 @@ static void check_deps(struct loader *ld)
     if (ld->p && !ld->nomem) {
         mp_error_clear(ld->err);
         int rc = mp_pipeline_validate(ld->p, ld->err);
-        if (rc != MP_OK && !strstr(mp_error_message(ld->err), "dependency cycle")) {
-            if (!mp_diags_error_count(ld->d)) /* a rule the checks above do not cover */
-                diag(ld, yaml_document_get_root_node(&ld->doc), NULL, "%s",
-                     mp_error_message(ld->err));
-        } else if (rc != MP_OK) {
-            const char *msg = mp_error_message(ld->err);
-            const char *first = strstr(msg, "cycle: ") + 7;
+        /* A cycle is reported at the 'after' of its first step; a step's dependency may
+         * itself contain the words, so a message without a step found goes to the root. */
+        const char *msg = mp_error_message(ld->err);
+        const char *cycle = rc != MP_OK ? strstr(msg, "dependency cycle: ") : NULL;
+        bool reported = false;
+        if (cycle) {
+            const char *first = cycle + strlen("dependency cycle: ");
             size_t len = strcspn(first, " ");
             for (size_t s = 0; s < ld->nsteps; s++)
                 if (ld->steps[s].name && strlen(ld->steps[s].name) == len &&
                     !strncmp(ld->steps[s].name, first, len)) {
                     diag(ld, ld->steps[s].after ? ld->steps[s].after : ld->steps[s].node,
                          "steps without a circular 'after'", "%s", msg);
+                    reported = true;
                     break;
                 }
         }
+        /* A rule the checks above do not cover. */
+        if (rc != MP_OK && !reported && !mp_diags_error_count(ld->d))
+            diag(ld, yaml_document_get_root_node(&ld->doc), NULL, "%s", msg);
         mp_error_clear(ld->err);
     }
 }
@@ -862,9 +901,14 @@ static void yaml_problem(struct mp_diags *d, const yaml_parser_t *ps)
         mpi_diag_add(d, MP_DIAG_ERROR, 0, 0, NULL, "out of memory while parsing");
         return;
     }
+    const yaml_mark_t *c = &ps->context_mark;
+    char from[64] = "";
+    if (ps->context && (c->line != m->line || c->column != m->column))
+        snprintf(from, sizeof(from), " that starts at %lu:%lu", (unsigned long)c->line + 1,
+                 (unsigned long)c->column + 1);
     mpi_diag_add(d, MP_DIAG_ERROR, (unsigned long)m->line + 1, (unsigned long)m->column + 1,
-                 "valid YAML", "YAML syntax: %s%s%s", ps->problem ? ps->problem : "error",
-                 ps->context ? " " : "", ps->context ? ps->context : "");
+                 "valid YAML", "YAML syntax: %s%s%s%s", ps->problem ? ps->problem : "error",
+                 ps->context ? " " : "", ps->context ? ps->context : "", from);
 }
 
 /* An event pass before building the document: syntax errors, nesting depth, aliases (refused:
@@ -873,8 +917,12 @@ static bool check_events(struct mp_diags *d, const char *data, size_t len)
 {
     yaml_parser_t ps;
     yaml_event_t ev;
-    bool ok = true, done = false;
+    bool ok = true, done = false, wide = false;
     int depth = 0, docs = 0, aliases = 0;
+    /* Nodes in each open collection (a mapping counts keys and values), and where it began. */
+    size_t items[MPI_YAML_MAX_DEPTH + 2] = {0};
+    yaml_mark_t begun[MPI_YAML_MAX_DEPTH + 2] = {{0}};
+    size_t per_entry[MPI_YAML_MAX_DEPTH + 2] = {0};
     if (!yaml_parser_initialize(&ps)) {
         mpi_diag_add(d, MP_DIAG_ERROR, 0, 0, NULL, "out of memory");
         return false;
@@ -888,6 +936,19 @@ static bool check_events(struct mp_diags *d, const char *data, size_t len)
         }
         unsigned long line = (unsigned long)ev.start_mark.line + 1;
         unsigned long col = (unsigned long)ev.start_mark.column + 1;
+        bool is_node = ev.type == YAML_SCALAR_EVENT || ev.type == YAML_ALIAS_EVENT ||
+                       ev.type == YAML_SEQUENCE_START_EVENT ||
+                       ev.type == YAML_MAPPING_START_EVENT;
+        if (is_node && depth > 0 && depth <= MPI_YAML_MAX_DEPTH && !wide) {
+            if (++items[depth] > per_entry[depth] * (size_t)MPI_YAML_MAX_ITEMS) {
+                mpi_diag_add(d, MP_DIAG_ERROR, (unsigned long)begun[depth].line + 1,
+                             (unsigned long)begun[depth].column + 1, "at most 10000 entries",
+                             "a list or mapping with more than %d entries",
+                             MPI_YAML_MAX_ITEMS);
+                ok = false;
+                wide = true;
+            }
+        }
         switch (ev.type) {
         case YAML_STREAM_END_EVENT: done = true; break;
         case YAML_DOCUMENT_START_EVENT:
@@ -907,6 +968,11 @@ static bool check_events(struct mp_diags *d, const char *data, size_t len)
             break;
         case YAML_SEQUENCE_START_EVENT:
         case YAML_MAPPING_START_EVENT:
+            if (depth + 1 <= MPI_YAML_MAX_DEPTH) {
+                items[depth + 1] = 0;
+                begun[depth + 1] = ev.start_mark;
+                per_entry[depth + 1] = ev.type == YAML_MAPPING_START_EVENT ? 2 : 1;
+            }
             if (++depth > MPI_YAML_MAX_DEPTH) {
                 mpi_diag_add(d, MP_DIAG_ERROR, line, col, "at most 64 levels",
                              "nesting deeper than %d levels", MPI_YAML_MAX_DEPTH);
@@ -936,8 +1002,10 @@ int mpi_yaml_load(const char *path, const char *const *platforms, size_t n,
     size_t len = 0;
     bool have_doc = false;
     int rc = MP_OK;
-    if (!path || !out)
+    if (!path || !out) {
+        mp_error_free(ld.err);
         return mp_error_set(err, MP_ERR_INVAL, "no pipeline file");
+    }
     if (!diags && !(diags = own = mp_diags_new())) {
         rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
         goto out;

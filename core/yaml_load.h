@@ -8,6 +8,8 @@
 
 #define MPI_YAML_MAX_BYTES ((size_t)64 << 20)
 #define MPI_YAML_MAX_DEPTH 64
+/* Entries in one list or mapping: bounds the work per step (lookups by name are linear). */
+#define MPI_YAML_MAX_ITEMS 10000
 
 /* Where things are in the file, for checks made after loading (lint). 0 when absent. */
 struct mpi_yaml_info {

@@ -40,6 +40,8 @@ struct loader {
     size_t nsteps;
     struct mpi_arena arena;  /* for @names */
     struct mpi_strmap names; /* every step name given as a string -> its first step */
+    struct mpi_strmap param_names; /* declared parameter names, filled on first use */
+    bool have_param_names;
     struct mpi_yaml_info info;
     int nomem;
     int loop_depth;          /* parallelFor groups around the step being loaded */

@@ -145,3 +145,5 @@ include %reldir%/kfp-cases.mk
 include %reldir%/components.mk
 include %reldir%/local-runner/local.mk
 include %reldir%/shell/local.mk
+include %reldir%/fuzz/local.mk
+include %reldir%/reliability/local.mk

@@ -250,6 +250,11 @@ static int one_attempt(const struct mph_client *c, const char *method, const cha
     if (c->cacert)
         curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert);
     if (c->insecure) {
+        static bool warned; /* never silently: once per process */
+        if (!warned && strncmp(url, "https:", 6) == 0) {
+            warned = true;
+            mp_ctx_warn(c->ctx, "--insecure: the TLS certificate of %s is not verified", url);
+        }
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
     }

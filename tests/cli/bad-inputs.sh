@@ -40,5 +40,5 @@ for f in "$dir"/*.yaml; do
     fi
     pass "$base"
 done
-[ "$count" -ge 25 ] || fail "only $count bad inputs"
+[ "$count" -ge 60 ] || fail "only $count bad inputs"
 exit $((failures != 0))

@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: MIT
+# Fuzz targets (tests/fuzz/README.md). Every build replays each target's seed corpus
+# (tests/fuzz/<target>/) through the target's entry point with a small driver (replay.c), as
+# a test; ./configure --enable-fuzzing (clang) also builds the libFuzzer binaries fuzz_<target>.
+# Included from tests/local.mk, so %reldir% is tests/fuzz.
+
+FUZZ_COMMON = %reldir%/fuzz.h
+FUZZ_REPLAY = %reldir%/replay.c
+FUZZ_CORE_LDADD = core/libmnistpipe.la
+FUZZ_PLUGIN_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
+FUZZ_PLUGIN_LDADD = core/libmnistpipe.la $(CURL_LIBS) $(JANSSON_LIBS)
+FUZZ_KFP_SOURCES = %reldir%/fuzz_kfp.c %reldir%/fake_http.c %reldir%/fake_http.h \
+	plugins/kfp/kfp.c plugins/kfp/kfp_api.c plugins/kfp/kfp_cmd.c plugins/kfp/kfp_wait.c \
+	plugins/kfp/kfp_dex.c
+FUZZ_ARGO_SOURCES = %reldir%/fuzz_argo.c %reldir%/fake_http.c %reldir%/fake_http.h \
+	plugins/argo/argo.c plugins/argo/argo_submit.c
+FUZZ_SERVE_SOURCES = %reldir%/fuzz_serve.c examples/mnist/serve/rest.c \
+	examples/mnist/serve/models.c examples/mnist/serve/tfjson.c \
+	examples/mnist/serve/metrics.c examples/mnist/serve/util.c tests/mnist/stub_servable.c
+FUZZ_SERVE_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/examples/mnist/serve
+FUZZ_SERVE_LDADD = $(LIBM) $(PTHREAD_LIBS)
+
+FUZZ_REPLAYS = %reldir%/replay_yaml_load %reldir%/replay_compile %reldir%/replay_kfp \
+	%reldir%/replay_argo %reldir%/replay_serve
+check_PROGRAMS += $(FUZZ_REPLAYS)
+TESTS += $(FUZZ_REPLAYS)
+
+%canon_reldir%_replay_yaml_load_SOURCES = %reldir%/fuzz_yaml_load.c %reldir%/memfile.c \
+	$(FUZZ_REPLAY) $(FUZZ_COMMON)
+%canon_reldir%_replay_yaml_load_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"yaml_load"'
+%canon_reldir%_replay_yaml_load_LDADD = $(FUZZ_CORE_LDADD)
+
+%canon_reldir%_replay_compile_SOURCES = %reldir%/fuzz_compile.c %reldir%/memfile.c \
+	$(FUZZ_REPLAY) $(FUZZ_COMMON)
+%canon_reldir%_replay_compile_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"compile"' \
+	-DMP_FUZZ_PLUGIN_PATH='"$(abs_top_builddir)/plugins/.libs"'
+%canon_reldir%_replay_compile_LDADD = $(FUZZ_CORE_LDADD)
+
+%canon_reldir%_replay_kfp_SOURCES = $(FUZZ_KFP_SOURCES) $(FUZZ_REPLAY) $(FUZZ_COMMON)
+%canon_reldir%_replay_kfp_CPPFLAGS = $(FUZZ_PLUGIN_CPPFLAGS) -DFUZZ_CORPUS='"kfp"'
+%canon_reldir%_replay_kfp_LDADD = $(FUZZ_PLUGIN_LDADD)
+
+%canon_reldir%_replay_argo_SOURCES = $(FUZZ_ARGO_SOURCES) $(FUZZ_REPLAY) $(FUZZ_COMMON)
+%canon_reldir%_replay_argo_CPPFLAGS = $(FUZZ_PLUGIN_CPPFLAGS) -DFUZZ_CORPUS='"argo"'
+%canon_reldir%_replay_argo_LDADD = $(FUZZ_PLUGIN_LDADD)
+
+%canon_reldir%_replay_serve_SOURCES = $(FUZZ_SERVE_SOURCES) $(FUZZ_REPLAY) $(FUZZ_COMMON)
+%canon_reldir%_replay_serve_CPPFLAGS = $(FUZZ_SERVE_CPPFLAGS) -DFUZZ_CORPUS='"serve"'
+%canon_reldir%_replay_serve_LDADD = $(FUZZ_SERVE_LDADD)
+
+if ENABLE_FUZZING
+# The libFuzzer binaries: not installed, not run by 'make check' (see README.md).
+noinst_PROGRAMS += %reldir%/fuzz_yaml_load %reldir%/fuzz_compile %reldir%/fuzz_kfp \
+	%reldir%/fuzz_argo %reldir%/fuzz_serve
+
+%canon_reldir%_fuzz_yaml_load_SOURCES = %reldir%/fuzz_yaml_load.c %reldir%/memfile.c \
+	$(FUZZ_COMMON)
+%canon_reldir%_fuzz_yaml_load_CPPFLAGS = $(AM_CPPFLAGS)
+%canon_reldir%_fuzz_yaml_load_LDFLAGS = $(AM_LDFLAGS) $(MP_FUZZ_LDFLAGS)
+%canon_reldir%_fuzz_yaml_load_LDADD = $(FUZZ_CORE_LDADD)
+
+%canon_reldir%_fuzz_compile_SOURCES = %reldir%/fuzz_compile.c %reldir%/memfile.c $(FUZZ_COMMON)
+%canon_reldir%_fuzz_compile_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DMP_FUZZ_PLUGIN_PATH='"$(abs_top_builddir)/plugins/.libs"'
+%canon_reldir%_fuzz_compile_LDFLAGS = $(AM_LDFLAGS) $(MP_FUZZ_LDFLAGS)
+%canon_reldir%_fuzz_compile_LDADD = $(FUZZ_CORE_LDADD)
+
+%canon_reldir%_fuzz_kfp_SOURCES = $(FUZZ_KFP_SOURCES) $(FUZZ_COMMON)
+%canon_reldir%_fuzz_kfp_CPPFLAGS = $(FUZZ_PLUGIN_CPPFLAGS)
+%canon_reldir%_fuzz_kfp_LDFLAGS = $(AM_LDFLAGS) $(MP_FUZZ_LDFLAGS)
+%canon_reldir%_fuzz_kfp_LDADD = $(FUZZ_PLUGIN_LDADD)
+
+%canon_reldir%_fuzz_argo_SOURCES = $(FUZZ_ARGO_SOURCES) $(FUZZ_COMMON)
+%canon_reldir%_fuzz_argo_CPPFLAGS = $(FUZZ_PLUGIN_CPPFLAGS)
+%canon_reldir%_fuzz_argo_LDFLAGS = $(AM_LDFLAGS) $(MP_FUZZ_LDFLAGS)
+%canon_reldir%_fuzz_argo_LDADD = $(FUZZ_PLUGIN_LDADD)
+
+%canon_reldir%_fuzz_serve_SOURCES = $(FUZZ_SERVE_SOURCES) $(FUZZ_COMMON)
+%canon_reldir%_fuzz_serve_CPPFLAGS = $(FUZZ_SERVE_CPPFLAGS)
+%canon_reldir%_fuzz_serve_LDFLAGS = $(AM_LDFLAGS) $(MP_FUZZ_LDFLAGS)
+%canon_reldir%_fuzz_serve_LDADD = $(FUZZ_SERVE_LDADD)
+endif
+
+EXTRA_DIST += %reldir%/README.md %reldir%/yaml_load %reldir%/compile %reldir%/kfp \
+	%reldir%/argo %reldir%/serve

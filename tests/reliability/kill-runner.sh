@@ -1,0 +1,109 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# SIGKILL the local runner ('mnistpipe run' with the local plugin) at random moments of a run
+# of fake steps: the state dir stays readable, 'runs status' and 'runs list' tell the truth
+# (the run crashed; a step is running only while its process lives), and 'stop' ends every
+# process of the run and records it. The only stray file allowed in a run's directory is the
+# documented .status.json.PID.tmp of a write the kill interrupted.
+. "$MP_TOP_SRCDIR/tests/lib.sh"
+here=$MP_TOP_SRCDIR/tests/local-runner
+export XDG_STATE_HOME="$TMP/state"
+export FAKE_SERVICE_LOG="$TMP/services"
+state=$XDG_STATE_HOME/mnistpipe
+cat >"$TMP/map" <<EOM
+gcr.io/kubeflow-examples/mnist/model $here/fake-train.sh job
+gcr.io/ml-pipeline/ml-pipeline-kubeflow-deployer $here/fake-service.sh service
+gcr.io/kubeflow-examples/mnist/deploy-service $here/fake-service.sh service
+EOM
+L="--plugin onprem --pvc data --plugin local"
+cleanup() {
+    for r in $(ls "$state/runs" 2>/dev/null); do
+        "$MNISTPIPE" --plugin local stop "$r" >/dev/null 2>&1
+    done
+    if [ -f "$TMP/services" ]; then
+        while read -r pid _; do kill "$pid" 2>/dev/null; done <"$TMP/services"
+    fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+alive() { kill -0 "$1" 2>/dev/null && ! grep -q '^[^)]*) [ZX]' "/proc/$1/stat" 2>/dev/null; }
+# step_pid RUN STEP: the pid status.json records for STEP (0 when none)
+step_pid() {
+    "$PYTHON3" -c 'import json,sys
+st=json.load(open(sys.argv[1]))
+print(next((s["pid"] for s in st["steps"] if s["name"]==sys.argv[2]), 0))' \
+        "$state/runs/$1/status.json" "$2" 2>/dev/null || echo 0
+}
+[ -n "${PYTHON3:-}" ] || skip "no python3"
+
+# A train step that outlives the runner: it ignores SIGPIPE and writes nothing.
+cat >"$TMP/quiet-train.sh" <<'EOS'
+#!/bin/sh
+trap '' PIPE
+sleep 30
+EOS
+chmod +x "$TMP/quiet-train.sh"
+sed "s|^gcr.io/kubeflow-examples/mnist/model .*|gcr.io/kubeflow-examples/mnist/model $TMP/quiet-train.sh job|" \
+    "$TMP/map" >"$TMP/map-quiet"
+
+# Kill moments: before the first step, while train runs, about when train ends and the
+# services start; then with the train step that outlives the runner ("q").
+delays="0.05 0.5 1.0 q0.6"
+[ -n "${MP_VALGRIND:-}" ] && delays="q1.5"
+n=0
+for d in $delays; do
+    n=$((n + 1))
+    map=$TMP/map
+    case $d in q*) d=${d#q}; map=$TMP/map-quiet ;; esac
+    : >"$TMP/services"
+    rm -rf "$state/claims"
+    before=$(ls "$state/runs" 2>/dev/null | wc -l)
+    FAKE_TRAIN_SLEEP=0.1 "$MNISTPIPE" $L run --image-map "$map" -p train_steps=8 \
+        >"$TMP/run.out" 2>&1 &
+    pid=$!
+    sleep "$d"
+    kill -9 "$pid"
+    wait "$pid" 2>/dev/null
+    after=$(ls "$state/runs" 2>/dev/null | wc -l)
+    if [ "$after" -eq "$before" ]; then
+        pass "kill $n after ${d}s: before the run existed"
+        continue
+    fi
+    run=$(ls "$state/runs" | sort | tail -n 1)
+    if [ ! -f "$state/runs/$run/status.json" ]; then
+        expect_exit 0 "kill $n: runs list without status.json" -- mp --plugin local runs list
+        continue
+    fi
+    # The step may die (SIGPIPE) while 'runs status' runs: compare with its state before and after.
+    tp=$(step_pid "$run" train)
+    before_alive=0; [ "$tp" -gt 0 ] && alive "$tp" && before_alive=1
+    expect_exit 0 "kill $n after ${d}s: runs status" -- mp --plugin local runs status "$run"
+    after_alive=0; [ "$tp" -gt 0 ] && alive "$tp" && after_alive=1
+    if grep -Eq '^state: +(succeeded|failed)' "$TMP/out"; then
+        pass "kill $n: the run had finished"
+    else
+        expect_output '^state: +crashed' "kill $n: the run is reported as crashed"
+    fi
+    if grep -Eq '^train +running' "$TMP/out"; then
+        [ "$before_alive" = 1 ] && pass "kill $n: train runs on and is reported running" ||
+            fail "kill $n: train was dead but is shown running"
+    else
+        [ "$after_alive" = 0 ] && pass "kill $n: train is not running and not shown running" ||
+            fail "kill $n: train runs on but is not shown running"
+    fi
+    expect_exit 0 "kill $n: runs list" -- mp --plugin local runs list
+    grep -q "$run" "$TMP/out" && pass "kill $n: runs list shows the run" || fail "kill $n: run not listed"
+    pids=$(for s in train serve web-ui; do step_pid "$run" $s; done)
+    expect_exit 0 "kill $n: stop" -- mp --plugin local stop "$run"
+    left=""; for p in $pids; do [ "$p" -gt 0 ] && alive "$p" && left="$left $p"; done
+    [ -z "$left" ] && pass "kill $n: no process of the run left" || fail "kill $n: still running:$left"
+    expect_exit 0 "kill $n: status after stop" -- mp --plugin local runs status "$run"
+    if grep -Eq '^[a-z-]+ +(running|serving)' "$TMP/out"; then
+        fail "kill $n: a step still shown running after stop"; sed 's/^/    /' "$TMP/out" >&2
+    else
+        pass "kill $n: nothing shown running after stop"
+    fi
+    stray=$(ls -A "$state/runs/$run" | grep -Ev '^(logs|status\.json|\.status\.json\.[0-9]+\.tmp)$')
+    [ -z "$stray" ] && pass "kill $n: no stray file" || fail "kill $n: stray files: $stray"
+done
+finish
