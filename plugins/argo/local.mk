@@ -2,7 +2,8 @@
 # The argo plugin: Workflow output, and submit to an Argo Server or the Kubernetes API.
 plugin_LTLIBRARIES += plugins/argo.la
 plugins_argo_la_SOURCES = %reldir%/argo.c %reldir%/argo_submit.c %reldir%/argo_submit.h \
-	%reldir%/argo_http.c %reldir%/../common/http.h
-plugins_argo_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
+	%reldir%/argo_http.c %reldir%/../common/http.h \
+	%reldir%/kubeconfig.c %reldir%/kubeconfig.h
+plugins_argo_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS)
 plugins_argo_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_argo_la_LIBADD = $(PLUGIN_LIBADD) $(CURL_LIBS) $(JANSSON_LIBS)
+plugins_argo_la_LIBADD = $(PLUGIN_LIBADD) $(CURL_LIBS) $(JANSSON_LIBS) $(YAML_LIBS)
