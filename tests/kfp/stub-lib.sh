@@ -54,6 +54,16 @@ print(urllib.request.urlopen(req, timeout=10,
 PY
 }
 
+# stub_delete PATH: DELETE on the stub's control API (faults, requests, violations).
+stub_delete() {
+    python3 - "$STUB_URL$1" <<'PY'
+import ssl, sys, urllib.request
+req = urllib.request.Request(sys.argv[1], method="DELETE")
+print(urllib.request.urlopen(req, timeout=10,
+                             context=ssl._create_unverified_context()).read().decode())
+PY
+}
+
 # tls_pki DIR: a CA, a server certificate for 127.0.0.1/localhost and a client certificate
 # signed by it, and a second, unrelated CA (openssl; skips the test without it).
 tls_pki() {
