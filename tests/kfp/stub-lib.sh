@@ -46,21 +46,27 @@ stub_start() {
 # stub_post PATH JSON: POST JSON to the stub's control API (faults, config); answer on stdout.
 stub_post() {
     python3 - "$STUB_URL$1" "$2" <<'PY'
-import ssl, sys, urllib.request
+import os, ssl, sys, urllib.request
+ctx = ssl._create_unverified_context()
+if os.environ.get("STUB_CLIENT_CERT"):
+    ctx.load_cert_chain(os.environ["STUB_CLIENT_CERT"], os.environ["STUB_CLIENT_KEY"])
 req = urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), method="POST",
                              headers={"Content-Type": "application/json"})
 print(urllib.request.urlopen(req, timeout=10,
-                             context=ssl._create_unverified_context()).read().decode())
+                             context=ctx).read().decode())
 PY
 }
 
 # stub_delete PATH: DELETE on the stub's control API (faults, requests, violations).
 stub_delete() {
     python3 - "$STUB_URL$1" <<'PY'
-import ssl, sys, urllib.request
+import os, ssl, sys, urllib.request
+ctx = ssl._create_unverified_context()
+if os.environ.get("STUB_CLIENT_CERT"):
+    ctx.load_cert_chain(os.environ["STUB_CLIENT_CERT"], os.environ["STUB_CLIENT_KEY"])
 req = urllib.request.Request(sys.argv[1], method="DELETE")
 print(urllib.request.urlopen(req, timeout=10,
-                             context=ssl._create_unverified_context()).read().decode())
+                             context=ctx).read().decode())
 PY
 }
 
@@ -88,11 +94,16 @@ tls_pki() {
 }
 
 # stub_get PATH: the stub's JSON record at PATH (e.g. /_stub/violations) on stdout.
+# $STUB_CLIENT_CERT/$STUB_CLIENT_KEY: the client certificate for a stub started with
+# --tls-client-ca.
 stub_get() {
     python3 - "$STUB_URL$1" <<'PY'
-import ssl, sys, urllib.request
+import os, ssl, sys, urllib.request
+ctx = ssl._create_unverified_context()
+if os.environ.get("STUB_CLIENT_CERT"):
+    ctx.load_cert_chain(os.environ["STUB_CLIENT_CERT"], os.environ["STUB_CLIENT_KEY"])
 print(urllib.request.urlopen(sys.argv[1], timeout=10,
-                             context=ssl._create_unverified_context()).read().decode())
+                             context=ctx).read().decode())
 PY
 }
 

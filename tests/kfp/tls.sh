@@ -163,7 +163,10 @@ k 6 "kubeconfig: no client certificate: the handshake fails" -- $SUB --kubeconfi
     "$TMP/kc/nocert"
 one_line "no client certificate"
 
+STUB_CLIENT_CERT="$PKI/client.crt" STUB_CLIENT_KEY="$PKI/client.key"
+export STUB_CLIENT_CERT STUB_CLIENT_KEY
 stub_no_violations "client certificates"
+unset STUB_CLIENT_CERT STUB_CLIENT_KEY
 
 # ---- bad kubeconfigs: file:line:column and what ----
 bad() {
