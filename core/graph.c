@@ -350,11 +350,24 @@ int mp_op_add_dependency(struct mp_op *op, const char *after, struct mp_error *e
         return mp_error_set(err, MP_ERR_INVAL, "invalid op handle or dependency name");
     if (strcmp(after, op->name) == 0)
         return mp_error_set(err, MP_ERR_INVAL, "op '%s' cannot depend on itself", op->name);
-    for (size_t i = 0; i < op->deps.n; i++)
-        if (strcmp(op->deps.v[i], after) == 0)
+    /* A fan-in step may run after thousands: past a few, look names up in a hash map. */
+    struct mpi_arena *a = &op->pipeline->arena;
+    if (op->dep_index.count) {
+        if (mpi_strmap_get(&op->dep_index, after))
             return MP_OK;
-    const char *d = mpi_arena_strdup(&op->pipeline->arena, after);
-    if (!d || VEC_PUSH(&op->pipeline->arena, op->deps, d) != MP_OK)
+    } else {
+        for (size_t i = 0; i < op->deps.n; i++)
+            if (strcmp(op->deps.v[i], after) == 0)
+                return MP_OK;
+    }
+    const char *d = mpi_arena_strdup(a, after);
+    if (!d || VEC_PUSH(a, op->deps, d) != MP_OK)
+        return nomem(err);
+    if (op->deps.n == 16)
+        for (size_t i = 0; i < op->deps.n; i++)
+            if (mpi_strmap_put(&op->dep_index, a, op->deps.v[i], op) != MP_OK)
+                return nomem(err);
+    if (op->deps.n > 16 && mpi_strmap_put(&op->dep_index, a, d, op) != MP_OK)
         return nomem(err);
     return MP_OK;
 }

@@ -62,6 +62,7 @@ struct mp_op {
     struct mpi_strvec command;
     struct mpi_strvec args;
     struct mpi_strvec deps;
+    struct mpi_strmap dep_index;  /* the deps, once there are many of them */
     struct mpi_strvec param_refs; /* sorted, distinct */
     MPI_VEC(struct mpi_env) env;
     MPI_VEC(struct mpi_volume) volumes;

@@ -13,15 +13,15 @@ noinst_LTLIBRARIES += %reldir%/libmpcore.la
 	%reldir%/doc.c %reldir%/doc.h \
 	%reldir%/write.c %reldir%/write.h \
 	%reldir%/workflow.c %reldir%/workflow.h \
-	%reldir%/package.c %reldir%/package.h \
+	%reldir%/package.c %reldir%/package.h %reldir%/tarzip.c %reldir%/tarzip.h \
 	%reldir%/builtin_mnist.c \
 	%reldir%/plugin_ctx.c %reldir%/plugin_ctx.h \
 	%reldir%/compile.c \
 	%reldir%/diag.c %reldir%/diag.h %reldir%/textfile.c %reldir%/textfile.h \
 	%reldir%/yaml_load.c %reldir%/yaml_load.h %reldir%/lint.c %reldir%/graph_dot.c \
 	%reldir%/version.c
-%canon_reldir%_libmpcore_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAML_CFLAGS) $(ARCHIVE_CFLAGS)
-%canon_reldir%_libmpcore_la_LIBADD = %reldir%/libmploader.la $(YAML_LIBS) $(ARCHIVE_LIBS) \
+%canon_reldir%_libmpcore_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAML_CFLAGS) $(ZLIB_CFLAGS)
+%canon_reldir%_libmpcore_la_LIBADD = %reldir%/libmploader.la $(YAML_LIBS) $(ZLIB_LIBS) \
 	$(DL_LIBS)
 
 # The loader alone gets the plugin directory, expanded by make (not configure), so that

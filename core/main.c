@@ -29,6 +29,9 @@ enum {
 };
 
 #define MAX_PLATFORMS 32
+/* What compile may write: a 64 MiB pipeline file (the input limit) of 100,000 steps makes a
+ * workflow of about 70 MB, over the 64 MiB default of a buffer. */
+#define MAX_OUTPUT_BYTES ((size_t)1 << 30)
 
 struct cli {
     const char *command;
@@ -178,7 +181,8 @@ static const struct core_option core_options[] = {
      "load a plugin (repeatable; platform plugins apply in this order)"},
     {"file", 'f', true, OPT_FILE, "FILE",
      "the pipeline file to use instead of the built-in MNIST pipeline (mnistpipe-pipeline(5))"},
-    {"format", 0, true, OPT_FORMAT, "FORMAT", "lint: text or json; graph: dot or text"},
+    {"format", 0, true, OPT_FORMAT, "FORMAT",
+     "lint: text or json; graph: dot or text; plugins: text or tsv"},
     {"output", 'o', true, OPT_OUTPUT, "FILE",
      "compile: where to write (.tar.gz, .tgz, .zip, .yaml, .yml; - for stdout)"},
     {"param", 'p', true, OPT_PARAM, "NAME=VALUE", "set a pipeline parameter (repeatable)"},
@@ -319,6 +323,28 @@ static const char *kind_name(int kind)
     return kind == MP_PLUGIN_PLATFORM ? "platform" : kind == MP_PLUGIN_OUTPUT ? "output" : "?";
 }
 
+/* plugins --format tsv: one record per line, tab-separated, for scripts and shell completion:
+ *   plugin  NAME KIND VERSION ABI PATH | error NAME PATH MESSAGE
+ *   option  PLUGIN --OPTION METAVAR|-  | command PLUGIN COMMAND
+ *   command-option PLUGIN COMMAND --OPTION METAVAR|- */
+static void list_tsv(const struct mp_plugin *pl)
+{
+    const char *n = mp_plugin_name(pl);
+    printf("plugin\t%s\t%s\t%s\t%u.%u\t%s\n", n, kind_name(mp_plugin_kind(pl)),
+           mp_plugin_version(pl), mp_plugin_abi_major(pl), mp_plugin_abi_minor(pl),
+           mp_plugin_path(pl));
+    for (const struct mp_plugin_option *o = mp_plugin_options(pl); o->name; o++)
+        printf("option\t%s\t--%s\t%s\n", n, o->name, o->metavar ? o->metavar : "-");
+    for (const struct mp_plugin_command *c = mp_plugin_commands(pl); c->name; c++) {
+        printf("command\t%s\t%s\n", n, c->name);
+        for (const struct mp_plugin_option *o = c->options; o && o->name; o++)
+            printf("command-option\t%s\t%s\t--%s\t%s\n", n, c->name, o->name,
+                   o->metavar ? o->metavar : "-");
+    }
+}
+
+static bool list_as_tsv;
+
 static int list_one(void *user, const char *name, const char *path)
 {
     int *failures = user;
@@ -327,7 +353,13 @@ static int list_one(void *user, const char *name, const char *path)
     if (!err)
         return MP_ERR_NOMEM;
     int rc = mp_plugin_load(path, 0, &pl, err);
-    if (rc != MP_OK) {
+    if (list_as_tsv) {
+        if (rc == MP_OK)
+            list_tsv(pl);
+        else
+            printf("error\t%s\t%s\t%s\n", name, path, mp_error_message(err));
+        *failures += rc != MP_OK;
+    } else if (rc != MP_OK) {
         printf("%-10s %-8s %-8s %-5s %s\n  error: %s\n", name, "-", "-", "-", path,
                mp_error_message(err));
         (*failures)++;
@@ -345,10 +377,15 @@ static int list_one(void *user, const char *name, const char *path)
     return MP_OK;
 }
 
-static int cmd_plugins(void)
+static int cmd_plugins(const struct cli *cli)
 {
     int failures = 0;
-    printf("%-10s %-8s %-8s %-5s %s\n", "NAME", "KIND", "VERSION", "ABI", "PATH");
+    const char *fmt = cli->format ? cli->format : "text";
+    if (strcmp(fmt, "text") != 0 && strcmp(fmt, "tsv") != 0)
+        return usage_error("plugins --format '%s': expected text or tsv", fmt);
+    list_as_tsv = strcmp(fmt, "tsv") == 0;
+    if (!list_as_tsv)
+        printf("%-10s %-8s %-8s %-5s %s\n", "NAME", "KIND", "VERSION", "ABI", "PATH");
     /* Plugins given with --plugin (possibly by path) first, then the search path. */
     for (size_t i = 0; i < mp_plugin_count(); i++)
         list_one(&failures, mp_plugin_name(mp_plugin_at(i)), mp_plugin_path(mp_plugin_at(i)));
@@ -558,6 +595,7 @@ static int cmd_compile(struct cli *cli, struct mp_error *err)
         rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
         goto out;
     }
+    mp_buf_set_limit(out, MAX_OUTPUT_BYTES);
     if ((rc = mp_plugin_emit(output, p, cli->ctx, path, out, err)) != MP_OK ||
         (rc = mp_write_file_atomic(path, mp_buf_data(out), mp_buf_len(out), err)) != MP_OK)
         goto out;
@@ -838,7 +876,7 @@ static int run(int argc, char **argv, struct mp_error *err)
     } else if (strcmp(cli.command, "graph") == 0) {
         code = cmd_graph(&cli, err);
     } else if (strcmp(cli.command, "plugins") == 0) {
-        code = cmd_plugins();
+        code = cmd_plugins(&cli);
     } else {
         struct mp_pipeline *p = NULL;
         const struct mp_plugin_command *c = NULL;

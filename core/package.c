@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* package.c: deterministic single-member archives via libarchive; tmp-file-and-rename output. */
+/* package.c: deterministic single-member packages (core/tarzip.c); tmp-file-and-rename output. */
 #include "config.h"
 
 #include "package.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "tarzip.h"
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -35,26 +35,6 @@ enum mp_package_format mp_package_format_for(const char *path)
     return MP_PACKAGE_NONE;
 }
 
-static la_ssize_t archive_out(struct archive *a, void *user, const void *buffer, size_t length)
-{
-    (void)a;
-    return mp_buf_append(user, buffer, length) == MP_OK ? (la_ssize_t)length : -1;
-}
-
-static int archive_open_cb(struct archive *a, void *user)
-{
-    (void)a;
-    (void)user;
-    return ARCHIVE_OK;
-}
-
-static int archive_close_cb(struct archive *a, void *user)
-{
-    (void)a;
-    (void)user;
-    return ARCHIVE_OK;
-}
-
 int mp_package_build(enum mp_package_format fmt, const char *member, const void *data,
                      size_t len, struct mp_buf *out, struct mp_error *err)
 {
@@ -68,60 +48,8 @@ int mp_package_build(enum mp_package_format fmt, const char *member, const void 
     if (fmt != MP_PACKAGE_TAR_GZ && fmt != MP_PACKAGE_ZIP)
         return mp_error_set(err, MP_ERR_INVAL, "package: unknown format %d", (int)fmt);
 
-    struct archive *a = archive_write_new();
-    struct archive_entry *e = archive_entry_new();
-    int rc = MP_ERR_IO;
-    if (!a || !e) {
-        rc = mp_error_set(err, MP_ERR_NOMEM, "package: out of memory");
-        goto out;
-    }
-    if (fmt == MP_PACKAGE_TAR_GZ) {
-        /* ustar in one 10240-byte record, gzip level 9 without a time stamp or name, as
-         * Python's tarfile "w:gz" writes it, minus its time stamp. */
-        if (archive_write_set_format_ustar(a) != ARCHIVE_OK ||
-            archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
-            archive_write_set_filter_option(a, "gzip", "compression-level", "9") != ARCHIVE_OK ||
-            archive_write_set_filter_option(a, "gzip", "timestamp", NULL) != ARCHIVE_OK ||
-            archive_write_set_bytes_per_block(a, 10240) != ARCHIVE_OK)
-            goto archive_fail;
-    } else {
-        if (archive_write_set_format_zip(a) != ARCHIVE_OK ||
-            archive_write_set_format_option(a, "zip", "compression", "deflate") != ARCHIVE_OK ||
-            archive_write_set_bytes_per_block(a, 0) != ARCHIVE_OK)
-            goto archive_fail;
-    }
-    if (archive_write_open2(a, out, archive_open_cb, archive_out, archive_close_cb, NULL) !=
-        ARCHIVE_OK)
-        goto archive_fail;
-    archive_entry_set_pathname(e, member);
-    archive_entry_set_filetype(e, AE_IFREG);
-    archive_entry_set_perm(e, 0644);
-    archive_entry_set_size(e, (la_int64_t)len);
-    archive_entry_set_uid(e, 0);
-    archive_entry_set_gid(e, 0);
-    /* A fixed time: zip cannot store the epoch itself, so both formats use 1980-01-01 only
-     * where the format needs it; tar gets 0 like kfp's archives. */
-    archive_entry_set_mtime(e, fmt == MP_PACKAGE_ZIP ? 315532800 : 0, 0);
-    if (archive_write_header(a, e) != ARCHIVE_OK)
-        goto archive_fail;
-    if (len && archive_write_data(a, data, len) != (la_ssize_t)len)
-        goto archive_fail;
-    if (archive_write_close(a) != ARCHIVE_OK)
-        goto archive_fail;
-    rc = MP_OK;
-    goto out;
-archive_fail:
-    if (mp_buf_error(out) != MP_OK)
-        rc = mp_error_set(err, mp_buf_error(out), "package: %s", mp_strerror(mp_buf_error(out)));
-    else
-        rc = mp_error_set(err, MP_ERR_IO, "package: %s",
-                          archive_error_string(a) ? archive_error_string(a) : "libarchive failed");
-out:
-    if (e)
-        archive_entry_free(e);
-    if (a)
-        archive_write_free(a);
-    return rc;
+    return fmt == MP_PACKAGE_TAR_GZ ? mpi_archive_tar_gz(member, data, len, out, err)
+                                    : mpi_archive_zip(member, data, len, out, err);
 }
 
 int mpi_write_all(int fd, const void *data, size_t len)

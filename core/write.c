@@ -7,6 +7,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "buf.h"
 #include "doc.h"
 
 /* ---- YAML 1.1 implicit types (PyYAML's resolver, plus Go yaml.v2's y/n) ---- */
@@ -123,10 +124,14 @@ bool mpi_yaml_needs_quotes(const char *s)
 {
     if (!*s)
         return true;
-    for (const char *const *w = bool_words; *w; w++)
-        if (strcmp(s, *w) == 0)
-            return true;
-    if (strcmp(s, ".nan") == 0 || strcmp(s, ".NaN") == 0 || strcmp(s, ".NAN") == 0)
+    /* Every word of the list starts with one of these, and is at most 5 bytes long: most
+     * scalars skip the list (this runs for every key and value written). */
+    if (strchr("yYnNtTfFoO~<=", s[0]) && strnlen(s, 6) <= 5)
+        for (const char *const *w = bool_words; *w; w++)
+            if (strcmp(s, *w) == 0)
+                return true;
+    if (s[0] == '.' &&
+        (strcmp(s, ".nan") == 0 || strcmp(s, ".NaN") == 0 || strcmp(s, ".NAN") == 0))
         return true;
     const char *body = (s[0] == '-' || s[0] == '+') ? s + 1 : s;
     return yaml11_int(body) || yaml11_float(body) || yaml11_timestamp(s);
@@ -238,9 +243,13 @@ int mp_write_yaml(const struct mp_node *root, struct mp_buf *out, struct mp_erro
                             mp_strerror(mp_buf_error(out)));
     return MP_OK;
 fail:
-    if (mp_buf_error(out) != MP_OK)
+    if (mp_buf_error(out) != MP_OK) {
         rc = mp_buf_error(out);
-    mp_error_set(err, rc, "writing YAML: %s", em.problem ? em.problem : mp_strerror(rc));
+        mp_error_set(err, rc, "writing YAML: %s (output limit %zu MiB)", mp_strerror(rc),
+                     out->limit >> 20);
+    } else {
+        mp_error_set(err, rc, "writing YAML: %s", em.problem ? em.problem : mp_strerror(rc));
+    }
     yaml_emitter_delete(&em);
     return rc;
 }

@@ -17,6 +17,7 @@
 #include "diag.h"
 #include "graph.h"
 #include "placeholder.h"
+#include "strmap.h"
 #include "textfile.h"
 
 struct step {
@@ -36,6 +37,8 @@ struct loader {
     yaml_node_t *params;   /* the parameters sequence, for placeholder checks */
     struct step *steps;
     size_t nsteps;
+    struct mpi_arena arena;  /* for @names */
+    struct mpi_strmap names; /* every step name given as a string -> its first step */
     struct mpi_yaml_info info;
     int nomem;
 };
@@ -471,12 +474,17 @@ static void load_step(struct loader *ld, struct step *st, const char *dflt)
              name);
         name = NULL;
     }
-    for (struct step *o = ld->steps; name && o < st; o++)
-        if (o->name && !strcmp(o->name, name)) {
-            diag(ld, nn, "a unique name", "duplicate step name '%s' (first at line %lu)", name,
-                 L(o->node));
-            name = NULL;
-        }
+    /* Names are indexed so that duplicate and 'after' checks stay linear in the steps. */
+    const char *given = nn && nn->type == YAML_SCALAR_NODE ? (const char *)nn->data.scalar.value
+                                                           : NULL;
+    const struct step *first = given ? mpi_strmap_get(&ld->names, given) : NULL;
+    if (name && first) {
+        diag(ld, nn, "a unique name", "duplicate step name '%s' (first at line %lu)", name,
+             L(first->node));
+        name = NULL;
+    }
+    if (given && !first && mpi_strmap_put(&ld->names, &ld->arena, given, st) != MP_OK)
+        ld->nomem = 1;
     st->name = name;
     const char *image = img ? text(ld, img, "image") : NULL;
     if (!img || (image && !*image))
@@ -559,13 +567,7 @@ static void check_deps(struct loader *ld)
             if (dn->type != YAML_SCALAR_NODE)
                 continue;
             const char *dep = (const char *)dn->data.scalar.value;
-            bool known = false;
-            for (size_t t = 0; t < ld->nsteps && !known; t++)
-                known = ld->steps[t].node && get(ld, ld->steps[t].node, "name") &&
-                        get(ld, ld->steps[t].node, "name")->type == YAML_SCALAR_NODE &&
-                        !strcmp((const char *)get(ld, ld->steps[t].node, "name")->data.scalar.value,
-                                dep);
-            if (!known)
+            if (!mpi_strmap_get(&ld->names, dep))
                 diag(ld, dn, "the name of a step of this pipeline",
                      "step '%s' runs after '%s', which is not a step of this pipeline",
                      ld->steps[s].name ? ld->steps[s].name : "?", dep);
@@ -723,6 +725,7 @@ int mpi_yaml_load(const char *path, const char *const *platforms, size_t n,
                   struct mp_error *err)
 {
     struct loader ld = {.platforms = platforms, .nplat = n, .err = mp_error_new()};
+    mpi_arena_init(&ld.arena);
     struct mp_diags *own = NULL;
     char *data = NULL;
     size_t len = 0;
@@ -780,6 +783,7 @@ out:
     if (have_doc)
         yaml_document_delete(&ld.doc);
     mp_pipeline_free(ld.p);
+    mpi_arena_release(&ld.arena);
     free(ld.steps);
     free(data);
     mp_error_free(ld.err);

@@ -142,3 +142,4 @@ include %reldir%/stub/local.mk
 include %reldir%/kfp/local.mk
 include %reldir%/pipeline-files.mk
 include %reldir%/local-runner/local.mk
+include %reldir%/shell/local.mk

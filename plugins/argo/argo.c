@@ -5,7 +5,7 @@
 #include <mnistpipe/plugin.h>
 #include <string.h>
 
-#include <curl/curl.h>
+#include "../common/curl_lazy.h"
 
 #include "argo_submit.h"
 
@@ -58,26 +58,22 @@ static const struct mp_plugin_command argo_commands[] = {
 static int argo_command(const char *name, const struct mp_pipeline *p,
                         const struct mp_plugin_ctx *ctx, struct mp_error *err)
 {
+    int rc = mph_curl_init(err);
+    if (rc != MP_OK)
+        return rc;
     if (strcmp(name, "submit") == 0)
         return argo_submit(p, ctx, err);
     return mp_error_set(err, MP_ERR_USAGE, "unknown command '%s'", name);
 }
 
-static int argo_init(struct mp_error *err)
-{
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return mp_error_set(err, MP_ERR_NET, "libcurl initialisation failed");
-    return MP_OK;
-}
-
+/* libcurl is loaded and initialised by the first command that needs it, never by a compile. */
 static void argo_fini(void)
 {
-    curl_global_cleanup();
+    mph_curl_cleanup();
 }
 
 static const struct mp_output_ops argo_ops = {
     .size = sizeof(struct mp_output_ops),
-    .init = argo_init,
     .fini = argo_fini,
     .emit = argo_emit,
     .default_output = ".yaml",

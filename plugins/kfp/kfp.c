@@ -5,7 +5,7 @@
 
 #include <mnistpipe/plugin.h>
 
-#include <curl/curl.h>
+#include "../common/curl_lazy.h"
 
 #include "kfp_cmd.h"
 
@@ -26,6 +26,7 @@ static int kfp_emit(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx
         mp_error_set(err, rc, "out of memory");
         goto out;
     }
+    mp_buf_set_limit(yaml, (size_t)1 << 30); /* very large pipelines: 100,000 steps, 70 MB */
     if ((rc = mp_workflow_build(p, mp_ctx_option(ctx, "stamp"), doc, &wf, err)) != MP_OK ||
         (rc = mp_write_yaml(wf, yaml, err)) != MP_OK)
         goto out;
@@ -91,26 +92,26 @@ static const struct mp_plugin_command kfp_commands[] = {
     {"experiments", "experiments list|create NAME on KFP", kfp_experiments_options, false},
     {NULL, NULL, NULL, false}};
 
-static int kfp_init(struct mp_error *err)
+/* libcurl is loaded and initialised by the first command that needs it, never by a compile. */
+static int kfp_command_net(const char *name, const struct mp_pipeline *p,
+                           const struct mp_plugin_ctx *ctx, struct mp_error *err)
 {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return mp_error_set(err, MP_ERR_NET, "libcurl initialisation failed");
-    return MP_OK;
+    int rc = mph_curl_init(err);
+    return rc == MP_OK ? kfp_command(name, p, ctx, err) : rc;
 }
 
 static void kfp_fini(void)
 {
-    curl_global_cleanup();
+    mph_curl_cleanup();
 }
 
 static const struct mp_output_ops kfp_ops = {
     .size = sizeof(struct mp_output_ops),
-    .init = kfp_init,
     .fini = kfp_fini,
     .emit = kfp_emit,
     .default_output = ".tar.gz",
     .commands = kfp_commands,
-    .command = kfp_command,
+    .command = kfp_command_net,
 };
 
 static const struct mp_plugin_desc kfp_desc = {

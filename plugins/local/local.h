@@ -52,6 +52,7 @@ struct lr_run {
     double step_timeout, ready_timeout;
     bool tty, use_ns;
     const char *state; /* running, succeeded, failed, interrupted */
+    bool state_dirty;  /* steps started or ended since status.json was last written */
     char message[256];
     double started, finished;
     int view_lines; /* lines of the live view currently on the terminal */

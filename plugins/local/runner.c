@@ -378,7 +378,7 @@ static int schedule(struct lr_run *run, int *active, struct mp_error *err)
         if (rc != MP_OK)
             return rc;
         (*active)++;
-        (void)lr_state_write(run, err);
+        run->state_dirty = true; /* written once per turn of the loop, not per step */
     }
     return MP_OK;
 }
@@ -496,15 +496,17 @@ int lr_run_execute(struct lr_run *run, struct mp_error *err)
             if (waitpid(s->pid, &st, 0) == s->pid) { /* its output is closed: it is ending */
                 finish_step(run, s, st);
                 active--;
-                (void)lr_state_write(run, err);
+                run->state_dirty = true;
             }
         }
         size_t before = (size_t)active;
         check_services(run, &active);
         check_timeouts(run);
-        /* Also once a second, so that `runs status` shows the steps' progress. */
-        if ((size_t)active != before || lr_now() - last_write > 1.0) {
+        /* Steps that started or ended in this turn, in one write (the rename costs ms on
+         * ext4); also once a second, so that `runs status` shows the steps' progress. */
+        if (run->state_dirty || (size_t)active != before || lr_now() - last_write > 1.0) {
             (void)lr_state_write(run, err);
+            run->state_dirty = false;
             last_write = lr_now();
         }
         lr_progress_draw(run);
