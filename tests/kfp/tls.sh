@@ -104,6 +104,8 @@ k 0 "kubeconfig: --context" -- $SUB --kubeconfig "$TMP/kc/data" --context other
 expect_output "submitted in namespace team-b" "kubeconfig: the other context's namespace"
 k 0 "kubeconfig: --namespace wins" -- $SUB --kubeconfig "$TMP/kc/data" --namespace team-c
 expect_output "submitted in namespace team-c" "kubeconfig: --namespace"
+k 0 "kubeconfig: --verbose" -- -v $SUB --kubeconfig "$TMP/kc/data"
+expect_output "kubeconfig context 'main': server https://127" "kubeconfig: --verbose names the context"
 kubeconfig "$TMP/kc/file" main "    certificate-authority: cluster-ca.crt" "    tokenFile: token"
 k 0 "kubeconfig: certificate-authority and tokenFile (relative paths)" -- $SUB \
     --kubeconfig "$TMP/kc/file"
@@ -151,7 +153,7 @@ stub_start --tls-cert "$PKI/server.crt" --tls-key "$PKI/server.key" \
 kubeconfig "$TMP/kc/certdata" main "    certificate-authority-data: $CA64" \
     "    client-certificate-data: $CERT64
     client-key-data: $KEY64"
-k 0 "kubeconfig: client-certificate-data/client-key-data" -- $SUB --kubeconfig \
+k 0 "kubeconfig: client-certificate-data/client-key-data" -- -v $SUB --kubeconfig \
     "$TMP/kc/certdata" $W
 cp "$PKI/client.crt" "$PKI/client.key" "$TMP/kc/"
 kubeconfig "$TMP/kc/certfile" main "    certificate-authority: cluster-ca.crt" \
