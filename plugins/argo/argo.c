@@ -38,11 +38,14 @@ static int argo_emit(const struct mp_pipeline *p, const struct mp_plugin_ctx *ct
 
 static const struct mp_plugin_option argo_submit_options[] = {
     {"argo-server", "URL", "Argo Server to submit to (/api/v1/workflows/NS)"},
-    {"k8s-server", "URL", "Kubernetes API server to submit to (default: in-cluster)"},
-    {"namespace", "NS", "namespace (default: in-cluster namespace, else default)"},
+    {"k8s-server", "URL", "Kubernetes API server (default: kubeconfig, else in-cluster)"},
+    {"kubeconfig", "FILE", "kubeconfig (default: $KUBECONFIG, else ~/.kube/config)"},
+    {"context", "NAME", "kubeconfig context (default: its current-context)"},
+    {"namespace", "NS", "namespace (default: the context's or in-cluster one, else default)"},
     {"token-file", "FILE", "bearer token file, re-read per request (default: $ARGO_TOKEN)"},
     {"cacert", "FILE", "CA bundle for TLS verification"},
     {"insecure", NULL, "do not verify the server's TLS certificate"},
+    {"request-timeout", "SECONDS", "give up on one request after this long (default 60)"},
     {"wait", NULL, "wait for the workflow; exit 0 only if it succeeded"},
     {"timeout", "SECONDS", "with --wait: give up after this long"},
     {"poll-interval", "SECONDS", "with --wait: first poll interval (default 1)"},

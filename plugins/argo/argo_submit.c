@@ -11,18 +11,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "../common/http.h"
+#include "kubeconfig.h"
 
 #define SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 #define SUBMISSION_LABEL "mnistpipe.io/submission"
 
 struct argo_target {
     struct mph_client http;
+    struct kubeconfig kc; /* the context's settings, when a kubeconfig was read */
     char base[1024];
     char ns[256];
+    char sa_token[1200], sa_ca[1200]; /* in-cluster service account files */
     bool server; /* Argo Server API, else the Kubernetes API */
 };
 
@@ -45,14 +49,58 @@ static int read_small(const char *path, char *dst, size_t cap)
     return n ? MP_OK : MP_ERR_IO;
 }
 
+/* The kubeconfig to read: --kubeconfig, $KUBECONFIG, else ~/.kube/config when it exists. */
+static const char *kubeconfig_paths(const struct mp_plugin_ctx *ctx, char *buf, size_t cap)
+{
+    const char *k = mp_ctx_option(ctx, "kubeconfig");
+    if (k && *k)
+        return k;
+    if ((k = env("KUBECONFIG")))
+        return k;
+    const char *home = env("HOME");
+    if (home && (size_t)snprintf(buf, cap, "%s/.kube/config", home) < cap &&
+        access(buf, F_OK) == 0)
+        return buf;
+    return NULL;
+}
+
+/* Server, TLS and credentials from the kubeconfig context; explicit options win. */
+static int from_kubeconfig(struct argo_target *t, const struct mp_plugin_ctx *ctx,
+                           const char *paths, struct mp_error *err)
+{
+    int rc = kubeconfig_load(&t->kc, paths, mp_ctx_option(ctx, "context"), err);
+    if (rc != MP_OK)
+        return rc;
+    const struct kubeconfig *kc = &t->kc;
+    snprintf(t->base, sizeof(t->base), "%s", kc->server);
+    if (!t->http.cacert && !t->http.insecure) {
+        t->http.cacert = kc->ca_file;
+        t->http.ca_pem = kc->ca_pem;
+        t->http.insecure = kc->insecure;
+    }
+    if (!t->http.token && !t->http.token_file) {
+        t->http.token = kc->token;
+        t->http.token_file = kc->token_file;
+    }
+    t->http.cert = kc->cert_file;
+    t->http.cert_pem = kc->cert_pem;
+    t->http.key = kc->key_file;
+    t->http.key_pem = kc->key_pem;
+    if (mp_ctx_verbose(ctx))
+        mp_ctx_warn(ctx, "kubeconfig context '%s': server %s", kc->context, kc->server);
+    return MP_OK;
+}
+
 static int target_init(struct argo_target *t, const struct mp_plugin_ctx *ctx,
                        struct mp_error *err)
 {
-    memset(t, 0, sizeof(*t));
     t->http.ctx = ctx;
     t->http.max_attempts = 5;
     t->http.base_delay_ms = 200;
     t->http.timeout_s = 60;
+    int rc = mph_timeout_option(&t->http, ctx, err);
+    if (rc != MP_OK)
+        return rc;
     t->http.cacert = mp_ctx_option(ctx, "cacert");
     t->http.insecure = mp_ctx_option(ctx, "insecure") != NULL;
     t->http.token_file = mp_ctx_option(ctx, "token-file");
@@ -62,33 +110,49 @@ static int target_init(struct argo_target *t, const struct mp_plugin_ctx *ctx,
     const char *server = mp_ctx_option(ctx, "argo-server");
     const char *k8s = mp_ctx_option(ctx, "k8s-server");
     const char *host = env("KUBERNETES_SERVICE_HOST");
+    char kbuf[1200];
+    const char *kpaths = kubeconfig_paths(ctx, kbuf, sizeof(kbuf));
+    const char *sa = env("MNISTPIPE_SERVICEACCOUNT_DIR");
+    if (!sa)
+        sa = SA_DIR;
+    bool in_cluster = false;
     if (server && *server) {
         t->server = true;
         snprintf(t->base, sizeof(t->base), "%s%s", strstr(server, "://") ? "" : "https://",
                  server);
     } else if (k8s && *k8s) {
         snprintf(t->base, sizeof(t->base), "%s", k8s);
+    } else if (kpaths) {
+        if ((rc = from_kubeconfig(t, ctx, kpaths, err)) != MP_OK)
+            return rc;
     } else if (host) {
         const char *port = env("KUBERNETES_SERVICE_PORT");
         bool v6 = strchr(host, ':') != NULL;
         snprintf(t->base, sizeof(t->base), "https://%s%s%s:%s", v6 ? "[" : "", host,
                  v6 ? "]" : "", port ? port : "443");
+        snprintf(t->sa_token, sizeof(t->sa_token), "%s/token", sa);
+        snprintf(t->sa_ca, sizeof(t->sa_ca), "%s/ca.crt", sa);
         if (!t->http.token && !t->http.token_file)
-            t->http.token_file = SA_DIR "/token";
+            t->http.token_file = t->sa_token;
         if (!t->http.cacert)
-            t->http.cacert = SA_DIR "/ca.crt";
+            t->http.cacert = t->sa_ca;
+        in_cluster = true;
     } else {
         return mp_error_set(err, MP_ERR_USAGE,
-                            "submit: give --argo-server URL or --k8s-server URL (kubeconfig "
-                            "contexts are not read yet), or run inside a cluster");
+                            "submit: no cluster: give --argo-server URL, --k8s-server URL or "
+                            "--kubeconfig FILE (or set KUBECONFIG, or run inside a cluster)");
     }
     size_t n = strlen(t->base);
     while (n > 0 && t->base[n - 1] == '/')
         t->base[--n] = '\0';
     const char *ns = mp_ctx_option(ctx, "namespace");
+    char path[1300];
+    snprintf(path, sizeof(path), "%s/namespace", sa);
     if (ns && *ns)
         snprintf(t->ns, sizeof(t->ns), "%s", ns);
-    else if (read_small(SA_DIR "/namespace", t->ns, sizeof(t->ns)) != MP_OK)
+    else if (t->kc.namespace)
+        snprintf(t->ns, sizeof(t->ns), "%s", t->kc.namespace);
+    else if (!in_cluster || read_small(path, t->ns, sizeof(t->ns)) != MP_OK)
         snprintf(t->ns, sizeof(t->ns), "%s", "default");
     return MP_OK;
 }
@@ -307,6 +371,7 @@ int argo_submit(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
                 struct mp_error *err)
 {
     struct argo_target t;
+    memset(&t, 0, sizeof(t));
     json_t *wf = NULL, *body = NULL, *res = NULL;
     char submission[40], name[256] = "", path[1024];
     struct timespec ts;
@@ -358,6 +423,7 @@ int argo_submit(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
     if (mp_ctx_option(ctx, "wait"))
         rc = wait_workflow(&t, name, err);
 out:
+    kubeconfig_clear(&t.kc);
     json_decref(res);
     json_decref(body);
     json_decref(wf);

@@ -189,6 +189,31 @@ static bool retryable_status(long st)
     return st == 429 || st == 502 || st == 503 || st == 504 || (st >= 500 && st <= 599);
 }
 
+/* TLS set-up and verification failures: trying again cannot help. */
+static bool tls_failure(CURLcode cc)
+{
+    return cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||
+           cc == CURLE_SSL_CERTPROBLEM || cc == CURLE_SSL_CIPHER ||
+           cc == CURLE_SSL_CONNECT_ERROR || cc == CURLE_SSL_ISSUER_ERROR ||
+           cc == CURLE_SSL_CRL_BADFILE || cc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+}
+
+int mph_timeout_option(struct mph_client *c, const struct mp_plugin_ctx *ctx,
+                       struct mp_error *err)
+{
+    const char *s = mp_ctx_option(ctx, "request-timeout");
+    if (!s)
+        return MP_OK;
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end || v < 1 || v > 3600)
+        return mp_error_set(err, MP_ERR_USAGE, "--request-timeout '%s': expected 1 to 3600 "
+                                               "seconds",
+                            s);
+    c->timeout_s = v;
+    return MP_OK;
+}
+
 /* Connect-phase failures: the request never reached the server. */
 static bool not_sent(CURLcode cc)
 {
@@ -198,7 +223,8 @@ static bool not_sent(CURLcode cc)
 
 static int one_attempt(const struct mph_client *c, const char *method, const char *url,
                        const char *json_body, const struct mph_part *part, struct sink *sink,
-                       long *status, CURLcode *cc, char *errbuf, struct mp_error *err)
+                       long *status, long *retry_after, CURLcode *cc, char *errbuf,
+                       struct mp_error *err)
 {
     char scratch[MPH_MAX_TOKEN + 64];
     struct curl_slist *hdrs = NULL;
@@ -243,12 +269,30 @@ static int one_attempt(const struct mph_client *c, const char *method, const cha
     curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, c->timeout_s > 0 ? c->timeout_s : 60L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, c->timeout_s > 0 && c->timeout_s < 10
+                                                    ? c->timeout_s
+                                                    : 10L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L); /* never carry credentials elsewhere */
     if (c->cacert)
         curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert);
+    if (c->ca_pem) {
+        struct curl_blob b = {(void *)c->ca_pem, strlen(c->ca_pem), CURL_BLOB_COPY};
+        curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
+    }
+    if (c->cert)
+        curl_easy_setopt(h, CURLOPT_SSLCERT, c->cert);
+    if (c->cert_pem) {
+        struct curl_blob b = {(void *)c->cert_pem, strlen(c->cert_pem), CURL_BLOB_COPY};
+        curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
+    }
+    if (c->key)
+        curl_easy_setopt(h, CURLOPT_SSLKEY, c->key);
+    if (c->key_pem) {
+        struct curl_blob b = {(void *)c->key_pem, strlen(c->key_pem), CURL_BLOB_COPY};
+        curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
+    }
     if (c->insecure) {
         static bool warned; /* never silently: once per process */
         if (!warned && strncmp(url, "https:", 6) == 0) {
@@ -261,8 +305,14 @@ static int one_attempt(const struct mph_client *c, const char *method, const cha
     errbuf[0] = '\0';
     *cc = curl_easy_perform(h);
     *status = 0;
-    if (*cc == CURLE_OK)
+    *retry_after = -1;
+    if (*cc == CURLE_OK) {
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+        curl_off_t ra = 0;
+        /* libcurl reads both forms (delta-seconds, HTTP-date); 0 when absent or past. */
+        if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+            *retry_after = (long)(ra > 86400 ? 86400 : ra);
+    }
     rc = MP_OK;
 out:
     curl_mime_free(mime);
@@ -283,12 +333,19 @@ int mph_request(const struct mph_client *c, const char *op, const char *method, 
         return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
     int attempts = c->max_attempts > 0 ? c->max_attempts : 1;
     char errbuf[CURL_ERROR_SIZE];
+    static bool warned_insecure;
+    if (c->insecure && !warned_insecure) {
+        warned_insecure = true;
+        mp_ctx_warn(c->ctx, "warning: --insecure: the server's TLS certificate is not verified");
+    }
+    long timeout_s = c->timeout_s > 0 ? c->timeout_s : 60;
     for (int n = 0;; n++) {
         struct sink sink = {resp->body, false};
-        long st = 0;
+        long st = 0, retry_after = -1;
         CURLcode cc = CURLE_OK;
         mp_buf_reset(resp->body);
-        int rc = one_attempt(c, method, url, json_body, part, &sink, &st, &cc, errbuf, err);
+        int rc = one_attempt(c, method, url, json_body, part, &sink, &st, &retry_after, &cc,
+                             errbuf, err);
         if (rc != MP_OK)
             return rc;
         if (mp_ctx_verbose(c->ctx))
@@ -303,10 +360,23 @@ int mph_request(const struct mph_client *c, const char *op, const char *method, 
             may_retry = idempotent || not_sent(cc);
         else
             may_retry = idempotent ? retryable_status(st) : (st == 429 || st == 503);
-        if (sink.too_big)
+        if (sink.too_big || tls_failure(cc))
             may_retry = false;
+        bool wait_asked = cc == CURLE_OK && (st == 429 || st == 503) && retry_after > 0;
+        if (may_retry && wait_asked && retry_after > MPH_MAX_RETRY_AFTER_S && n + 1 < attempts) {
+            resp->status = st;
+            char msg[512];
+            mph_error_text(mp_buf_data(resp->body), mp_buf_len(resp->body), msg, sizeof(msg));
+            return mp_error_set(err, MP_ERR_HTTP,
+                                "%s: %s %s: HTTP %ld: %s (Retry-After %ld s is over %d s: not "
+                                "waiting)",
+                                op, method, url, st, msg[0] ? msg : "(no message)",
+                                retry_after, MPH_MAX_RETRY_AFTER_S);
+        }
         if (may_retry && n + 1 < attempts) {
             long d = mph_backoff_ms(c->base_delay_ms > 0 ? c->base_delay_ms : 500, n, 10000);
+            if (wait_asked && retry_after * 1000 > d)
+                d = retry_after * 1000;
             if (mp_ctx_verbose(c->ctx))
                 mp_ctx_warn(c->ctx, "%s: retrying in %ld ms (attempt %d of %d)", op, d, n + 2,
                             attempts);
@@ -319,6 +389,16 @@ int mph_request(const struct mph_client *c, const char *op, const char *method, 
             if (sink.too_big)
                 return mp_error_set(err, MP_ERR_NET, "%s: %s %s: response larger than %u bytes",
                                     op, method, url, MPH_MAX_BODY);
+            if (cc == CURLE_OPERATION_TIMEDOUT)
+                return mp_error_set(err, MP_ERR_NET,
+                                    "%s: %s %s: no answer within %ld s (--request-timeout)", op,
+                                    method, url, timeout_s);
+            if (tls_failure(cc))
+                return mp_error_set(err, MP_ERR_NET, "%s: %s %s: TLS: %s%s", op, method, url,
+                                    errbuf[0] ? errbuf : curl_easy_strerror(cc),
+                                    cc == CURLE_PEER_FAILED_VERIFICATION
+                                        ? " (give the server's CA with --cacert FILE)"
+                                        : "");
             return mp_error_set(err, MP_ERR_NET, "%s: %s %s: %s", op, method, url,
                                 errbuf[0] ? errbuf : curl_easy_strerror(cc));
         }

@@ -17,11 +17,24 @@ struct mph_client {
     const char *token_file; /* file holding the bearer token, or NULL */
     const char *cookie;     /* Cookie header value, or NULL */
     const char *cacert;     /* CA bundle, or NULL for the system's */
-    bool insecure;          /* skip TLS verification (explicit --insecure only) */
+    const char *ca_pem;     /* CA certificates as PEM text (kubeconfig data), or NULL */
+    const char *cert;       /* client certificate file (PEM), or NULL */
+    const char *cert_pem;   /* client certificate as PEM text, or NULL */
+    const char *key;        /* client key file (PEM), or NULL */
+    const char *key_pem;    /* client key as PEM text, or NULL */
+    bool insecure;          /* skip TLS verification (explicit --insecure only; warned once) */
     int max_attempts;       /* attempts for retryable failures, >= 1 */
     long base_delay_ms;     /* first backoff delay */
-    long timeout_s;         /* per-request timeout */
+    long timeout_s;         /* per-request timeout (--request-timeout) */
 };
+
+/* Bounds on a server's Retry-After: longer waits are not taken (the request fails). */
+#define MPH_MAX_RETRY_AFTER_S 120
+
+/* Parse --request-timeout (whole seconds, 1 to 3600) from @ctx into @c->timeout_s.
+ * Errors: MP_ERR_USAGE. */
+int mph_timeout_option(struct mph_client *c, const struct mp_plugin_ctx *ctx,
+                       struct mp_error *err);
 
 /* A multipart file part (name "uploadfile" for KFP). */
 struct mph_part {
@@ -40,7 +53,9 @@ struct mph_response {
 /* Perform @method on @url. @op names the operation for errors ("upload pipeline").
  * @json_body (may be NULL) is sent as application/json; @part (may be NULL) as
  * multipart/form-data. @idempotent requests are retried on connection failures, 429 and
- * 5xx; others only when the server cannot have acted (connect failures, 429).
+ * 5xx; others only when the server cannot have acted (connect failures, 429, 503). A 429 or
+ * 503 waits the server's Retry-After (seconds or HTTP-date; longer than
+ * MPH_MAX_RETRY_AFTER_S fails at once) or the backoff, whichever is longer.
  * A 2xx status returns MP_OK; any other status returns MP_ERR_HTTP with one line naming
  * @op, the URL, the status and the server's message.
  * Ownership: @resp->body is allocated here; the caller frees it with mph_response_clear()

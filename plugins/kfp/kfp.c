@@ -50,6 +50,7 @@ out:
         {"cacert", "FILE", "CA bundle for TLS verification"},                                  \
         {"insecure", NULL, "do not verify the server's TLS certificate"},                      \
         {"retries", "N", "retries for connection failures, 429 and 5xx (default 4)"},         \
+        {"request-timeout", "SECONDS", "give up on one request after this long (default 60)"}, \
         {"dex-user", "USER",                                                                   \
          "log in through Dex (password: $KF_PIPELINES_DEX_PASSWORD or standard input)"}
 

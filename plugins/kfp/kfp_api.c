@@ -105,6 +105,9 @@ int kfp_client_init(struct kfp_client *c, const struct mp_plugin_ctx *ctx, struc
             return mp_error_set(err, MP_ERR_USAGE, "--retries '%s': expected 0 to 20", r);
         c->http.max_attempts = (int)v + 1;
     }
+    int trc = mph_timeout_option(&c->http, ctx, err);
+    if (trc != MP_OK)
+        return trc;
     const char *api = mp_ctx_option(ctx, "api");
     const char *dex_user = mp_ctx_option(ctx, "dex-user");
     if (dex_user && *dex_user) {
@@ -128,6 +131,8 @@ int kfp_client_init(struct kfp_client *c, const struct mp_plugin_ctx *ctx, struc
         json_decref(h);
         return MP_OK;
     }
+    if (rc != MP_ERR_HTTP)
+        return rc; /* no answer at all (TLS, connection): asking v1beta1 cannot help */
     c->api = KFP_V1;
     mp_error_clear(err);
     rc = kfp_call(c, "health check", "GET", "/apis/v1beta1/healthz", NULL, true, &h, NULL, err);

@@ -217,8 +217,9 @@ static json_t *run_body(const struct kfp_client *c, const char *name, const char
         return b;
     }
     json_t *list = json_array();
-    json_object_foreach(params, k, v) json_array_append_new(
-        list, json_pack("{s:s,s:O}", "name", k, "value", v));
+    json_object_foreach(params, k, v) {
+        json_array_append_new(list, json_pack("{s:s,s:O}", "name", k, "value", v));
+    }
     return json_pack("{s:s,s:{s:o},s:[{s:{s:s,s:s},s:s},{s:{s:s,s:s},s:s}]}", "name", name,
                      "pipeline_spec", "parameters", list, "resource_references", "key", "type",
                      "EXPERIMENT", "id", eid, "relationship", "OWNER", "key", "type",

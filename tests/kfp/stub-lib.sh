@@ -36,14 +36,74 @@ stub_start() {
         echo "stub did not start" >&2
         exit 99
     fi
-    STUB_URL="http://127.0.0.1:$(cat "$TMP/port")"
+    STUB_PORT=$(cat "$TMP/port")
+    case " $* " in
+    *" --tls-cert "*) STUB_URL="https://127.0.0.1:$STUB_PORT" ;;
+    *) STUB_URL="http://127.0.0.1:$STUB_PORT" ;;
+    esac
+}
+
+# stub_post PATH JSON: POST JSON to the stub's control API (faults, config); answer on stdout.
+stub_post() {
+    python3 - "$STUB_URL$1" "$2" <<'PY'
+import os, ssl, sys, urllib.request
+ctx = ssl._create_unverified_context()
+if os.environ.get("STUB_CLIENT_CERT"):
+    ctx.load_cert_chain(os.environ["STUB_CLIENT_CERT"], os.environ["STUB_CLIENT_KEY"])
+req = urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), method="POST",
+                             headers={"Content-Type": "application/json"})
+print(urllib.request.urlopen(req, timeout=10,
+                             context=ctx).read().decode())
+PY
+}
+
+# stub_delete PATH: DELETE on the stub's control API (faults, requests, violations).
+stub_delete() {
+    python3 - "$STUB_URL$1" <<'PY'
+import os, ssl, sys, urllib.request
+ctx = ssl._create_unverified_context()
+if os.environ.get("STUB_CLIENT_CERT"):
+    ctx.load_cert_chain(os.environ["STUB_CLIENT_CERT"], os.environ["STUB_CLIENT_KEY"])
+req = urllib.request.Request(sys.argv[1], method="DELETE")
+print(urllib.request.urlopen(req, timeout=10,
+                             context=ctx).read().decode())
+PY
+}
+
+# tls_pki DIR: a CA, a server certificate for 127.0.0.1/localhost and a client certificate
+# signed by it, and a second, unrelated CA (openssl; skips the test without it).
+tls_pki() {
+    command -v openssl >/dev/null 2>&1 || skip "openssl not found"
+    d=$1
+    mkdir -p "$d"
+    (
+        cd "$d" || exit 1
+        for ca in ca other-ca; do
+            openssl req -x509 -newkey rsa:2048 -nodes -keyout $ca.key -out $ca.crt -days 2 \
+                -subj "/CN=mnistpipe test $ca" 2>/dev/null || exit 1
+        done
+        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >server.ext
+        printf 'extendedKeyUsage=clientAuth\n' >client.ext
+        for who in server client; do
+            openssl req -newkey rsa:2048 -nodes -keyout $who.key -out $who.csr \
+                -subj "/CN=$who" 2>/dev/null &&
+                openssl x509 -req -in $who.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+                    -out $who.crt -days 2 -extfile $who.ext 2>/dev/null || exit 1
+        done
+    ) || { echo "openssl failed to make the test certificates" >&2; exit 99; }
 }
 
 # stub_get PATH: the stub's JSON record at PATH (e.g. /_stub/violations) on stdout.
+# $STUB_CLIENT_CERT/$STUB_CLIENT_KEY: the client certificate for a stub started with
+# --tls-client-ca.
 stub_get() {
     python3 - "$STUB_URL$1" <<'PY'
-import sys, urllib.request
-print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())
+import os, ssl, sys, urllib.request
+ctx = ssl._create_unverified_context()
+if os.environ.get("STUB_CLIENT_CERT"):
+    ctx.load_cert_chain(os.environ["STUB_CLIENT_CERT"], os.environ["STUB_CLIENT_KEY"])
+print(urllib.request.urlopen(sys.argv[1], timeout=10,
+                             context=ctx).read().decode())
 PY
 }
 

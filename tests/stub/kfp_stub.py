@@ -2158,6 +2158,7 @@ def parse_args(argv):
     ap.add_argument("--log", help="append a line per request / event here")
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
+    ap.add_argument("--tls-client-ca", help="require client certificates signed by this CA")
     ap.add_argument("--token", action="append", help="accepted bearer token (repeatable)")
     ap.add_argument("--cookie", help="NAME=VALUE session cookie the gateway requires")
     ap.add_argument("--dex-user")
@@ -2187,6 +2188,9 @@ def main(argv=None):
     if args.tls_cert:
         tls_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tls_ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.tls_client_ca:
+            tls_ctx.verify_mode = ssl.CERT_REQUIRED
+            tls_ctx.load_verify_locations(args.tls_client_ca)
     httpd = Server(("127.0.0.1", args.port), Handler, stub, tls_ctx)
     port = httpd.server_address[1]
     if args.port_file:

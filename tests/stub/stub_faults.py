@@ -10,7 +10,8 @@ import re
 import threading
 
 KINDS = {
-    "status":       "answer HTTP `code` (500, 503, 429, 409, ...); `retry_after` sets Retry-After",
+    "status":       "answer HTTP `code` (500, 503, 429, 409, ...); `retry_after` sets Retry-After "
+                    "(seconds, or an HTTP-date string sent as given)",
     "drop":         "close the connection without answering",
     "stall":        "sleep `seconds` then answer normally",
     "truncate":     "answer normally but close after sending part of a body whose "
@@ -51,6 +52,9 @@ def normalize(fault):
     if kind not in KINDS:
         raise ValueError(f"unknown fault kind {kind!r}; kinds: {', '.join(KINDS)}")
     for key in list(fault):
+        if key == "retry_after" and isinstance(fault[key], str) and \
+                not fault[key].strip().isdigit():
+            continue                  # an HTTP-date, sent as given
         if key in _INT_KEYS and fault[key] is not None:
             fault[key] = int(fault[key])
         elif key in _FLOAT_KEYS:
