@@ -47,16 +47,12 @@ static void diag(struct cload *ld, const yaml_node_t *n, const char *expected, c
 static void diag(struct cload *ld, const yaml_node_t *n, const char *expected, const char *fmt,
                  ...)
 {
-    struct mp_buf b;
-    mpi_buf_init(&b);
     va_list ap;
     va_start(ap, fmt);
-    mp_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    if (mp_buf_error(&b) || mpi_diag_add(ld->d, MP_DIAG_ERROR, n ? L(n) : 1, n ? C(n) : 1,
-                                         expected, "%s", mp_buf_data(&b)) != MP_OK)
+    if (mpi_diag_addv(ld->d, MP_DIAG_ERROR, n ? L(n) : 1, n ? C(n) : 1, expected, fmt, ap) !=
+        MP_OK)
         ld->nomem = 1;
-    mpi_buf_release(&b);
+    va_end(ap);
 }
 
 static yaml_node_t *node(struct cload *ld, int id)
@@ -152,17 +148,8 @@ static void check_keys(struct cload *ld, yaml_node_t *map, const char *const *al
         }
         if (!allowed || in_list(allowed, key))
             continue;
-        const char *best = mpi_suggest(key, allowed);
-        struct mp_buf e;
-        mpi_buf_init(&e);
-        for (const char *const *o = allowed; *o; o++)
-            mp_buf_printf(&e, "%s%s", o == allowed ? "one of: " : ", ", *o);
-        if (best)
-            diag(ld, k, mp_buf_data(&e), "%s: unknown key '%s'; did you mean '%s'?", where, key,
-                 best);
-        else
-            diag(ld, k, mp_buf_data(&e), "%s: unknown key '%s'", where, key);
-        mpi_buf_release(&e);
+        if (mpi_diag_unknown_key(ld->d, L(k), C(k), where, key, allowed) != MP_OK)
+            ld->nomem = 1;
     }
 }
 

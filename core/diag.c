@@ -52,6 +52,16 @@ void mp_diags_free(struct mp_diags *d)
 int mpi_diag_add(struct mp_diags *d, int severity, unsigned long line, unsigned long col,
                  const char *expected, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = mpi_diag_addv(d, severity, line, col, expected, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int mpi_diag_addv(struct mp_diags *d, int severity, unsigned long line, unsigned long col,
+                  const char *expected, const char *fmt, va_list ap)
+{
     if (!diags_ok(d))
         return MP_OK;
     if (severity == MP_DIAG_ERROR)
@@ -70,10 +80,7 @@ int mpi_diag_add(struct mp_diags *d, int severity, unsigned long line, unsigned 
     }
     struct mp_buf b;
     mpi_buf_init(&b);
-    va_list ap;
-    va_start(ap, fmt);
     mp_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
     struct mpi_diag *x = &d->v[d->n];
     x->severity = severity;
     x->line = line;
@@ -88,6 +95,23 @@ int mpi_diag_add(struct mp_diags *d, int severity, unsigned long line, unsigned 
     }
     d->n++;
     return MP_OK;
+}
+
+int mpi_diag_unknown_key(struct mp_diags *d, unsigned long line, unsigned long col,
+                         const char *where, const char *key, const char *const *allowed)
+{
+    const char *best = mpi_suggest(key, allowed);
+    struct mp_buf e;
+    mpi_buf_init(&e);
+    for (const char *const *o = allowed; *o; o++)
+        mp_buf_printf(&e, "%s%s", o == allowed ? "one of: " : ", ", *o);
+    int rc = mp_buf_error(&e) ? MP_ERR_NOMEM
+             : best ? mpi_diag_add(d, MP_DIAG_ERROR, line, col, mp_buf_data(&e),
+                                   "%s: unknown key '%s'; did you mean '%s'?", where, key, best)
+                    : mpi_diag_add(d, MP_DIAG_ERROR, line, col, mp_buf_data(&e),
+                                   "%s: unknown key '%s'", where, key);
+    mpi_buf_release(&e);
+    return rc;
 }
 
 /* Levenshtein distance, for "did you mean". Keys are short; anything long is "far". */

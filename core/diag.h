@@ -3,6 +3,8 @@
 #ifndef MNISTPIPE_CORE_DIAG_H
 #define MNISTPIPE_CORE_DIAG_H
 
+#include <stdarg.h>
+
 #include <mnistpipe/host.h>
 
 /* At most this many diagnostics are kept; one more says that the rest were dropped. */
@@ -27,6 +29,14 @@ struct mp_diags {
  * Errors: MP_ERR_NOMEM (the diagnostic is lost). */
 int mpi_diag_add(struct mp_diags *d, int severity, unsigned long line, unsigned long col,
                  const char *expected, const char *fmt, ...) MP_PRINTF(6, 7);
+int mpi_diag_addv(struct mp_diags *d, int severity, unsigned long line, unsigned long col,
+                  const char *expected, const char *fmt, va_list ap) MP_PRINTF(6, 0);
+
+/* The error for an unknown key @key of @where at @line:@col: the nearest of the
+ * NULL-terminated @allowed suggested, all of them listed as what was expected.
+ * Errors: MP_ERR_NOMEM (the diagnostic is lost). */
+int mpi_diag_unknown_key(struct mp_diags *d, unsigned long line, unsigned long col,
+                         const char *where, const char *key, const char *const *allowed);
 
 /* The entry of the NULL-terminated @choices nearest to @word (edit distance), or NULL when
  * none is near. Ownership: borrowed from @choices. Errors: none. */

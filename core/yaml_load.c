@@ -50,17 +50,12 @@ static void diag(struct loader *ld, const yaml_node_t *n, const char *expected, 
 static void diag(struct loader *ld, const yaml_node_t *n, const char *expected, const char *fmt,
                  ...)
 {
-    struct mp_buf b;
-    mpi_buf_init(&b);
     va_list ap;
     va_start(ap, fmt);
-    mp_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    if (mp_buf_error(&b) ||
-        mpi_diag_add(ld->d, MP_DIAG_ERROR, n ? L(n) : 0, n ? C(n) : 0, expected, "%s",
-                     mp_buf_data(&b)) != MP_OK)
+    if (mpi_diag_addv(ld->d, MP_DIAG_ERROR, n ? L(n) : 0, n ? C(n) : 0, expected, fmt, ap) !=
+        MP_OK)
         ld->nomem = 1;
-    mpi_buf_release(&b);
+    va_end(ap);
 }
 
 static yaml_node_t *node(struct loader *ld, int id)
@@ -143,17 +138,8 @@ static void check_keys(struct loader *ld, yaml_node_t *map, const char *const *a
                  where, key);
             continue;
         }
-        const char *best = mpi_suggest(key, allowed);
-        struct mp_buf e;
-        mpi_buf_init(&e);
-        for (const char *const *o = allowed; *o; o++)
-            mp_buf_printf(&e, "%s%s", o == allowed ? "one of: " : ", ", *o);
-        if (best)
-            diag(ld, k, mp_buf_data(&e), "%s: unknown key '%s'; did you mean '%s'?", where, key,
-                 best);
-        else
-            diag(ld, k, mp_buf_data(&e), "%s: unknown key '%s'", where, key);
-        mpi_buf_release(&e);
+        if (mpi_diag_unknown_key(ld->d, L(k), C(k), where, key, allowed) != MP_OK)
+            ld->nomem = 1;
     }
     mpi_arena_release(&arena);
 }
@@ -838,17 +824,12 @@ static void load_root(struct loader *ld, yaml_node_t *root)
 void mpi_yl_diag(struct loader *ld, const yaml_node_t *n, const char *expected, const char *fmt,
                  ...)
 {
-    struct mp_buf b;
-    mpi_buf_init(&b);
     va_list ap;
     va_start(ap, fmt);
-    mp_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    if (mp_buf_error(&b))
+    if (mpi_diag_addv(ld->d, MP_DIAG_ERROR, n ? L(n) : 0, n ? C(n) : 0, expected, fmt, ap) !=
+        MP_OK)
         ld->nomem = 1;
-    else
-        diag(ld, n, expected, "%s", mp_buf_data(&b));
-    mpi_buf_release(&b);
+    va_end(ap);
 }
 
 yaml_node_t *mpi_yl_node(struct loader *ld, int id)

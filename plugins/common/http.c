@@ -333,11 +333,6 @@ int mph_request(const struct mph_client *c, const char *op, const char *method, 
         return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
     int attempts = c->max_attempts > 0 ? c->max_attempts : 1;
     char errbuf[CURL_ERROR_SIZE];
-    static bool warned_insecure;
-    if (c->insecure && !warned_insecure) {
-        warned_insecure = true;
-        mp_ctx_warn(c->ctx, "warning: --insecure: the server's TLS certificate is not verified");
-    }
     long timeout_s = c->timeout_s > 0 ? c->timeout_s : 60;
     for (int n = 0;; n++) {
         struct sink sink = {resp->body, false};

@@ -7,13 +7,13 @@
 FUZZ_COMMON = %reldir%/fuzz.h
 FUZZ_REPLAY = %reldir%/replay.c
 FUZZ_CORE_LDADD = core/libmnistpipe.la
-FUZZ_PLUGIN_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
-FUZZ_PLUGIN_LDADD = core/libmnistpipe.la $(CURL_LIBS) $(JANSSON_LIBS)
+FUZZ_PLUGIN_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS)
+FUZZ_PLUGIN_LDADD = core/libmnistpipe.la $(CURL_LIBS) $(JANSSON_LIBS) $(YAML_LIBS)
 FUZZ_KFP_SOURCES = %reldir%/fuzz_kfp.c %reldir%/fake_http.c %reldir%/fake_http.h \
 	plugins/kfp/kfp.c plugins/kfp/kfp_api.c plugins/kfp/kfp_cmd.c plugins/kfp/kfp_wait.c \
 	plugins/kfp/kfp_dex.c
 FUZZ_ARGO_SOURCES = %reldir%/fuzz_argo.c %reldir%/fake_http.c %reldir%/fake_http.h \
-	plugins/argo/argo.c plugins/argo/argo_submit.c
+	plugins/argo/argo.c plugins/argo/argo_submit.c plugins/argo/kubeconfig.c
 FUZZ_SERVE_SOURCES = %reldir%/fuzz_serve.c examples/mnist/serve/rest.c \
 	examples/mnist/serve/models.c examples/mnist/serve/tfjson.c \
 	examples/mnist/serve/metrics.c examples/mnist/serve/util.c tests/mnist/stub_servable.c

@@ -49,7 +49,7 @@ k 6 "kfp: a --cacert of another CA is refused" -- experiments list $H --cacert "
 k 0 "kfp: --cacert" -- experiments list $H --cacert "$PKI/ca.crt"
 k 0 "kfp: --insecure" -- --plugin onprem --pvc data --plugin kfp run --name mnist $H --insecure \
     $W
-count_is "warning: --insecure" 1 "kfp: --insecure warns once over many requests"
+count_is "--insecure: the TLS certificate of https://" 1 "kfp: --insecure warns once over many requests"
 k 6 "kfp: --cacert FILE that does not exist" -- experiments list $H --cacert "$TMP/none.crt"
 one_line "kfp: missing --cacert file"
 
@@ -62,7 +62,7 @@ expect_output "submit workflow: POST https://127\.0\.0\.1:[0-9]+/api/v1/workflow
 one_line "argo: unknown CA"
 k 0 "argo: --cacert" -- $SUB --argo-server "$STUB_URL" --cacert "$PKI/ca.crt" $W
 k 0 "argo: --insecure" -- $SUB --k8s-server "$STUB_URL" --insecure $W
-count_is "warning: --insecure" 1 "argo: --insecure warns once"
+count_is "--insecure: the TLS certificate of https://" 1 "argo: --insecure warns once"
 unset ARGO_TOKEN
 
 # ---- argo: kubeconfig ----
@@ -119,7 +119,7 @@ k 6 "kubeconfig: no CA: the server is not trusted" -- $SUB --kubeconfig "$TMP/kc
 k 0 "kubeconfig: --cacert with it" -- $SUB --kubeconfig "$TMP/kc/noca" --cacert "$PKI/ca.crt"
 kubeconfig "$TMP/kc/insecure" main "    insecure-skip-tls-verify: true" "    token: $TOK"
 k 0 "kubeconfig: insecure-skip-tls-verify" -- $SUB --kubeconfig "$TMP/kc/insecure"
-count_is "warning: --insecure" 1 "kubeconfig: insecure-skip-tls-verify warns"
+count_is "--insecure: the TLS certificate of https://" 1 "kubeconfig: insecure-skip-tls-verify warns"
 kubeconfig "$TMP/kc/wrongtok" main "    certificate-authority-data: $CA64" "    token: wrong"
 k 6 "kubeconfig: a wrong token is refused" -- $SUB --kubeconfig "$TMP/kc/wrongtok"
 expect_output "HTTP 401" "kubeconfig: the error names the status"

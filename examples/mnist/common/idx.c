@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "mnpm.h"
+#include "sha256.h" /* core/sha256.c, compiled into libmnpm */
 
 #include <errno.h>
 #include <stdarg.h>
@@ -147,72 +148,21 @@ cleanup:
 
 /* ---- SHA-256 (FIPS 180-4) ---- */
 
-static const uint32_t K256[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-    0xc67178f2,
-};
-
-#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-
-static void sha256_block(uint32_t s[8], const unsigned char *p)
-{
-    uint32_t w[64], a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5], g = s[6],
-             h = s[7];
-    for (int i = 0; i < 16; i++)
-        w[i] = be32(p + 4 * i);
-    for (int i = 16; i < 64; i++) {
-        uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    for (int i = 0; i < 64; i++) {
-        uint32_t t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + K256[i]
-                      + w[i];
-        uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-        h = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
-    }
-    s[0] += a; s[1] += b; s[2] += c; s[3] += d; s[4] += e; s[5] += f; s[6] += g; s[7] += h;
-}
-
 int mnpm_sha256_file(const char *path, char hex[65], char *err, size_t errlen)
 {
-    uint32_t s[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c,
-                      0x1f83d9ab, 0x5be0cd19 };
-    unsigned char buf[65536 + 128];
-    uint64_t total = 0;
-    size_t n, have = 0;
+    struct mpi_sha256 h;
+    unsigned char buf[65536];
+    size_t n;
     FILE *f = fopen(path, "rb");
     if (!f)
         return fail(err, errlen, "%s: %s", path, strerror(errno));
-    while ((n = fread(buf + have, 1, 65536, f)) > 0) {
-        total += n;
-        have += n;
-        size_t blocks = have / 64;
-        for (size_t i = 0; i < blocks; i++)
-            sha256_block(s, buf + 64 * i);
-        memmove(buf, buf + 64 * blocks, have - 64 * blocks);
-        have -= 64 * blocks;
-    }
+    mpi_sha256_init(&h);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        mpi_sha256_update(&h, buf, n);
     int bad = ferror(f);
     fclose(f);
     if (bad)
         return fail(err, errlen, "%s: read error", path);
-    buf[have++] = 0x80;
-    while (have % 64 != 56)
-        buf[have++] = 0;
-    for (int i = 7; i >= 0; i--)
-        buf[have++] = (unsigned char)((total * 8) >> (8 * i));
-    for (size_t i = 0; i < have; i += 64)
-        sha256_block(s, buf + i);
-    for (int i = 0; i < 8; i++)
-        snprintf(hex + 8 * i, 9, "%08x", (unsigned)s[i]);
+    mpi_sha256_final(&h, hex);
     return 0;
 }

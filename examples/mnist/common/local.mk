@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
 # libmnpm: the model.mnpm file format, inference, IDX reader and export (shared by train and serve).
 noinst_LTLIBRARIES += %reldir%/libmnpm.la
-%canon_reldir%_libmnpm_la_SOURCES = %reldir%/mnpm.h %reldir%/mnpm.c %reldir%/idx.c
-%canon_reldir%_libmnpm_la_CPPFLAGS = $(AM_CPPFLAGS) $(OPENBLAS_CFLAGS) $(ZLIB_CFLAGS)
+%canon_reldir%_libmnpm_la_SOURCES = %reldir%/mnpm.h %reldir%/mnpm.c %reldir%/idx.c \
+	core/sha256.c core/sha256.h
+%canon_reldir%_libmnpm_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core $(OPENBLAS_CFLAGS) \
+	$(ZLIB_CFLAGS)
 %canon_reldir%_libmnpm_la_LIBADD = $(OPENBLAS_LIBS) $(ZLIB_LIBS) $(LIBM)
 
 if HAVE_CHECK
