@@ -75,6 +75,7 @@ static const struct mp_plugin_option kfp_run_options[] = {
     {"experiment", "NAME", "experiment, created if missing (default: Default)"},
     {"run-name", "NAME", "run name (default: pipeline-date-time-random)"},
     {"param-file", "FILE", "parameters: a JSON object or NAME=VALUE lines (-p wins)"},
+    {"no-upload", NULL, "run the compiled Workflow itself; no pipeline is uploaded (v1beta1)"},
     {NULL, NULL, NULL}};
 
 static const struct mp_plugin_option kfp_runs_options[] = {

@@ -37,6 +37,21 @@ out:
     return rc;
 }
 
+/* The compiled Workflow as JSON, for a run that carries it (pipeline_spec.workflow_manifest)
+ * instead of naming an uploaded version. */
+static int workflow_manifest(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
+                             struct mp_buf *out, struct mp_error *err)
+{
+    struct mp_doc *doc = mp_doc_new();
+    struct mp_node *wf;
+    int rc = doc ? mp_workflow_build(p, mp_ctx_option(ctx, "stamp"), doc, &wf, err)
+                 : mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    if (rc == MP_OK)
+        rc = mp_write_json(wf, 0, out, err);
+    mp_doc_free(doc);
+    return rc;
+}
+
 /* FNV-1a 64 of the package: names a version by its content, so re-uploading is a no-op. */
 static void content_name(const struct mp_buf *pkg, char *dst, size_t cap)
 {
@@ -203,11 +218,28 @@ static const char *experiment_name(const struct mp_plugin_ctx *ctx)
     return e && *e ? e : "Default";
 }
 
+/* A run of an uploaded version (@pid, @vid), or of the Workflow @manifest (v1beta1 only:
+ * v2beta1's pipeline_spec is KFP's IR, not an Argo Workflow). */
+struct run_source {
+    const char *pid, *vid, *manifest;
+};
+
 static json_t *run_body(const struct kfp_client *c, const char *name, const char *eid,
-                        const char *pid, const char *vid, json_t *params)
+                        const struct run_source *src, json_t *params)
 {
     const char *k;
     json_t *v;
+    const char *pid = src->pid, *vid = src->vid;
+    if (src->manifest) {
+        json_t *list = json_array();
+        json_object_foreach(params, k, v) {
+            json_array_append_new(list, json_pack("{s:s,s:O}", "name", k, "value", v));
+        }
+        return json_pack("{s:s,s:{s:s,s:o},s:[{s:{s:s,s:s},s:s}]}", "name", name,
+                         "pipeline_spec", "workflow_manifest", src->manifest, "parameters", list,
+                         "resource_references", "key", "type", "EXPERIMENT", "id", eid,
+                         "relationship", "OWNER");
+    }
     if (c->api == KFP_V2) {
         json_t *b = json_pack("{s:s,s:s,s:{s:s,s:s}}", "display_name", name, "experiment_id",
                               eid, "pipeline_version_reference", "pipeline_id", pid,
@@ -227,11 +259,11 @@ static json_t *run_body(const struct kfp_client *c, const char *name, const char
 }
 
 static int create_run_as(const struct kfp_client *c, const char *name, const char *eid,
-                         const char *pid, const char *vid, json_t *params, char *rid, size_t cap,
+                         const struct run_source *src, json_t *params, char *rid, size_t cap,
                          struct mp_error *err);
 
 static int create_run(const struct kfp_client *c0, const char *name, const char *eid,
-                      const char *pid, const char *vid, json_t *params, char *rid, size_t cap,
+                      const struct run_source *src, json_t *params, char *rid, size_t cap,
                       struct mp_error *err)
 {
     /* KFP applies run parameters to an Argo-format pipeline only from the v1beta1 list
@@ -239,18 +271,23 @@ static int create_run(const struct kfp_client *c0, const char *name, const char 
      * ids are the same in both APIs. */
     struct kfp_client c1 = *c0;
     const struct kfp_client *c = &c1;
-    if (c1.api == KFP_V2 && !c1.api_explicit && json_object_size(params) > 0)
+    if (src->manifest) {
+        if (c1.api == KFP_V2 && c1.api_explicit)
+            return mp_error_set(err, MP_ERR_USAGE, "run --no-upload: a Workflow runs through "
+                                "the v1beta1 API only (not --api v2beta1)");
+        c1.api = KFP_V1;
+    } else if (c1.api == KFP_V2 && !c1.api_explicit && json_object_size(params) > 0)
         c1.api = KFP_V1;
     else if (c1.api == KFP_V2 && json_object_size(params) > 0)
         mp_ctx_warn(c0->http.ctx, "--api v2beta1: KFP applies runtime_config parameters to "
                                   "Argo-format pipelines only through v1beta1");
-    int rc = create_run_as(c, name, eid, pid, vid, params, rid, cap, err);
+    int rc = create_run_as(c, name, eid, src, params, rid, cap, err);
     /* A create that may have reached the server was looked up by name (create_run_as); when
      * the run is not there, creating it again is safe. */
     for (int attempt = 0; rc == MP_ERR_EXISTS && attempt < 3; attempt++) {
         mp_error_clear(err);
         mph_sleep_ms(mph_backoff_ms(200, attempt, 2000));
-        rc = create_run_as(c, name, eid, pid, vid, params, rid, cap, err);
+        rc = create_run_as(c, name, eid, src, params, rid, cap, err);
     }
     if (rc == MP_ERR_EXISTS)
         rc = mp_error_set(err, MP_ERR_NET, "create run '%s': no answer after retries", name);
@@ -258,16 +295,16 @@ static int create_run(const struct kfp_client *c0, const char *name, const char 
         mp_ctx_warn(c0->http.ctx, "this server has no v1beta1 runs API; KFP applies v2beta1 "
                                   "run parameters to Argo-format pipelines only in IR form");
         mp_error_clear(err);
-        rc = create_run_as(c0, name, eid, pid, vid, params, rid, cap, err);
+        rc = create_run_as(c0, name, eid, src, params, rid, cap, err);
     }
     return rc;
 }
 
 static int create_run_as(const struct kfp_client *c, const char *name, const char *eid,
-                         const char *pid, const char *vid, json_t *params, char *rid, size_t cap,
+                         const struct run_source *src, json_t *params, char *rid, size_t cap,
                          struct mp_error *err)
 {
-    json_t *body = run_body(c, name, eid, pid, vid, params);
+    json_t *body = run_body(c, name, eid, src, params);
     if (!body)
         return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
     char path[64];
@@ -307,6 +344,9 @@ static int cmd_run(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
     struct kfp_client c;
     char pid[256], vid[256], eid[256], rid[256], name[256];
     json_t *params = json_object();
+    struct mp_buf *manifest = NULL;
+    struct run_source src = {pid, vid, NULL};
+    bool no_upload = mp_ctx_option(ctx, "no-upload") != NULL;
     int rc = params ? MP_OK : mp_error_set(err, MP_ERR_NOMEM, "out of memory");
     if (rc == MP_OK)
         rc = collect_params(p, ctx, params, err); /* before anything is sent */
@@ -314,8 +354,14 @@ static int cmd_run(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
         rc = kfp_wait_options(ctx, NULL, err);
     if (rc == MP_OK)
         rc = kfp_client_init(&c, ctx, err);
-    if (rc == MP_OK)
+    if (rc == MP_OK && no_upload) {
+        if (!(manifest = mp_buf_new()))
+            rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+        else if ((rc = workflow_manifest(p, ctx, manifest, err)) == MP_OK)
+            src.manifest = mp_buf_data(manifest);
+    } else if (rc == MP_OK) {
         rc = ensure_uploaded(&c, p, ctx, pid, vid, sizeof(pid), err);
+    }
     if (rc == MP_OK)
         rc = kfp_ensure_experiment(&c, experiment_name(ctx), eid, sizeof(eid), err);
     if (rc != MP_OK)
@@ -333,7 +379,7 @@ static int cmd_run(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
         snprintf(name, sizeof(name), "%.180s-%s-%04lx", mp_pipeline_name(p), when,
                  (unsigned long)((ts.tv_nsec / 1000) & 0xffff));
     }
-    if ((rc = create_run(&c, name, eid, pid, vid, params, rid, sizeof(rid), err)) != MP_OK)
+    if ((rc = create_run(&c, name, eid, &src, params, rid, sizeof(rid), err)) != MP_OK)
         goto out;
     mp_ctx_printf(ctx, "run '%s' created (id %s) in experiment '%s'\n", name, rid,
                   experiment_name(ctx));
@@ -341,6 +387,7 @@ static int cmd_run(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
         rc = kfp_wait_run(&c, rid, err);
 out:
     json_decref(params);
+    mp_buf_free(manifest);
     return rc;
 }
 

@@ -127,9 +127,13 @@ for api in v1beta1 v2beta1; do
     fi
 
     # 409: another client creates the same experiment / pipeline while ours is on the way.
+    # Ours is held long enough for the other one to finish first (under valgrind it starts
+    # slowly).
+    hold=2
+    [ -n "${MP_VALGRIND:-}" ] && hold=20
     clear_faults
     stub_delete /_stub/requests >/dev/null
-    fault '{"kind":"stall","seconds":2,"method":"POST","path":"/experiments$"}'
+    fault '{"kind":"stall","seconds":'$hold',"method":"POST","path":"/experiments$"}'
     mp experiments create race-exp $apiopt >"$TMP/a.out" 2>&1 &
     a=$!
     wait_fault stall || fail "$api: the create never arrived"
@@ -148,7 +152,7 @@ for api in v1beta1 v2beta1; do
     count=$(state 'sum(1 for e in s["experiments"] if e["name"] == "race-exp")')
     [ "$count" = 1 ] && pass "$api: one experiment race-exp" || fail "$api: $count race-exp"
     stub_delete /_stub/requests >/dev/null
-    fault '{"kind":"stall","seconds":2,"method":"POST","path":"/upload$"}'
+    fault '{"kind":"stall","seconds":'$hold',"method":"POST","path":"/upload$"}'
     mp --plugin onprem --pvc data --plugin kfp upload --name race-pl $apiopt >"$TMP/a.out" 2>&1 &
     a=$!
     wait_fault stall || fail "$api: the upload never arrived"

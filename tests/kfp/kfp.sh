@@ -26,7 +26,8 @@ W="--poll-interval 0.01 --timeout 60"
 for api in v1beta1 v2beta1 both; do
     apiopt="--api $api"
     [ "$api" = both ] && apiopt=
-    stub_start --api "$api" --token "$TOK" --fault 'run_outcome:name=^fail,state=Failed,count=inf'
+    stub_start --api "$api" --token "$TOK" --fault 'run_outcome:name=^fail,state=Failed,count=inf' \
+        --fault 'run_outcome:name=^cancel,state=Canceled,count=inf'
     export KF_PIPELINES_ENDPOINT="$STUB_URL" KF_PIPELINES_TOKEN="$TOK"
     k 0 "upload" -- upload --name mnist
     k 0 "upload again changes nothing" -- upload --name mnist
@@ -37,6 +38,18 @@ for api in v1beta1 v2beta1 both; do
     k 3 "unknown parameter refused before sending" -- run --name mnist -p no_such=1
     expect_output "no_such" "$api: the message names the parameter"
     k 1 "failed run exits 1" -- run --name mnist --run-name "fail-$api" $W --wait
+    k 1 "cancelled run exits 1" -- run --name mnist --run-name "cancel-$api" $W --wait
+    # KFP 1.8's v1beta1 shows a cancelled Argo workflow as Failed; v2beta1 says CANCELED.
+    if [ "$api" = v1beta1 ]; then outcome=failed; else outcome=canceled; fi
+    expect_output "^run [0-9a-f-]+: $outcome\$" "$api: the outcome is $outcome"
+    if [ "$api" = v2beta1 ]; then
+        k 2 "run --no-upload refused with --api v2beta1" -- run --no-upload $W
+        expect_output "v1beta1 API only" "$api: the message names the API"
+    else
+        k 0 "run --no-upload: the Workflow itself" -- run --no-upload --run-name "direct-$api" \
+            -p train_steps=9 $W --wait
+        expect_output "succeeded" "$api: the run without upload succeeded"
+    fi
     printf '{"train_steps": 7}\n' >"$TMP/params.json"
     k 0 "--param-file (JSON)" -- run --name mnist --param-file "$TMP/params.json"
     printf 'bogus=1\n' >"$TMP/params.txt"
