@@ -4,29 +4,7 @@
 # killed with SIGKILL (what 'runs status' says then, no job left behind), the live view on a
 # terminal against plain lines otherwise.
 . "$MP_TOP_SRCDIR/tests/lib.sh"
-here=$MP_TOP_SRCDIR/tests/local-runner
-export XDG_STATE_HOME="$TMP/state"
-export FAKE_SERVICE_LOG="$TMP/services"
-state=$XDG_STATE_HOME/mnistpipe
-cat >"$TMP/map" <<EOM
-gcr.io/kubeflow-examples/mnist/model $here/fake-train.sh job
-gcr.io/ml-pipeline/ml-pipeline-kubeflow-deployer $here/fake-service.sh service
-gcr.io/kubeflow-examples/mnist/deploy-service $here/fake-service.sh service
-EOM
-L="--plugin onprem --pvc data --plugin local"
-
-cleanup() {
-    for r in $(ls "$state/runs" 2>/dev/null); do
-        "$MNISTPIPE" --plugin local stop "$r" >/dev/null 2>&1
-    done
-    if [ -f "$TMP/services" ]; then
-        while read -r pid _; do kill "$pid" 2>/dev/null; done <"$TMP/services"
-    fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-mpt() { timeout 60 "$MNISTPIPE" "$@"; }
-last_run() { ls "$state/runs" | sort | tail -n 1; }
+. "$MP_TOP_SRCDIR/tests/local-runner/fake-steps.sh"
 stop_all() { for r in $(ls "$state/runs" 2>/dev/null); do mp --plugin local stop "$r" >/dev/null 2>&1; done; }
 
 # 1. An image with no mapping: the step, the image, and how to map it.

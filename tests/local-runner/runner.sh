@@ -3,33 +3,7 @@
 # The local runner with the built-in MNIST pipeline and an image map to small shell scripts:
 # order, logs, state, params, volumes, failures, retries, timeouts, Ctrl-C, stop, errors.
 . "$MP_TOP_SRCDIR/tests/lib.sh"
-here=$MP_TOP_SRCDIR/tests/local-runner
-export XDG_STATE_HOME="$TMP/state"
-export FAKE_SERVICE_LOG="$TMP/services"
-state=$XDG_STATE_HOME/mnistpipe
-cat >"$TMP/map" <<EOM
-# the three MNIST images, as shell scripts
-gcr.io/kubeflow-examples/mnist/model $here/fake-train.sh job
-gcr.io/ml-pipeline/ml-pipeline-kubeflow-deployer $here/fake-service.sh service
-gcr.io/kubeflow-examples/mnist/deploy-service $here/fake-service.sh service
-EOM
-L="--plugin onprem --pvc data --plugin local"
-
-# Whatever happens, nothing this test started stays running.
-cleanup() {
-    for r in $(ls "$state/runs" 2>/dev/null); do
-        "$MNISTPIPE" --plugin local stop "$r" >/dev/null 2>&1
-    done
-    if [ -f "$TMP/services" ]; then
-        while read -r pid _; do kill "$pid" 2>/dev/null; done <"$TMP/services"
-    fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-mpt() { timeout 60 "$MNISTPIPE" "$@"; }
-last_run() { ls "$state/runs" | sort | tail -n 1; }
-alive() { kill -0 "$1" 2>/dev/null && ! grep -q '^[^)]*) [ZX]' "/proc/$1/stat" 2>/dev/null; }
+. "$MP_TOP_SRCDIR/tests/local-runner/fake-steps.sh"
 
 # 1. A full run: train, then serve, then web-ui; services left running; stop ends them.
 expect_exit 0 "run succeeds" -- mpt $L run --image-map "$TMP/map" -p train_steps=4

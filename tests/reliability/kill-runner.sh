@@ -6,27 +6,7 @@
 # process of the run and records it. The only stray file allowed in a run's directory is the
 # documented .status.json.PID.tmp of a write the kill interrupted.
 . "$MP_TOP_SRCDIR/tests/lib.sh"
-here=$MP_TOP_SRCDIR/tests/local-runner
-export XDG_STATE_HOME="$TMP/state"
-export FAKE_SERVICE_LOG="$TMP/services"
-state=$XDG_STATE_HOME/mnistpipe
-cat >"$TMP/map" <<EOM
-gcr.io/kubeflow-examples/mnist/model $here/fake-train.sh job
-gcr.io/ml-pipeline/ml-pipeline-kubeflow-deployer $here/fake-service.sh service
-gcr.io/kubeflow-examples/mnist/deploy-service $here/fake-service.sh service
-EOM
-L="--plugin onprem --pvc data --plugin local"
-cleanup() {
-    for r in $(ls "$state/runs" 2>/dev/null); do
-        "$MNISTPIPE" --plugin local stop "$r" >/dev/null 2>&1
-    done
-    if [ -f "$TMP/services" ]; then
-        while read -r pid _; do kill "$pid" 2>/dev/null; done <"$TMP/services"
-    fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-alive() { kill -0 "$1" 2>/dev/null && ! grep -q '^[^)]*) [ZX]' "/proc/$1/stat" 2>/dev/null; }
+. "$MP_TOP_SRCDIR/tests/local-runner/fake-steps.sh"
 # step_pid RUN STEP: the pid status.json records for STEP (0 when none)
 step_pid() {
     "$PYTHON3" -c 'import json,sys
