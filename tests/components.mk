@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Tests of steps made from kfp v1 component specs: the loader and placeholder resolution
-# (Check), the fuzz target (replaying the corpus unless --enable-fuzzing), and the CLI (bad
+# (Check; the fuzz target is tests/fuzz/fuzz_component.c), and the CLI (bad
 # component files and steps, an end-to-end compile checked by validate-argo --strict).
 # Included from tests/local.mk, so %reldir% is tests/.
 
@@ -12,23 +12,6 @@ TESTS += %reldir%/check_component
 %canon_reldir%_check_component_CFLAGS = $(CHECK_TEST_CFLAGS)
 %canon_reldir%_check_component_LDADD = core/libmpcore.la $(CHECK_LIBS)
 endif
-
-if ENABLE_FUZZING
-COMPONENT_FUZZ_FLAGS = -fsanitize=fuzzer
-COMPONENT_FUZZ_CPPFLAGS = -DMP_FUZZING
-noinst_PROGRAMS += %reldir%/fuzz/fuzz_component
-else
-COMPONENT_FUZZ_FLAGS =
-COMPONENT_FUZZ_CPPFLAGS =
-check_PROGRAMS += %reldir%/fuzz/fuzz_component
-TESTS += %reldir%/fuzz/fuzz_component
-endif
-%canon_reldir%_fuzz_fuzz_component_SOURCES = %reldir%/fuzz/fuzz_component.c
-%canon_reldir%_fuzz_fuzz_component_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core \
-	$(COMPONENT_FUZZ_CPPFLAGS)
-%canon_reldir%_fuzz_fuzz_component_CFLAGS = $(AM_CFLAGS) $(COMPONENT_FUZZ_FLAGS)
-%canon_reldir%_fuzz_fuzz_component_LDFLAGS = $(AM_LDFLAGS) $(COMPONENT_FUZZ_FLAGS)
-%canon_reldir%_fuzz_fuzz_component_LDADD = core/libmpcore.la
 
 dist_check_SCRIPTS += %reldir%/cli/components.sh
 TESTS += %reldir%/cli/components.sh

@@ -4,52 +4,19 @@
  * the answers, separated by FAKE_HTTP_SEP lines (see fake_http.c). */
 #include "config.h"
 
-#include <stdlib.h>
-
-#include <mnistpipe/host.h>
-
 #include "../../plugins/argo/argo_submit.h"
+#include "cluster_target.h"
 #include "fake_http.h"
 #include "fuzz.h"
 
-static struct mp_pipeline *pipeline;
-
-static void quiet(void *user, int stream, const char *text)
-{
-    (void)user;
-    (void)stream;
-    (void)text;
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    struct mp_error *err = mp_error_new();
-    const char *plat = "gcp";
-    if (!err || mp_builtin_pipeline("mnist", &plat, 1, &pipeline, err) != MP_OK)
-        abort();
-    mp_error_free(err);
-    return 0;
-}
-
-void LLVMFuzzerCleanup(void)
-{
-    mp_pipeline_free(pipeline);
-    pipeline = NULL;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!pipeline)
-        LLVMFuzzerInitialize(NULL, NULL);
+    struct mp_pipeline *pipeline = cluster_target_pipeline("gcp");
     if (size == 0)
         return 0;
     unsigned sel = data[0];
-    struct mp_plugin_ctx *ctx = mp_ctx_new(quiet, NULL);
-    struct mp_error *err = mp_error_new();
-    if (!ctx || !err)
-        abort();
+    struct mp_error *err;
+    struct mp_plugin_ctx *ctx = cluster_target_ctx(&err);
     mp_ctx_set_option(ctx, sel & 1 ? "argo-server" : "k8s-server", "http://argo.invalid/");
     mp_ctx_set_option(ctx, "namespace", sel & 2 ? "argo" : "");
     if (sel & 4)
@@ -59,8 +26,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mp_ctx_set_option(ctx, "stamp", "2026-01-01T00:00:00");
     fake_http_answers(data + 1, size - 1);
     argo_submit(pipeline, ctx, err);
-    fake_http_answers(NULL, 0);
-    mp_error_free(err);
-    mp_ctx_free(ctx);
+    cluster_target_done(ctx, err);
     return 0;
 }

@@ -5,40 +5,10 @@
  * FAKE_HTTP_SEP lines (see fake_http.c for the first byte of an answer). */
 #include "config.h"
 
-#include <stdlib.h>
-
-#include <mnistpipe/host.h>
-
 #include "../../plugins/kfp/kfp_cmd.h"
+#include "cluster_target.h"
 #include "fake_http.h"
 #include "fuzz.h"
-
-static struct mp_pipeline *pipeline;
-
-static void quiet(void *user, int stream, const char *text)
-{
-    (void)user;
-    (void)stream;
-    (void)text;
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    struct mp_error *err = mp_error_new();
-    const char *plat = "onprem";
-    if (!err || mp_builtin_pipeline("mnist", &plat, 1, &pipeline, err) != MP_OK)
-        abort();
-    mp_error_free(err);
-    return 0;
-}
-
-void LLVMFuzzerCleanup(void)
-{
-    mp_pipeline_free(pipeline);
-    pipeline = NULL;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -47,16 +17,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         {"runs", "wait"}, {"runs", "terminate"}, {"experiments", "list"},
         {"experiments", "create"}};
     static const char *const apis[] = {"auto", "v1beta1", "v2beta1"};
-    if (!pipeline)
-        LLVMFuzzerInitialize(NULL, NULL);
+    struct mp_pipeline *pipeline = cluster_target_pipeline("onprem");
     if (size == 0)
         return 0;
     unsigned sel = data[0];
     const char *const *cmd = commands[sel % 8];
-    struct mp_plugin_ctx *ctx = mp_ctx_new(quiet, NULL);
-    struct mp_error *err = mp_error_new();
-    if (!ctx || !err)
-        abort();
+    struct mp_error *err;
+    struct mp_plugin_ctx *ctx = cluster_target_ctx(&err);
     mp_ctx_set_option(ctx, "host", "http://kfp.invalid");
     mp_ctx_set_option(ctx, "api", apis[(sel >> 3) % 3]);
     mp_ctx_set_option(ctx, "retries", "0");
@@ -74,8 +41,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     fake_http_answers(data + 1, size - 1);
     kfp_command(cmd[0], pipeline, ctx, err);
-    fake_http_answers(NULL, 0);
-    mp_error_free(err);
-    mp_ctx_free(ctx);
+    cluster_target_done(ctx, err);
     return 0;
 }

@@ -9,19 +9,23 @@ FUZZ_REPLAY = %reldir%/replay.c
 FUZZ_CORE_LDADD = core/libmnistpipe.la
 FUZZ_PLUGIN_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS)
 FUZZ_PLUGIN_LDADD = core/libmnistpipe.la $(CURL_LIBS) $(JANSSON_LIBS) $(YAML_LIBS)
-FUZZ_KFP_SOURCES = %reldir%/fuzz_kfp.c %reldir%/fake_http.c %reldir%/fake_http.h \
+FUZZ_CLUSTER = %reldir%/cluster_target.c %reldir%/cluster_target.h %reldir%/fake_http.c \
+	%reldir%/fake_http.h
+FUZZ_KFP_SOURCES = %reldir%/fuzz_kfp.c $(FUZZ_CLUSTER) \
 	plugins/kfp/kfp.c plugins/kfp/kfp_api.c plugins/kfp/kfp_cmd.c plugins/kfp/kfp_wait.c \
 	plugins/kfp/kfp_dex.c
-FUZZ_ARGO_SOURCES = %reldir%/fuzz_argo.c %reldir%/fake_http.c %reldir%/fake_http.h \
+FUZZ_ARGO_SOURCES = %reldir%/fuzz_argo.c $(FUZZ_CLUSTER) \
 	plugins/argo/argo.c plugins/argo/argo_submit.c plugins/argo/kubeconfig.c
 FUZZ_SERVE_SOURCES = %reldir%/fuzz_serve.c examples/mnist/serve/rest.c \
 	examples/mnist/serve/models.c examples/mnist/serve/tfjson.c \
 	examples/mnist/serve/metrics.c examples/mnist/serve/util.c tests/mnist/stub_servable.c
 FUZZ_SERVE_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/examples/mnist/serve
 FUZZ_SERVE_LDADD = $(LIBM) $(PTHREAD_LIBS)
+# The component loader is internal (libmpcore); the component test files are its seeds too.
+FUZZ_COMPONENT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core
 
 FUZZ_REPLAYS = %reldir%/replay_yaml_load %reldir%/replay_compile %reldir%/replay_kfp \
-	%reldir%/replay_argo %reldir%/replay_serve
+	%reldir%/replay_argo %reldir%/replay_serve %reldir%/replay_component
 check_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
 
@@ -48,10 +52,18 @@ TESTS += $(FUZZ_REPLAYS)
 %canon_reldir%_replay_serve_CPPFLAGS = $(FUZZ_SERVE_CPPFLAGS) -DFUZZ_CORPUS='"serve"'
 %canon_reldir%_replay_serve_LDADD = $(FUZZ_SERVE_LDADD)
 
+%canon_reldir%_replay_component_SOURCES = %reldir%/fuzz_component.c $(FUZZ_REPLAY) \
+	$(FUZZ_COMMON)
+%canon_reldir%_replay_component_CPPFLAGS = $(FUZZ_COMPONENT_CPPFLAGS) \
+	-DFUZZ_CORPUS='"component"' \
+	-DFUZZ_EXTRA_SEEDS='"tests/data/components", "tests/data/components/bad", \
+	"tests/data/components/bad-steps", "tests/data/bad"'
+%canon_reldir%_replay_component_LDADD = core/libmpcore.la
+
 if ENABLE_FUZZING
 # The libFuzzer binaries: not installed, not run by 'make check' (see README.md).
 noinst_PROGRAMS += %reldir%/fuzz_yaml_load %reldir%/fuzz_compile %reldir%/fuzz_kfp \
-	%reldir%/fuzz_argo %reldir%/fuzz_serve
+	%reldir%/fuzz_argo %reldir%/fuzz_serve %reldir%/fuzz_component
 
 %canon_reldir%_fuzz_yaml_load_SOURCES = %reldir%/fuzz_yaml_load.c %reldir%/memfile.c \
 	$(FUZZ_COMMON)
@@ -79,7 +91,12 @@ noinst_PROGRAMS += %reldir%/fuzz_yaml_load %reldir%/fuzz_compile %reldir%/fuzz_k
 %canon_reldir%_fuzz_serve_CPPFLAGS = $(FUZZ_SERVE_CPPFLAGS)
 %canon_reldir%_fuzz_serve_LDFLAGS = $(AM_LDFLAGS) $(MP_FUZZ_LDFLAGS)
 %canon_reldir%_fuzz_serve_LDADD = $(FUZZ_SERVE_LDADD)
+
+%canon_reldir%_fuzz_component_SOURCES = %reldir%/fuzz_component.c $(FUZZ_COMMON)
+%canon_reldir%_fuzz_component_CPPFLAGS = $(FUZZ_COMPONENT_CPPFLAGS)
+%canon_reldir%_fuzz_component_LDFLAGS = $(AM_LDFLAGS) $(MP_FUZZ_LDFLAGS)
+%canon_reldir%_fuzz_component_LDADD = core/libmpcore.la
 endif
 
 EXTRA_DIST += %reldir%/README.md %reldir%/yaml_load %reldir%/compile %reldir%/kfp \
-	%reldir%/argo %reldir%/serve
+	%reldir%/argo %reldir%/serve %reldir%/component

@@ -14,6 +14,12 @@
 
 #include "fuzz.h"
 
+#ifdef FUZZ_EXTRA_SEEDS
+/* Test data elsewhere in the source tree that is seed corpus too (a target's own directory
+ * then holds only what fuzzing found): string literals, separated by commas. */
+static const char *const extra_seeds[] = {FUZZ_EXTRA_SEEDS};
+#endif
+
 static int replay_file(const char *path, size_t *count)
 {
     FILE *f = fopen(path, "rb");
@@ -100,6 +106,12 @@ int main(int argc, char **argv)
         }
         snprintf(dir, sizeof(dir), "%s/tests/fuzz/%s", top, FUZZ_CORPUS);
         failed |= replay_path(dir, &count);
+#ifdef FUZZ_EXTRA_SEEDS
+        for (size_t i = 0; i < sizeof(extra_seeds) / sizeof(extra_seeds[0]); i++) {
+            snprintf(dir, sizeof(dir), "%s/%s", top, extra_seeds[i]);
+            failed |= replay_path(dir, &count);
+        }
+#endif
     }
     if (LLVMFuzzerCleanup)
         LLVMFuzzerCleanup();
