@@ -23,7 +23,8 @@ noinst_LTLIBRARIES += %reldir%/libmpcore.la
 	%reldir%/compile.c \
 	%reldir%/diag.c %reldir%/diag.h %reldir%/textfile.c %reldir%/textfile.h \
 	%reldir%/yaml_load.c %reldir%/yaml_load.h %reldir%/yaml_load_int.h \
-	%reldir%/yaml_step_pod.c %reldir%/yaml_groups.c %reldir%/lint.c %reldir%/graph_dot.c \
+	%reldir%/yaml_step_pod.c %reldir%/yaml_groups.c %reldir%/yaml_resource.c \
+	%reldir%/lint.c %reldir%/graph_dot.c \
 	%reldir%/component.c %reldir%/component.h %reldir%/component_placeholders.c \
 	%reldir%/component_op.c %reldir%/component_op.h %reldir%/component_yaml.c \
 	%reldir%/component_yaml.h %reldir%/sha256.c %reldir%/sha256.h \
