@@ -106,6 +106,15 @@ struct mp_group {
     MPI_VEC(struct mpi_group_dep) deps;
 };
 
+/* A resource op's Argo resource template (graph_resource.c). */
+struct mpi_resource_tmpl {
+    const char *action;
+    const char *manifest; /* JSON text, its placeholders recorded in the op */
+    const char *success, *failure, *merge_strategy;
+    int owner_reference; /* -1: unset */
+    struct mpi_strvec flags;
+};
+
 struct mp_param {
     unsigned magic;
     struct mp_pipeline *pipeline;
@@ -145,6 +154,7 @@ struct mp_op {
     const char *pull_policy;
     struct mp_group *group;       /* NULL: the pipeline itself */
     struct mpi_strvec item_refs;  /* sorted, distinct loop-item keys */
+    struct mpi_resource_tmpl *resource; /* NULL: a container op */
 };
 
 struct mp_pipeline {

@@ -9,20 +9,22 @@ noinst_LTLIBRARIES += %reldir%/libmpcore.la
 	%reldir%/strmap.c %reldir%/strmap.h \
 	%reldir%/placeholder.c %reldir%/placeholder.h \
 	%reldir%/graph.c %reldir%/graph.h %reldir%/graph_io.c %reldir%/graph_pod.c \
-	%reldir%/graph_settings.c %reldir%/graph_groups.c %reldir%/quantity.c \
+	%reldir%/graph_settings.c %reldir%/graph_groups.c %reldir%/graph_resource.c \
+	%reldir%/quantity.c \
 	%reldir%/quantity.h \
 	%reldir%/validate.c \
 	%reldir%/doc.c %reldir%/doc.h \
 	%reldir%/write.c %reldir%/write.h \
 	%reldir%/workflow.c %reldir%/workflow.h %reldir%/workflow_pod.c \
-	%reldir%/workflow_controlflow.c \
+	%reldir%/workflow_controlflow.c %reldir%/workflow_resource.c \
 	%reldir%/package.c %reldir%/package.h %reldir%/tarzip.c %reldir%/tarzip.h \
 	%reldir%/builtin_mnist.c \
 	%reldir%/plugin_ctx.c %reldir%/plugin_ctx.h \
 	%reldir%/compile.c \
 	%reldir%/diag.c %reldir%/diag.h %reldir%/textfile.c %reldir%/textfile.h \
 	%reldir%/yaml_load.c %reldir%/yaml_load.h %reldir%/yaml_load_int.h \
-	%reldir%/yaml_step_pod.c %reldir%/yaml_groups.c %reldir%/lint.c %reldir%/graph_dot.c \
+	%reldir%/yaml_step_pod.c %reldir%/yaml_groups.c %reldir%/yaml_resource.c \
+	%reldir%/lint.c %reldir%/graph_dot.c \
 	%reldir%/component.c %reldir%/component.h %reldir%/component_placeholders.c \
 	%reldir%/component_op.c %reldir%/component_op.h %reldir%/component_yaml.c \
 	%reldir%/component_yaml.h %reldir%/sha256.c %reldir%/sha256.h \

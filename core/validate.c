@@ -68,7 +68,7 @@ static int check_output(const struct mp_pipeline *p, const struct mp_op *op, con
 
 static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct mp_error *err)
 {
-    if (!op->image || !*op->image)
+    if (!op->resource && (!op->image || !*op->image))
         return mp_error_set(err, MP_ERR_VALIDATE, "op '%s': no image", op->name);
     for (size_t i = 0; i < op->deps.n; i++)
         if (!mp_pipeline_find_op(p, op->deps.v[i]))
@@ -77,8 +77,20 @@ static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct 
     struct ref_check rc = {.p = p, .op = op, .err = err};
     int r;
     rc.where = "the image";
-    if ((r = mpi_placeholder_each(op->image, check_ref, &rc)) != MP_OK)
+    if (op->image && (r = mpi_placeholder_each(op->image, check_ref, &rc)) != MP_OK)
         return r;
+    if (op->resource) {
+        const struct mpi_resource_tmpl *t = op->resource;
+        rc.where = "the manifest";
+        if ((r = mpi_placeholder_each(t->manifest, check_ref, &rc)) != MP_OK)
+            return r;
+        rc.where = "a resource condition";
+        if ((t->success && (r = mpi_placeholder_each(t->success, check_ref, &rc)) != MP_OK) ||
+            (t->failure && (r = mpi_placeholder_each(t->failure, check_ref, &rc)) != MP_OK))
+            return r;
+        if ((r = check_strings(&rc, &t->flags, "resource flags")) != MP_OK)
+            return r;
+    }
     if ((r = check_strings(&rc, &op->command, "command")) != MP_OK ||
         (r = check_strings(&rc, &op->args, "args")) != MP_OK)
         return r;

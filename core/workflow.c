@@ -148,7 +148,8 @@ static void argo_name(char *out, const char *step, const char *output)
 
 /* The template inputs of @op: its parameters and the outputs it reads as strings, merged in
  * name order (kfp sorts them), then its input artifacts. */
-static void op_inputs(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl)
+#define op_inputs mpi_wf_op_inputs
+void mpi_wf_op_inputs(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl)
 {
     bool items = b->item_base && op->item_refs.n;
     if (!op->param_refs.n && !op->output_refs.n && !op->input_artifacts.n && !items)
@@ -313,24 +314,7 @@ void mpi_wf_container_template(struct mpi_wf *b, const struct mp_op *op, struct 
     op_inputs(b, op, tmpl);
     op_outputs(b, op, tmpl);
     mpi_wf_pod_settings(b, op, tmpl);
-
-    struct mp_node *meta = mp_node_put_map(tmpl, "metadata");
-    if (op->annotations.n) {
-        struct mp_node *ann = mp_node_put_map(meta, "annotations");
-        for (size_t i = 0; i < op->annotations.n; i++)
-            mp_node_put(ann, op->annotations.v[i].key, rendered(b, op->annotations.v[i].value));
-    }
-    struct mp_node *labels = mp_node_put_map(meta, "labels");
-    mp_node_put_str(labels, ANNOT_PREFIX "kfp_sdk_version", MPI_SDK_VERSION);
-    mp_node_put_str(labels, ANNOT_PREFIX "pipeline-sdk-type", "kfp");
-    bool caching_set = false;
-    for (size_t i = 0; i < op->labels.n; i++) {
-        if (strcmp(op->labels.v[i].key, ANNOT_PREFIX "enable_caching") == 0)
-            caching_set = true;
-        mp_node_put(labels, op->labels.v[i].key, rendered(b, op->labels.v[i].value));
-    }
-    if (!caching_set)
-        mp_node_put_str(labels, ANNOT_PREFIX "enable_caching", "true");
+    mpi_wf_op_metadata(b, op, tmpl);
 
     if (op->volumes.n) {
         struct mp_node *vols = mp_node_put_seq(tmpl, "volumes");
@@ -355,6 +339,28 @@ void mpi_wf_container_template(struct mpi_wf *b, const struct mp_op *op, struct 
             }
         }
     }
+}
+
+/* The template's metadata: the op's annotations, and kfp's labels with the op's own. */
+void mpi_wf_op_metadata(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl)
+{
+    struct mp_node *meta = mp_node_put_map(tmpl, "metadata");
+    if (op->annotations.n) {
+        struct mp_node *ann = mp_node_put_map(meta, "annotations");
+        for (size_t i = 0; i < op->annotations.n; i++)
+            mp_node_put(ann, op->annotations.v[i].key, rendered(b, op->annotations.v[i].value));
+    }
+    struct mp_node *labels = mp_node_put_map(meta, "labels");
+    mp_node_put_str(labels, ANNOT_PREFIX "kfp_sdk_version", MPI_SDK_VERSION);
+    mp_node_put_str(labels, ANNOT_PREFIX "pipeline-sdk-type", "kfp");
+    bool caching_set = false;
+    for (size_t i = 0; i < op->labels.n; i++) {
+        if (strcmp(op->labels.v[i].key, ANNOT_PREFIX "enable_caching") == 0)
+            caching_set = true;
+        mp_node_put(labels, op->labels.v[i].key, rendered(b, op->labels.v[i].value));
+    }
+    if (!caching_set)
+        mp_node_put_str(labels, ANNOT_PREFIX "enable_caching", "true");
 }
 
 int mp_workflow_build(const struct mp_pipeline *p, const char *stamp, struct mp_doc *doc,

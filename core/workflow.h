@@ -36,6 +36,14 @@ struct mp_node *mpi_wf_rendered(struct mpi_wf *b, const char *s);
 /* The container template of @op (workflow.c). */
 void mpi_wf_container_template(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl);
 
+/* The template inputs of @op (its parameters, the outputs it reads as strings and its input
+ * artifacts) and its metadata (annotations, kfp's labels and the op's). */
+void mpi_wf_op_inputs(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl);
+void mpi_wf_op_metadata(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl);
+
+/* workflow_resource.c: the resource template of resource op @op (kfp's ResourceOp). */
+void mpi_wf_resource_template(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl);
+
 /* workflow_controlflow.c: every template (the DAGs of the pipeline and its groups, and each
  * op's container template), sorted by name, into @templates.
  * Errors: MP_ERR_VALIDATE (two templates of one name), MP_ERR_NOMEM. */

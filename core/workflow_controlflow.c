@@ -544,7 +544,10 @@ int mpi_wf_templates(struct mpi_wf *b, const char *entry, struct mp_node *templa
         if (n->op) {
             int loop = loop_of(&cf, order[i]);
             b->item_base = loop >= 0 ? cf.n[loop].item : NULL;
-            mpi_wf_container_template(b, n->op, t);
+            if (mp_op_is_resource(n->op))
+                mpi_wf_resource_template(b, n->op, t);
+            else
+                mpi_wf_container_template(b, n->op, t);
             b->item_base = NULL;
         } else {
             dag_template(&cf, order[i], t);

@@ -34,7 +34,8 @@ static const char *const step_keys[] = {"name", "image", "command", "args", "aft
                                         "inputArtifacts", "resources", "retries", "timeout",
                                         "nodeSelector", "tolerations", "affinity", "caching",
                                         "maxCacheStaleness", "displayName", "imagePullPolicy",
-                                        "sidecars", "initContainers", NULL};
+                                        "sidecars", "initContainers", "resourceOp",
+                                        "volumeOp", "volumeSnapshotOp", NULL};
 static const char *const step_future[] = {"inputs", "serviceAccount", NULL};
 static const char *const env_keys[] = {"name", "value", "secretKeyRef", "fieldRef", NULL};
 static const char *const field_ref_keys[] = {"fieldPath", NULL};
@@ -580,6 +581,8 @@ static void load_step(struct loader *ld, struct step *st, const char *dflt)
     if (given && !first && mpi_strmap_put(&ld->names, &ld->arena, given, st) != MP_OK)
         ld->nomem = 1;
     st->name = name;
+    if (mpi_yl_resource_step(ld, st, m))
+        goto rest;
     if ((x = get(ld, m, "component"))) {
         load_component_step(ld, st, m, x);
         goto rest;

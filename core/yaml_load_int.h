@@ -91,6 +91,10 @@ void mpi_yl_group_afters(struct loader *ld);
  * null keep their type. */
 void mpi_yl_to_json(struct loader *ld, yaml_node_t *n, struct mp_buf *out);
 
+/* yaml_resource.c: a step with resourceOp, volumeOp or volumeSnapshotOp (a Kubernetes
+ * resource, not a container): its op, manifest and outputs. False when @m has none of them. */
+bool mpi_yl_resource_step(struct loader *ld, struct step *st, yaml_node_t *m);
+
 /* The output placeholders recorded while loading: each must name an earlier-or-later step of
  * the pipeline and an output it declares as a parameter. */
 void mpi_yl_check_output_uses(struct loader *ld);

@@ -11,6 +11,7 @@ EXTRA_DIST += %reldir%/pipelines/add_pod_env.yaml \
 	%reldir%/pipelines/features.yaml \
 	%reldir%/pipelines/imagepullsecrets.yaml \
 	%reldir%/pipelines/opsgroups.yaml \
+	%reldir%/pipelines/param_substitutions.yaml \
 	%reldir%/pipelines/pipelineparams.yaml \
 	%reldir%/pipelines/preemptible_tpu_gpu.yaml \
 	%reldir%/pipelines/sidecar.yaml \
@@ -18,4 +19,5 @@ EXTRA_DIST += %reldir%/pipelines/add_pod_env.yaml \
 	%reldir%/pipelines/volume.yaml \
 	%reldir%/pipelines/withitem_basic.yaml \
 	%reldir%/pipelines/withparam_global.yaml \
-	%reldir%/pipelines/argo-only/control-flow.yaml
+	%reldir%/pipelines/argo-only/control-flow.yaml \
+	%reldir%/pipelines/argo-only/resources.yaml

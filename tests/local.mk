@@ -49,6 +49,12 @@ TESTS += %reldir%/check_buf %reldir%/check_graph %reldir%/check_write \
 %canon_reldir%_check_workflow_CPPFLAGS = $(CHECK_CORE_CPPFLAGS)
 %canon_reldir%_check_workflow_CFLAGS = $(CHECK_TEST_CFLAGS)
 %canon_reldir%_check_workflow_LDADD = core/libmpcore.la $(CHECK_LIBS)
+check_PROGRAMS += %reldir%/check_resource
+TESTS += %reldir%/check_resource
+%canon_reldir%_check_resource_SOURCES = %reldir%/check_resource.c
+%canon_reldir%_check_resource_CPPFLAGS = $(CHECK_CORE_CPPFLAGS)
+%canon_reldir%_check_resource_CFLAGS = $(CHECK_TEST_CFLAGS)
+%canon_reldir%_check_resource_LDADD = core/libmpcore.la $(CHECK_LIBS)
 
 %canon_reldir%_check_package_SOURCES = %reldir%/check_package.c
 %canon_reldir%_check_package_CPPFLAGS = $(CHECK_CORE_CPPFLAGS) $(ARCHIVE_CFLAGS)

@@ -21,6 +21,24 @@ endif
 dist_check_SCRIPTS += %reldir%/cli/bad-inputs.sh %reldir%/cli/file-equals-builtin.sh
 TESTS += %reldir%/cli/bad-inputs.sh %reldir%/cli/file-equals-builtin.sh
 EXTRA_DIST += %reldir%/data/bad/alias-bomb.yaml \
+	%reldir%/data/bad/resource-op-delete-outputs.yaml \
+	%reldir%/data/bad/resource-op-json-path.yaml \
+	%reldir%/data/bad/resource-op-manifest-no-kind.yaml \
+	%reldir%/data/bad/resource-op-merge-not-apply.yaml \
+	%reldir%/data/bad/resource-op-no-manifest.yaml \
+	%reldir%/data/bad/resource-op-output-unknown.yaml \
+	%reldir%/data/bad/resource-op-owner-ref.yaml \
+	%reldir%/data/bad/resource-op-two-kinds.yaml \
+	%reldir%/data/bad/resource-op-unknown-action.yaml \
+	%reldir%/data/bad/resource-op-unknown-key.yaml \
+	%reldir%/data/bad/resource-op-unknown-param.yaml \
+	%reldir%/data/bad/resource-op-with-image.yaml \
+	%reldir%/data/bad/snapshot-op-no-pvc.yaml \
+	%reldir%/data/bad/volume-op-bad-mode.yaml \
+	%reldir%/data/bad/volume-op-bad-size.yaml \
+	%reldir%/data/bad/volume-op-no-size.yaml \
+	%reldir%/data/bad/volume-op-size-unit.yaml \
+	%reldir%/data/bad/volume-op-unknown-key.yaml \
 	%reldir%/data/bad/args-wrong-type.yaml \
 	%reldir%/data/bad/cycle.yaml \
 	%reldir%/data/bad/deep-nesting.yaml \

@@ -488,6 +488,56 @@ MP_API struct mp_op *mp_pipeline_exit_op(const struct mp_pipeline *p);
 MP_API size_t mp_op_item_ref_count(const struct mp_op *op);
 MP_API const char *mp_op_item_ref_at(const struct mp_op *op, size_t i);
 
+/* ---- Resource ops (plugin ABI 1.2) ---------------------------------------------------- */
+
+/* A resource op is an Argo resource template instead of a container: it creates, applies,
+ * patches or deletes a Kubernetes object (kfp 1.8's dsl.ResourceOp; dsl.VolumeOp and
+ * dsl.VolumeSnapshotOp are resource ops whose manifest is a PersistentVolumeClaim or a
+ * VolumeSnapshot). It has no image, command, env or volumes; its outputs are values read
+ * from the object by JSON path (mp_op_add_resource_output()), and other ops read them with
+ * {{steps.OP.outputs.NAME}} as any output. The manifest is JSON text; its strings may hold
+ * placeholders, written into the template as kfp writes the object (YAML, keys sorted).
+ * @action: create, apply, delete, patch, replace or get.
+ * Ownership: the op belongs to @p; strings are copied.
+ * Errors: MP_ERR_INVAL (bad name or action), MP_ERR_PARSE (the manifest is not a JSON object),
+ * MP_ERR_EXISTS (the name is taken), MP_ERR_NOMEM. */
+MP_API int mp_pipeline_add_resource_op(struct mp_pipeline *p, const char *name,
+                                       const char *action, const char *manifest_json,
+                                       struct mp_op **out, struct mp_error *err);
+/* True when @op is a resource op. */
+MP_API bool mp_op_is_resource(const struct mp_op *op);
+/* The action and the manifest (JSON text); NULL for a container op.
+ * Ownership: borrowed until the pipeline is freed. */
+MP_API const char *mp_op_resource_action(const struct mp_op *op);
+MP_API const char *mp_op_resource_manifest(const struct mp_op *op);
+/* Argo's successCondition and failureCondition (label-selector expressions on the object,
+ * "status.succeeded > 0"); NULL leaves one unset. Errors: MP_ERR_INVAL (not a resource op). */
+MP_API int mp_op_set_resource_conditions(struct mp_op *op, const char *success,
+                                         const char *failure, struct mp_error *err);
+MP_API const char *mp_op_resource_success_condition(const struct mp_op *op);
+MP_API const char *mp_op_resource_failure_condition(const struct mp_op *op);
+/* setOwnerReference: the object is owned by the workflow (deleted with it).
+ * mp_op_resource_owner_reference() is -1 when unset, else 0 or 1.
+ * Errors: MP_ERR_INVAL (not a resource op). */
+MP_API int mp_op_set_resource_owner_reference(struct mp_op *op, bool set,
+                                              struct mp_error *err);
+MP_API int mp_op_resource_owner_reference(const struct mp_op *op);
+/* mergeStrategy of an apply: strategic, merge or json; NULL when unset.
+ * Errors: MP_ERR_INVAL (not a resource op, another action, an unknown strategy). */
+MP_API int mp_op_set_resource_merge_strategy(struct mp_op *op, const char *strategy,
+                                             struct mp_error *err);
+MP_API const char *mp_op_resource_merge_strategy(const struct mp_op *op);
+/* Extra kubectl flags, in order ("--wait=false"). Errors: MP_ERR_INVAL, MP_ERR_NOMEM. */
+MP_API int mp_op_add_resource_flag(struct mp_op *op, const char *flag, struct mp_error *err);
+MP_API size_t mp_op_resource_flag_count(const struct mp_op *op);
+MP_API const char *mp_op_resource_flag_at(const struct mp_op *op, size_t i);
+/* An output of a resource op: the value at @json_path ("{.metadata.name}", "{}" for the whole
+ * object) once the action is done. It is listed with the op's outputs (a parameter whose
+ * mp_op_output_path() is the JSON path). Adding a name again replaces its path.
+ * Errors: MP_ERR_INVAL (not a resource op, a bad name, a path not in braces), MP_ERR_NOMEM. */
+MP_API int mp_op_add_resource_output(struct mp_op *op, const char *name, const char *json_path,
+                                     struct mp_error *err);
+
 /* ---- Placeholders ---------------------------------------------------------------------- */
 
 /* Strings in ops may refer to pipeline parameters as {{params.NAME}}. mp_render() copies

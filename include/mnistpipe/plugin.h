@@ -33,7 +33,7 @@ extern "C" {
 #endif
 
 #define MP_PLUGIN_ABI_MAJOR 1
-#define MP_PLUGIN_ABI_MINOR 1
+#define MP_PLUGIN_ABI_MINOR 2
 
 #if defined(__GNUC__) || defined(__clang__)
 #define MP_PLUGIN_EXPORT __attribute__((visibility("default")))

@@ -386,6 +386,12 @@ int lr_cmd_run(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
         if (!mp_pipeline_find_param(p, mp_ctx_param_name(ctx, i)))
             return mp_error_set(err, MP_ERR_USAGE, "-p %s: the pipeline has no such parameter",
                                 mp_ctx_param_name(ctx, i));
+    for (size_t i = 0; i < mp_pipeline_op_count(p); i++)
+        if (mp_op_is_resource(mp_pipeline_op_at(p, i)))
+            return mp_error_set(err, MP_ERR_UNSUPPORTED, "step '%s' is a Kubernetes resource "
+                                "(action %s), which needs a cluster: the local runner runs "
+                                "containers only", mp_op_name(mp_pipeline_op_at(p, i)),
+                                mp_op_resource_action(mp_pipeline_op_at(p, i)));
     if ((rc = lr_state_root(root, sizeof(root), err)) != MP_OK ||
         (rc = lr_image_map_load(mp_ctx_option(ctx, "image-map"), &map, err)) != MP_OK)
         return rc;

@@ -31,7 +31,7 @@ expect_exit 2 "two output plugins" -- "$M" --plugin kfp --plugin argo compile -o
 expect_exit 5 "unwritable output dir" -- "$M" --plugin gcp compile -o no/such/dir/x.yaml
 expect_output "no/such/dir/x.yaml" "names the path"
 expect_exit 4 "wrong-kind plugin by path" -- "$M" --plugin "$MP_TOP_BUILDDIR/tests/plugins/.libs/abi_major.so" compile
-expect_output "built for plugin ABI 2.0, this mnistpipe provides 1.1" "both ABI versions"
+expect_output "built for plugin ABI 2.0, this mnistpipe provides 1.2" "both ABI versions"
 [ "$(ls)" = out ] && pass "nothing written by failed commands" || fail "left behind: $(ls)"
 # On-prem without a claim name: a warning (it can be given at run time), still compiles.
 expect_exit 0 "onprem without --pvc" -- "$M" --plugin onprem compile -o w.yaml
@@ -40,9 +40,9 @@ expect_exit 0 "--help" -- "$M" --help
 expect_output "--pvc NAME" "--help shows plugin options"
 expect_output "--secret NAME" "--help shows gcp's option"
 expect_exit 0 "--version" -- "$M" --version
-expect_output "^mnistpipe [0-9.]+ \(plugin ABI 1\.1\)" "--version names the ABI"
+expect_output "^mnistpipe [0-9.]+ \(plugin ABI 1\.2\)" "--version names the ABI"
 expect_exit 0 "plugins" -- env MNISTPIPE_PLUGIN_PATH="$MP_TOP_BUILDDIR/plugins/.libs" "$M" plugins
-expect_output "^onprem +platform +[0-9.]+ +1\.1 +/" "plugins lists onprem"
+expect_output "^onprem +platform +[0-9.]+ +1\.2 +/" "plugins lists onprem"
 expect_output "^kfp +output" "plugins lists kfp"
 expect_output "--pvc NAME" "plugins lists options"
 finish

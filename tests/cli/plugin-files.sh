@@ -22,7 +22,7 @@ expect_exit 4 "text file named .so" -- "$M" --plugin "$TMP/text.so" compile -o b
 expect_exit 4 "missing entry symbol" -- "$M" --plugin "$fx/no_entry.so" compile -o b.yaml
 expect_output "no entry symbol mp_plugin_describe" "says which symbol"
 expect_exit 4 "newer minor" -- "$M" --plugin "$fx/abi_newer_minor.so" compile -o b.yaml
-expect_output "built for plugin ABI 1.2, this mnistpipe provides 1.1" "both versions"
+expect_output "built for plugin ABI 1.3, this mnistpipe provides 1.2" "both versions"
 [ -f "$fx/unresolved.so" ] && {
     expect_exit 4 "unresolved symbol" -- "$M" --plugin "$fx/unresolved.so" compile -o b.yaml
     expect_output "mp_symbol_that_does_not_exist" "names the symbol"; }
