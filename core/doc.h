@@ -32,6 +32,10 @@ struct mp_doc {
     unsigned magic;
     int err;
     struct mpi_arena arena;
+    /* Mapping keys, each copied once: a workflow repeats a few dozen keys ("name",
+     * "value", ...) hundreds of thousands of times. Open addressing, in the arena. */
+    const char **keys;
+    size_t nkeys, keycap;
 };
 
 #endif /* MNISTPIPE_CORE_DOC_H */
