@@ -52,7 +52,7 @@ static int buf_fail(struct mp_buf *b, int code)
     return b->err;
 }
 
-static int buf_reserve(struct mp_buf *b, size_t extra)
+int mpi_buf_reserve(struct mp_buf *b, size_t extra)
 {
     if (b->err != MP_OK)
         return b->err;
@@ -76,7 +76,7 @@ int mp_buf_append(struct mp_buf *b, const void *data, size_t len)
 {
     if (!b || b->magic != BUF_MAGIC)
         return MP_ERR_INVAL;
-    if (buf_reserve(b, len) != MP_OK)
+    if (mpi_buf_reserve(b, len) != MP_OK)
         return b->err;
     if (len)
         memcpy(b->data + b->len, data, len);
@@ -107,7 +107,7 @@ int mp_buf_vprintf(struct mp_buf *b, const char *fmt, va_list ap)
     va_end(ap2);
     if (n < 0)
         return buf_fail(b, MP_ERR_INVAL);
-    if (buf_reserve(b, (size_t)n) != MP_OK)
+    if (mpi_buf_reserve(b, (size_t)n) != MP_OK)
         return b->err;
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     b->len += (size_t)n;

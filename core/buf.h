@@ -19,6 +19,10 @@ struct mp_buf {
 /* Initialise a buffer on the stack: cannot fail; free its bytes with mpi_buf_release(). */
 void mpi_buf_init(struct mp_buf *b);
 void mpi_buf_release(struct mp_buf *b);
+/* Make room for @extra more bytes and a NUL after them (cap - len > extra afterwards), for
+ * writers that fill data[len...] themselves and then advance len. Errors: the sticky error
+ * (MP_ERR_NOMEM past the limit or when out of memory). */
+int mpi_buf_reserve(struct mp_buf *b, size_t extra);
 /* Hand the bytes over: the caller frees them with free(); @b is left empty.
  * Errors: NULL when the buffer has a sticky error (which stays). */
 char *mpi_buf_take(struct mp_buf *b, size_t *len);

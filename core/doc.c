@@ -92,6 +92,48 @@ struct mp_node *mp_doc_null(struct mp_doc *doc)
     return node_new(doc, MPI_NODE_NULL);
 }
 
+static size_t key_hash(const char *s, size_t *len)
+{
+    size_t h = 14695981039346656037u;
+    const char *p = s;
+    for (; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211u;
+    *len = (size_t)(p - s);
+    return h;
+}
+
+/* The document's copy of @key, made on first use. Errors: NULL when out of memory. */
+static const char *intern_key(struct mp_doc *doc, const char *key)
+{
+    size_t len, h = key_hash(key, &len);
+    if ((doc->nkeys + 1) * 2 > doc->keycap) {
+        size_t cap = doc->keycap ? doc->keycap * 2 : 64;
+        const char **t = mpi_arena_alloc(&doc->arena, cap * sizeof(*t));
+        if (!t)
+            return NULL;
+        for (size_t i = 0; i < doc->keycap; i++) {
+            if (!doc->keys[i])
+                continue;
+            size_t l, j = key_hash(doc->keys[i], &l) & (cap - 1);
+            while (t[j])
+                j = (j + 1) & (cap - 1);
+            t[j] = doc->keys[i];
+        }
+        doc->keys = t;
+        doc->keycap = cap;
+    }
+    size_t j = h & (doc->keycap - 1);
+    for (; doc->keys[j]; j = (j + 1) & (doc->keycap - 1))
+        if (strcmp(doc->keys[j], key) == 0)
+            return doc->keys[j];
+    const char *k = mpi_arena_strndup(&doc->arena, key, len);
+    if (k) {
+        doc->keys[j] = k;
+        doc->nkeys++;
+    }
+    return k;
+}
+
 static bool add_item(struct mp_node *parent, const char *key, struct mp_node *value)
 {
     struct mp_doc *doc = parent->doc;
@@ -115,7 +157,7 @@ static bool add_item(struct mp_node *parent, const char *key, struct mp_node *va
         parent->cap = cap;
     }
     if (parent->kind == MPI_NODE_MAP) {
-        const char *k = mpi_arena_strdup(&doc->arena, key);
+        const char *k = intern_key(doc, key);
         if (!k) {
             doc->err = MP_ERR_NOMEM;
             return false;

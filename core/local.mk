@@ -14,7 +14,7 @@ noinst_LTLIBRARIES += %reldir%/libmpcore.la
 	%reldir%/quantity.h \
 	%reldir%/validate.c \
 	%reldir%/doc.c %reldir%/doc.h \
-	%reldir%/write.c %reldir%/write.h \
+	%reldir%/write.c %reldir%/write.h %reldir%/yaml_emit.c \
 	%reldir%/workflow.c %reldir%/workflow.h %reldir%/workflow_pod.c \
 	%reldir%/workflow_controlflow.c %reldir%/workflow_resource.c \
 	%reldir%/package.c %reldir%/package.h %reldir%/tarzip.c %reldir%/tarzip.h \

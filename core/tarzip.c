@@ -21,7 +21,8 @@ struct zout {
     z_stream zs;
     gz_header gz; /* read by zlib until the header is out */
     struct mp_buf *out;
-    uLong crc;
+    uLong crc;      /* of the input, for zip's headers (gzip's trailer gets zlib's own) */
+    bool want_crc;
     size_t written;
 };
 
@@ -32,6 +33,7 @@ static int z_begin(struct zout *z, struct mp_buf *out, int level, int window_bit
     memset(z, 0, sizeof(*z));
     z->out = out;
     z->crc = crc32(0L, Z_NULL, 0);
+    z->want_crc = window_bits < 0;
     if (deflateInit2(&z->zs, level, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return mp_error_set(err, MP_ERR_NOMEM, "package: out of memory (zlib)");
     if (window_bits > 15) {
@@ -52,7 +54,8 @@ static int z_feed(struct zout *z, const void *data, size_t len, bool last, struc
         uInt in = len > (1u << 30) ? (1u << 30) : (uInt)len;
         z->zs.next_in = (Bytef *)(uintptr_t)p; /* zlib does not write through next_in */
         z->zs.avail_in = in;
-        z->crc = crc32(z->crc, p, in);
+        if (z->want_crc)
+            z->crc = crc32(z->crc, p, in);
         p += in;
         len -= in;
         int flush = (len || !last) ? Z_NO_FLUSH : Z_FINISH;

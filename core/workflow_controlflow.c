@@ -95,11 +95,10 @@ static void add_in(struct cf *cf, struct cf_in **v, size_t *n, size_t *cap, cons
     nv[(*n)++] = (struct cf_in){name, from};
 }
 
+/* Appended as they come: a fan-in of thousands made a search per item quadratic. Kids come
+ * once each; repeated deps are dropped after sorting by name (names are unique). */
 static void add_int(struct cf *cf, int **v, size_t *n, size_t *cap, int x)
 {
-    for (size_t i = 0; i < *n; i++)
-        if ((*v)[i] == x)
-            return;
     int *nv = grow(cf, *v, sizeof(**v), cap, *n + 1);
     if (!nv)
         return;
@@ -369,7 +368,8 @@ static void task(struct cf *cf, int kid, struct mp_node *t)
         sort_ints_by_name(cf, k->deps, k->ndeps);
         struct mp_node *seq = mp_node_put_seq(t, "dependencies");
         for (size_t i = 0; i < k->ndeps; i++)
-            mp_node_push(seq, mp_doc_str(b->doc, cf->n[k->deps[i]].name));
+            if (!i || k->deps[i] != k->deps[i - 1])
+                mp_node_push(seq, mp_doc_str(b->doc, cf->n[k->deps[i]].name));
     }
     struct mp_node *args = NULL;
     if (k->nin) {

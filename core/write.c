@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* write.c: mp_write_yaml() through libyaml's emitter, mp_write_json() by hand. */
+/* write.c: YAML 1.1 implicit-type quoting (for core/yaml_emit.c) and the JSON writer. */
 #include "config.h"
 
 #include "write.h"
 
+#include <stdio.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "buf.h"
 #include "doc.h"
@@ -135,123 +135,6 @@ bool mpi_yaml_needs_quotes(const char *s)
         return true;
     const char *body = (s[0] == '-' || s[0] == '+') ? s + 1 : s;
     return yaml11_int(body) || yaml11_float(body) || yaml11_timestamp(s);
-}
-
-/* ---- YAML ---- */
-
-static int yaml_out(void *data, unsigned char *buffer, size_t size)
-{
-    return mp_buf_append(data, buffer, size) == MP_OK;
-}
-
-static bool is_scalar(const struct mp_node *n)
-{
-    return n->kind != MPI_NODE_MAP && n->kind != MPI_NODE_SEQ;
-}
-
-static bool all_scalars(const struct mp_node *n)
-{
-    for (size_t i = 0; i < n->n; i++)
-        if (!is_scalar(n->items[i]))
-            return false;
-    return true;
-}
-
-static int emit_scalar(yaml_emitter_t *em, const char *text, bool quote)
-{
-    yaml_event_t ev;
-    yaml_scalar_style_t style = quote ? YAML_SINGLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE;
-    if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text, (int)strlen(text),
-                                      1, 1, style))
-        return MP_ERR_NOMEM;
-    return yaml_emitter_emit(em, &ev) ? MP_OK : MP_ERR_INVAL;
-}
-
-static int emit_node(yaml_emitter_t *em, const struct mp_node *n)
-{
-    yaml_event_t ev;
-    char num[32];
-    switch (n->kind) {
-    case MPI_NODE_STR:
-        return emit_scalar(em, n->str, mpi_yaml_needs_quotes(n->str));
-    case MPI_NODE_INT:
-        snprintf(num, sizeof(num), "%lld", n->num);
-        return emit_scalar(em, num, false);
-    case MPI_NODE_BOOL:
-        return emit_scalar(em, n->flag ? "true" : "false", false);
-    case MPI_NODE_NULL:
-        return emit_scalar(em, "null", false);
-    case MPI_NODE_MAP:
-    case MPI_NODE_SEQ: {
-        bool flow = n->n == 0 || all_scalars(n);
-        int ok = n->kind == MPI_NODE_MAP
-                     ? yaml_mapping_start_event_initialize(
-                           &ev, NULL, NULL, 1, flow ? YAML_FLOW_MAPPING_STYLE
-                                                    : YAML_BLOCK_MAPPING_STYLE)
-                     : yaml_sequence_start_event_initialize(
-                           &ev, NULL, NULL, 1, flow ? YAML_FLOW_SEQUENCE_STYLE
-                                                    : YAML_BLOCK_SEQUENCE_STYLE);
-        if (!ok || !yaml_emitter_emit(em, &ev))
-            return MP_ERR_INVAL;
-        for (size_t i = 0; i < n->n; i++) {
-            int rc;
-            if (n->kind == MPI_NODE_MAP &&
-                (rc = emit_scalar(em, n->keys[i], mpi_yaml_needs_quotes(n->keys[i]))) != MP_OK)
-                return rc;
-            if ((rc = emit_node(em, n->items[i])) != MP_OK)
-                return rc;
-        }
-        ok = n->kind == MPI_NODE_MAP ? yaml_mapping_end_event_initialize(&ev)
-                                     : yaml_sequence_end_event_initialize(&ev);
-        return (ok && yaml_emitter_emit(em, &ev)) ? MP_OK : MP_ERR_INVAL;
-    }
-    }
-    return MP_ERR_INVAL;
-}
-
-int mp_write_yaml(const struct mp_node *root, struct mp_buf *out, struct mp_error *err)
-{
-    if (!root || !out)
-        return mp_error_set(err, MP_ERR_INVAL, "mp_write_yaml: NULL argument");
-    if (root->doc->err != MP_OK)
-        return mp_error_set(err, root->doc->err, "document is incomplete: %s",
-                            mp_strerror(root->doc->err));
-    yaml_emitter_t em;
-    yaml_event_t ev;
-    int rc = MP_ERR_INVAL;
-    if (!yaml_emitter_initialize(&em))
-        return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
-    yaml_emitter_set_output(&em, yaml_out, out);
-    yaml_emitter_set_unicode(&em, 1);
-    yaml_emitter_set_width(&em, 80);
-    yaml_emitter_set_indent(&em, 2);
-    if (!yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) ||
-        !yaml_emitter_emit(&em, &ev) ||
-        !yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) ||
-        !yaml_emitter_emit(&em, &ev))
-        goto fail;
-    if ((rc = emit_node(&em, root)) != MP_OK)
-        goto fail;
-    rc = MP_ERR_INVAL;
-    if (!yaml_document_end_event_initialize(&ev, 1) || !yaml_emitter_emit(&em, &ev) ||
-        !yaml_stream_end_event_initialize(&ev) || !yaml_emitter_emit(&em, &ev) ||
-        !yaml_emitter_flush(&em))
-        goto fail;
-    yaml_emitter_delete(&em);
-    if (mp_buf_error(out) != MP_OK)
-        return mp_error_set(err, mp_buf_error(out), "writing YAML: %s",
-                            mp_strerror(mp_buf_error(out)));
-    return MP_OK;
-fail:
-    if (mp_buf_error(out) != MP_OK) {
-        rc = mp_buf_error(out);
-        mp_error_set(err, rc, "writing YAML: %s (output limit %zu MiB)", mp_strerror(rc),
-                     out->limit >> 20);
-    } else {
-        mp_error_set(err, rc, "writing YAML: %s", em.problem ? em.problem : mp_strerror(rc));
-    }
-    yaml_emitter_delete(&em);
-    return rc;
 }
 
 /* ---- JSON ---- */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* write.h: deterministic YAML (libyaml's emitter) and JSON serialisation of document trees. */
+/* write.h: deterministic YAML (core/yaml_emit.c) and JSON serialisation of document trees. */
 #ifndef MNISTPIPE_CORE_WRITE_H
 #define MNISTPIPE_CORE_WRITE_H
 

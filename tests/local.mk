@@ -26,9 +26,9 @@ CHECK_CORE_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core
 
 # Unit tests of core modules link the static internal library to reach mpi_* functions.
 check_PROGRAMS += %reldir%/check_buf %reldir%/check_graph %reldir%/check_write \
-	%reldir%/check_workflow %reldir%/check_package
+	%reldir%/check_yaml_emit %reldir%/check_workflow %reldir%/check_package
 TESTS += %reldir%/check_buf %reldir%/check_graph %reldir%/check_write \
-	%reldir%/check_workflow %reldir%/check_package
+	%reldir%/check_yaml_emit %reldir%/check_workflow %reldir%/check_package
 
 %canon_reldir%_check_buf_SOURCES = %reldir%/check_buf.c
 %canon_reldir%_check_buf_CPPFLAGS = $(CHECK_CORE_CPPFLAGS)
@@ -44,6 +44,13 @@ TESTS += %reldir%/check_buf %reldir%/check_graph %reldir%/check_write \
 %canon_reldir%_check_write_CPPFLAGS = $(CHECK_CORE_CPPFLAGS)
 %canon_reldir%_check_write_CFLAGS = $(CHECK_TEST_CFLAGS)
 %canon_reldir%_check_write_LDADD = core/libmpcore.la $(CHECK_LIBS)
+
+# libyaml's emitter, the reference that mp_write_yaml()'s own emitter must match byte for byte.
+%canon_reldir%_check_yaml_emit_SOURCES = %reldir%/check_yaml_emit.c %reldir%/yaml_ref.c \
+	%reldir%/yaml_ref.h
+%canon_reldir%_check_yaml_emit_CPPFLAGS = $(CHECK_CORE_CPPFLAGS) $(YAML_CFLAGS)
+%canon_reldir%_check_yaml_emit_CFLAGS = $(CHECK_TEST_CFLAGS)
+%canon_reldir%_check_yaml_emit_LDADD = core/libmpcore.la $(YAML_LIBS) $(CHECK_LIBS)
 
 %canon_reldir%_check_workflow_SOURCES = %reldir%/check_workflow.c
 %canon_reldir%_check_workflow_CPPFLAGS = $(CHECK_CORE_CPPFLAGS)

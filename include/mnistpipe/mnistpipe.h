@@ -562,8 +562,8 @@ MP_API const char *mp_op_param_ref_at(const struct mp_op *op, size_t i);
 /* ---- Documents and writers ------------------------------------------------------------- */
 
 /* A small document tree (mappings keep insertion order) that the core serialises as YAML
- * (through libyaml's emitter) or JSON, deterministically. Output plugins build what they
- * emit with it. All nodes belong to the document and are freed with it. */
+ * (byte for byte as libyaml's emitter would) or JSON, deterministically. Output plugins build
+ * what they emit with it. All nodes belong to the document and are freed with it. */
 struct mp_doc;
 struct mp_node;
 
@@ -591,7 +591,8 @@ MP_API int mp_doc_error(const struct mp_doc *doc);
 
 /* Serialise @root. YAML: block style, with collections of scalars only in flow style (as
  * kfp's compiler writes them). JSON: compact when @indent is 0.
- * Errors: MP_ERR_NOMEM, MP_ERR_INVAL (a document error). */
+ * Errors: MP_ERR_NOMEM, MP_ERR_INVAL (a document error; for YAML also a string that is not
+ * UTF-8, with nothing appended to @out). */
 MP_API int mp_write_yaml(const struct mp_node *root, struct mp_buf *out, struct mp_error *err);
 MP_API int mp_write_json(const struct mp_node *root, int indent, struct mp_buf *out,
                          struct mp_error *err);

@@ -1,0 +1,617 @@
+/* SPDX-License-Identifier: MIT */
+/* yaml_emit.c: mp_write_yaml(), a block-style YAML emitter with libyaml's exact output. */
+#include "config.h"
+
+#include "write.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "doc.h"
+
+/* Our own block-style emitter. It writes byte for byte what libyaml's emitter (0.2.5, unicode,
+ * width 80, indent 2) wrote for the same tree, which the golden files pin and
+ * tests/check_yaml_emit.c checks against libyaml itself: the same scalar styles (plain, else
+ * single-quoted, else double-quoted), the same folding of long scalars at spaces past column
+ * 80, the same indentation and the same escapes. It only has to cover what mp_write_yaml()
+ * asks for: no tags, anchors, directives or block scalars, one implicit document. Writing
+ * straight into the buffer, with no event queue and no copy of every scalar, makes it about
+ * ten times cheaper than going through libyaml. */
+
+#define YAML_WIDTH 80  /* libyaml's best_width: folding starts past this column */
+#define YAML_INDENT 2  /* best_indent */
+#define YAML_SIMPLE_KEY_MAX 128 /* longer keys are written as "? key" */
+
+struct yw {
+    struct mp_buf *out;
+    int column;      /* in characters, as libyaml counts */
+    int indent;      /* -1 before the root node */
+    int flow;        /* flow level */
+    bool whitespace; /* the last thing written was whitespace (or nothing) */
+    bool indention;  /* only indentation on this line so far */
+};
+
+/* How libyaml may write a scalar, from one look at its characters. */
+struct yscalar {
+    bool multiline;
+    bool flow_plain;
+    bool block_plain;
+    bool single_quoted;
+};
+
+static bool yw_room(struct yw *w, size_t n)
+{
+    struct mp_buf *b = w->out;
+    if (b->err != MP_OK)
+        return false;
+    if (b->cap - b->len > n)
+        return true;
+    return mpi_buf_reserve(b, n) == MP_OK;
+}
+
+static void yw_put(struct yw *w, char c)
+{
+    if (yw_room(w, 1))
+        w->out->data[w->out->len++] = c;
+    w->column++;
+}
+
+static void yw_bytes(struct yw *w, const char *s, size_t n, int chars)
+{
+    if (yw_room(w, n)) {
+        memcpy(w->out->data + w->out->len, s, n);
+        w->out->len += n;
+    }
+    w->column += chars;
+}
+
+static void yw_break(struct yw *w)
+{
+    if (yw_room(w, 1))
+        w->out->data[w->out->len++] = '\n';
+    w->column = 0;
+}
+
+/* Bytes in the UTF-8 sequence led by @c (0 for a byte that cannot lead one). */
+static int u8_width(unsigned char c)
+{
+    return (c & 0x80) == 0 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+                                 : (c & 0xf8) == 0xf0 ? 4 : 0;
+}
+
+/* One character (its whole UTF-8 sequence) copied; returns what follows it. */
+static const unsigned char *yw_char(struct yw *w, const unsigned char *p)
+{
+    yw_bytes(w, (const char *)p, (size_t)u8_width(*p), 1);
+    return p + u8_width(*p);
+}
+
+/* A line break as libyaml writes one inside a scalar: '\n' for '\n', the character itself
+ * for the other breaks (CR, NEL, LS, PS). */
+static const unsigned char *yw_char_break(struct yw *w, const unsigned char *p)
+{
+    if (*p == '\n') {
+        yw_break(w);
+        return p + 1;
+    }
+    p = yw_char(w, p);
+    w->column = 0;
+    return p;
+}
+
+static void yw_indent(struct yw *w)
+{
+    int indent = w->indent >= 0 ? w->indent : 0;
+    if (!w->indention || w->column > indent || (w->column == indent && !w->whitespace))
+        yw_break(w);
+    while (w->column < indent)
+        yw_put(w, ' ');
+    w->whitespace = true;
+    w->indention = true;
+}
+
+static void yw_indicator(struct yw *w, const char *s, bool need_whitespace, bool is_whitespace,
+                         bool is_indention)
+{
+    if (need_whitespace && !w->whitespace)
+        yw_put(w, ' ');
+    size_t n = strlen(s);
+    yw_bytes(w, s, n, (int)n);
+    w->whitespace = is_whitespace;
+    w->indention = w->indention && is_indention;
+}
+
+/* libyaml's character classes, on UTF-8 at @p (NUL-terminated, so looking ahead is safe). */
+static bool is_break(const unsigned char *p)
+{
+    return p[0] == '\r' || p[0] == '\n' || (p[0] == 0xc2 && p[1] == 0x85) ||
+           (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9));
+}
+
+static bool is_blankz(const unsigned char *p)
+{
+    return p[0] == ' ' || p[0] == '\t' || p[0] == '\0' || is_break(p);
+}
+
+static bool is_printable(const unsigned char *p)
+{
+    unsigned char c = p[0];
+    return c == 0x0a || (c >= 0x20 && c <= 0x7e) || (c == 0xc2 && p[1] >= 0xa0) ||
+           (c > 0xc2 && c < 0xed) || (c == 0xed && p[1] < 0xa0) || c == 0xee ||
+           (c == 0xef && !(p[1] == 0xbb && p[2] == 0xbf) &&
+            !(p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf)));
+}
+
+static bool is_bom(const unsigned char *p)
+{
+    return p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf;
+}
+
+/* The UTF-8 check libyaml makes of every scalar: well-formed sequences, none overlong. */
+static bool utf8_ok(const unsigned char *p, size_t len)
+{
+    const unsigned char *end = p + len;
+    while (p < end) {
+        int width = u8_width(*p);
+        if (!width || end - p < width)
+            return false;
+        unsigned v = width == 1 ? *p : width == 2 ? *p & 0x1fu : width == 3 ? *p & 0x0fu
+                                                                           : *p & 0x07u;
+        for (int k = 1; k < width; k++) {
+            if ((p[k] & 0xc0) != 0x80)
+                return false;
+            v = (v << 6) | (p[k] & 0x3fu);
+        }
+        if ((width == 2 && v < 0x80) || (width == 3 && v < 0x800) ||
+            (width == 4 && v < 0x10000))
+            return false;
+        p += width;
+    }
+    return true;
+}
+
+/* What libyaml's scalar analysis allows for @s (@len bytes, not empty). */
+static void analyze(const unsigned char *s, size_t len, struct yscalar *a)
+{
+    const unsigned char *end = s + len;
+    bool block_ind = false, flow_ind = false, breaks = false, special = false;
+    bool edge = false, break_space = false, space_break = false;
+    bool prev_space = false, prev_break = false;
+    if ((s[0] == '-' && s[1] == '-' && s[2] == '-') || (s[0] == '.' && s[1] == '.' && s[2] == '.'))
+        block_ind = flow_ind = true;
+    bool preceded_ws = true;
+    bool followed_ws = is_blankz(s + u8_width(s[0]));
+    for (const unsigned char *p = s; p != end;) {
+        unsigned char c = *p;
+        int width = u8_width(c);
+        if (p == s) {
+            switch (c) {
+            case '#': case ',': case '[': case ']': case '{': case '}': case '&': case '*':
+            case '!': case '|': case '>': case '\'': case '"': case '%': case '@': case '`':
+                flow_ind = block_ind = true;
+                break;
+            case '?': case ':':
+                flow_ind = true;
+                if (followed_ws)
+                    block_ind = true;
+                break;
+            case '-':
+                if (followed_ws)
+                    flow_ind = block_ind = true;
+                break;
+            }
+        } else {
+            switch (c) {
+            case ',': case '?': case '[': case ']': case '{': case '}':
+                flow_ind = true;
+                break;
+            case ':':
+                flow_ind = true;
+                if (followed_ws)
+                    block_ind = true;
+                break;
+            case '#':
+                if (preceded_ws)
+                    flow_ind = block_ind = true;
+                break;
+            }
+        }
+        if (!is_printable(p))
+            special = true;
+        bool brk = is_break(p);
+        if (brk)
+            breaks = true;
+        if (c == ' ') {
+            if (p == s || p + width == end)
+                edge = true; /* a leading or trailing space */
+            if (prev_break)
+                break_space = true;
+            prev_space = true;
+            prev_break = false;
+        } else if (brk) {
+            if (p == s || p + width == end)
+                edge = true;
+            if (prev_space)
+                space_break = true;
+            prev_space = false;
+            prev_break = true;
+        } else {
+            prev_space = prev_break = false;
+        }
+        preceded_ws = is_blankz(p);
+        p += width;
+        if (p != end)
+            followed_ws = is_blankz(p + u8_width(*p));
+    }
+    a->multiline = breaks;
+    a->flow_plain = a->block_plain = a->single_quoted = true;
+    if (edge || breaks)
+        a->flow_plain = a->block_plain = false;
+    if (break_space || space_break || special)
+        a->flow_plain = a->block_plain = a->single_quoted = false;
+    if (flow_ind)
+        a->flow_plain = false;
+    if (block_ind)
+        a->block_plain = false;
+}
+
+static void write_plain(struct yw *w, const unsigned char *s, size_t len, bool allow_breaks)
+{
+    if (!w->whitespace && (len || w->flow))
+        yw_put(w, ' ');
+    const unsigned char *p = s, *end = s + len;
+    bool spaces = false;
+    while (p != end) {
+        if (*p == ' ') {
+            if (allow_breaks && !spaces && w->column > YAML_WIDTH && p[1] != ' ') {
+                yw_indent(w);
+                p++;
+            } else {
+                p = yw_char(w, p);
+            }
+            spaces = true;
+        } else {
+            /* A run up to the next space in one copy; plain scalars hold no breaks. */
+            const unsigned char *q = p;
+            int chars = 0;
+            while (q != end && *q != ' ') {
+                chars += (*q & 0xc0) != 0x80;
+                q++;
+            }
+            yw_bytes(w, (const char *)p, (size_t)(q - p), chars);
+            p = q;
+            w->indention = false;
+            spaces = false;
+        }
+    }
+    w->whitespace = false;
+    w->indention = false;
+}
+
+static void write_single(struct yw *w, const unsigned char *s, size_t len, bool allow_breaks)
+{
+    yw_indicator(w, "'", true, false, false);
+    const unsigned char *p = s, *end = s + len;
+    bool spaces = false, breaks = false;
+    while (p != end) {
+        if (*p == ' ') {
+            if (allow_breaks && !spaces && w->column > YAML_WIDTH && p != s && p != end - 1 &&
+                p[1] != ' ') {
+                yw_indent(w);
+                p++;
+            } else {
+                p = yw_char(w, p);
+            }
+            spaces = true;
+        } else if (is_break(p)) {
+            if (!breaks && *p == '\n')
+                yw_break(w);
+            p = yw_char_break(w, p);
+            w->indention = true;
+            breaks = true;
+        } else {
+            if (breaks)
+                yw_indent(w);
+            if (*p == '\'')
+                yw_put(w, '\'');
+            p = yw_char(w, p);
+            w->indention = false;
+            spaces = breaks = false;
+        }
+    }
+    if (breaks)
+        yw_indent(w);
+    yw_indicator(w, "'", false, false, false);
+    w->whitespace = false;
+    w->indention = false;
+}
+
+static void write_double(struct yw *w, const unsigned char *s, size_t len, bool allow_breaks)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    yw_indicator(w, "\"", true, false, false);
+    const unsigned char *p = s, *end = s + len;
+    bool spaces = false;
+    while (p != end) {
+        if (!is_printable(p) || is_bom(p) || is_break(p) || *p == '"' || *p == '\\') {
+            int width = u8_width(*p);
+            unsigned v = width == 1 ? *p : width == 2 ? *p & 0x1fu : width == 3 ? *p & 0x0fu
+                                                                               : *p & 0x07u;
+            for (int k = 1; k < width; k++)
+                v = (v << 6) + (p[k] & 0x3fu);
+            p += width;
+            yw_put(w, '\\');
+            char esc = 0;
+            switch (v) {
+            case 0x00: esc = '0'; break;
+            case 0x07: esc = 'a'; break;
+            case 0x08: esc = 'b'; break;
+            case 0x09: esc = 't'; break;
+            case 0x0a: esc = 'n'; break;
+            case 0x0b: esc = 'v'; break;
+            case 0x0c: esc = 'f'; break;
+            case 0x0d: esc = 'r'; break;
+            case 0x1b: esc = 'e'; break;
+            case 0x22: esc = '"'; break;
+            case 0x5c: esc = '\\'; break;
+            case 0x85: esc = 'N'; break;
+            case 0xa0: esc = '_'; break;
+            case 0x2028: esc = 'L'; break;
+            case 0x2029: esc = 'P'; break;
+            }
+            if (esc) {
+                yw_put(w, esc);
+            } else {
+                int digits = v <= 0xff ? 2 : v <= 0xffff ? 4 : 8;
+                yw_put(w, digits == 2 ? 'x' : digits == 4 ? 'u' : 'U');
+                for (int k = (digits - 1) * 4; k >= 0; k -= 4)
+                    yw_put(w, hex[(v >> k) & 0x0f]);
+            }
+            spaces = false;
+        } else if (*p == ' ') {
+            if (allow_breaks && !spaces && w->column > YAML_WIDTH && p != s && p != end - 1) {
+                yw_indent(w);
+                if (p[1] == ' ')
+                    yw_put(w, '\\');
+                p++;
+            } else {
+                p = yw_char(w, p);
+            }
+            spaces = true;
+        } else {
+            p = yw_char(w, p);
+            spaces = false;
+        }
+    }
+    yw_indicator(w, "\"", false, false, false);
+    w->whitespace = false;
+    w->indention = false;
+}
+
+/* Printable ASCII that libyaml's analysis finds nothing special in, as bitmaps of the
+ * characters allowed first (not an indicator, not a space) and after the first (not a flow
+ * indicator, ':' or '#'). */
+#define FIRST_LO 0x3bffcb1000000000u
+#define FIRST_HI 0x47fffffed7fffffeu
+#define INNER_LO 0x7bffeff700000000u
+#define INNER_HI 0x57ffffffd7ffffffu
+
+static bool in_set(uint64_t lo, uint64_t hi, unsigned char c)
+{
+    return c < 64 ? (lo >> c) & 1 : c < 128 && ((hi >> (c - 64)) & 1);
+}
+
+/* The common case, checked in one cheap pass: every style allowed, one line. */
+static bool plain_ascii(const unsigned char *s, size_t *len)
+{
+    if (!in_set(FIRST_LO, FIRST_HI, s[0])) {
+        /* "-x" is fine; "- x", "-" and "---" are not */
+        if (s[0] != '-' || !s[1] || s[1] == ' ' || (s[1] == '-' && s[2] == '-'))
+            return false;
+    } else if (s[0] == '.' && s[1] == '.' && s[2] == '.') {
+        return false;
+    }
+    const unsigned char *p = s + 1;
+    while (*p && in_set(INNER_LO, INNER_HI, *p))
+        p++;
+    if (*p || p[-1] == ' ')
+        return false;
+    *len = (size_t)(p - s);
+    return true;
+}
+
+/* Length, UTF-8 check and analysis of @text; @ascii when every character is one byte. */
+static int scalar_info(const char *text, size_t *len, struct yscalar *a, bool *ascii)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    if (plain_ascii(s, len)) {
+        *a = (struct yscalar){false, true, true, true};
+        *ascii = true;
+        return MP_OK;
+    }
+    *len = strlen(text);
+    if (!utf8_ok(s, *len))
+        return MP_ERR_INVAL;
+    *a = (struct yscalar){false, false, true, true};
+    if (*len)
+        analyze(s, *len, a);
+    *ascii = false;
+    return MP_OK;
+}
+
+/* One scalar, in the style libyaml would pick; @single asks for single quotes. */
+static void yw_scalar_out(struct yw *w, const char *text, size_t len, const struct yscalar *a,
+                          bool ascii, bool single, bool simple_key)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    enum { PLAIN, SINGLE, DOUBLE } style = single ? SINGLE : PLAIN;
+    if (simple_key && a->multiline)
+        style = DOUBLE;
+    if (style == PLAIN && ((w->flow && !a->flow_plain) || (!w->flow && !a->block_plain) ||
+                           (!len && (w->flow || simple_key))))
+        style = SINGLE;
+    if (style == SINGLE && !a->single_quoted)
+        style = DOUBLE;
+    int saved = w->indent;
+    w->indent = w->indent < 0 ? YAML_INDENT : w->indent + YAML_INDENT;
+    if (style == PLAIN && ascii && !memchr(s, ' ', len)) {
+        /* no space, so nowhere to fold: one copy */
+        if (!w->whitespace)
+            yw_put(w, ' ');
+        yw_bytes(w, text, len, (int)len);
+        w->whitespace = w->indention = false;
+    } else if (style == PLAIN) {
+        write_plain(w, s, len, !simple_key);
+    } else if (style == SINGLE) {
+        write_single(w, s, len, !simple_key);
+    } else {
+        write_double(w, s, len, !simple_key);
+    }
+    w->indent = saved;
+}
+
+static int yw_scalar(struct yw *w, const char *text, bool single, bool simple_key)
+{
+    size_t len;
+    struct yscalar a;
+    bool ascii;
+    int rc = scalar_info(text, &len, &a, &ascii);
+    if (rc == MP_OK)
+        yw_scalar_out(w, text, len, &a, ascii, single, simple_key);
+    return rc;
+}
+
+static bool is_scalar(const struct mp_node *n)
+{
+    return n->kind != MPI_NODE_MAP && n->kind != MPI_NODE_SEQ;
+}
+
+static bool all_scalars(const struct mp_node *n)
+{
+    for (size_t i = 0; i < n->n; i++)
+        if (!is_scalar(n->items[i]))
+            return false;
+    return true;
+}
+
+static int yw_node(struct yw *w, const struct mp_node *n, bool mapping_ctx, bool simple);
+
+/* A key and its value. libyaml writes a key of one line and at most 128 bytes as a simple
+ * key ("key: value"), any other as "? key" with ": value" on the next line (in block style). */
+static int yw_key(struct yw *w, const char *key, const struct mp_node *value)
+{
+    size_t len;
+    struct yscalar a;
+    bool ascii;
+    int rc = scalar_info(key, &len, &a, &ascii);
+    if (rc != MP_OK)
+        return rc;
+    bool quote = mpi_yaml_needs_quotes(key);
+    if (!a.multiline && len <= YAML_SIMPLE_KEY_MAX) {
+        yw_scalar_out(w, key, len, &a, ascii, quote, true);
+        yw_indicator(w, ":", false, false, false);
+    } else {
+        yw_indicator(w, "?", true, false, !w->flow);
+        yw_scalar_out(w, key, len, &a, ascii, quote, false);
+        if (!w->flow || w->column > YAML_WIDTH)
+            yw_indent(w);
+        yw_indicator(w, ":", true, false, !w->flow);
+    }
+    return yw_node(w, value, true, false);
+}
+
+static int yw_flow(struct yw *w, const struct mp_node *n)
+{
+    bool map = n->kind == MPI_NODE_MAP;
+    yw_indicator(w, map ? "{" : "[", true, true, false);
+    int saved = w->indent, rc = MP_OK;
+    w->indent = w->indent < 0 ? YAML_INDENT : w->indent + YAML_INDENT;
+    w->flow++;
+    for (size_t i = 0; i < n->n && rc == MP_OK; i++) {
+        if (i)
+            yw_indicator(w, ",", false, false, false);
+        if (w->column > YAML_WIDTH)
+            yw_indent(w);
+        rc = map ? yw_key(w, n->keys[i], n->items[i]) : yw_node(w, n->items[i], false, false);
+    }
+    w->flow--;
+    w->indent = saved;
+    yw_indicator(w, map ? "}" : "]", false, false, false);
+    return rc;
+}
+
+static int yw_block(struct yw *w, const struct mp_node *n, bool mapping_ctx)
+{
+    bool map = n->kind == MPI_NODE_MAP;
+    int saved = w->indent, rc = MP_OK;
+    /* A sequence right after "key:" is not indented further (libyaml's indentless one). */
+    bool indentless = !map && mapping_ctx && !w->indention;
+    if (w->indent < 0)
+        w->indent = 0;
+    else if (!indentless)
+        w->indent += YAML_INDENT;
+    for (size_t i = 0; i < n->n && rc == MP_OK; i++) {
+        yw_indent(w);
+        if (map) {
+            rc = yw_key(w, n->keys[i], n->items[i]);
+        } else {
+            yw_indicator(w, "-", true, false, true);
+            rc = yw_node(w, n->items[i], false, false);
+        }
+    }
+    w->indent = saved;
+    return rc;
+}
+
+static int yw_node(struct yw *w, const struct mp_node *n, bool mapping_ctx, bool simple)
+{
+    char num[32];
+    switch (n->kind) {
+    case MPI_NODE_STR:
+        return yw_scalar(w, n->str, mpi_yaml_needs_quotes(n->str), simple);
+    case MPI_NODE_INT:
+        snprintf(num, sizeof(num), "%lld", n->num);
+        return yw_scalar(w, num, false, simple);
+    case MPI_NODE_BOOL:
+        return yw_scalar(w, n->flag ? "true" : "false", false, simple);
+    case MPI_NODE_NULL:
+        return yw_scalar(w, "null", false, simple);
+    case MPI_NODE_MAP:
+    case MPI_NODE_SEQ:
+        if (w->flow || n->n == 0 || all_scalars(n))
+            return yw_flow(w, n);
+        return yw_block(w, n, mapping_ctx);
+    }
+    return MP_ERR_INVAL;
+}
+
+int mp_write_yaml(const struct mp_node *root, struct mp_buf *out, struct mp_error *err)
+{
+    if (!root || !out)
+        return mp_error_set(err, MP_ERR_INVAL, "mp_write_yaml: NULL argument");
+    if (root->doc->err != MP_OK)
+        return mp_error_set(err, root->doc->err, "document is incomplete: %s",
+                            mp_strerror(root->doc->err));
+    struct yw w = {.out = out, .indent = -1, .whitespace = true, .indention = true};
+    size_t start = out->len;
+    int rc = yw_node(&w, root, false, false);
+    if (rc == MP_OK)
+        yw_indent(&w); /* the end of the document: a final line break */
+    if (mp_buf_error(out) != MP_OK) {
+        rc = mp_buf_error(out);
+        return mp_error_set(err, rc, "writing YAML: %s (output limit %zu MiB)", mp_strerror(rc),
+                            out->limit >> 20);
+    }
+    if (rc != MP_OK) {
+        /* Leave the buffer as it was: no half-written document. */
+        out->len = start;
+        if (out->data)
+            out->data[start] = '\0';
+        return mp_error_set(err, rc, "writing YAML: a string is not valid UTF-8");
+    }
+    if (out->data)
+        out->data[out->len] = '\0';
+    return MP_OK;
+}
