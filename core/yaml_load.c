@@ -96,7 +96,7 @@ static bool want(struct loader *ld, yaml_node_t *n, yaml_node_type_t type, const
 static bool in_list(const char *const *list, const char *s)
 {
     for (; *list; list++)
-        if (!strcmp(*list, s))
+        if (**list == *s && !strcmp(*list, s))
             return true;
     return false;
 }
@@ -127,7 +127,8 @@ static void check_keys(struct loader *ld, yaml_node_t *map, const char *const *a
         }
         for (yaml_node_pair_t *b = map->data.mapping.pairs.start; !big && b < a; b++) {
             yaml_node_t *kb = node(ld, b->key);
-            if (kb->type == YAML_SCALAR_NODE && !strcmp((const char *)kb->data.scalar.value, key))
+            if (kb->type == YAML_SCALAR_NODE && *kb->data.scalar.value == (yaml_char_t)*key &&
+                !strcmp((const char *)kb->data.scalar.value, key))
                 diag(ld, k, NULL, "%s: key '%s' given twice (first at line %lu)", where, key,
                      L(kb));
         }
@@ -148,10 +149,12 @@ static void check_keys(struct loader *ld, yaml_node_t *map, const char *const *a
 
 static yaml_node_t *get(struct loader *ld, yaml_node_t *map, const char *key)
 {
+    /* Called for every key a step may have: the first byte rules most keys out. */
     for (yaml_node_pair_t *a = map->data.mapping.pairs.start; a < map->data.mapping.pairs.top;
          a++) {
         yaml_node_t *k = node(ld, a->key);
-        if (k->type == YAML_SCALAR_NODE && !strcmp((const char *)k->data.scalar.value, key))
+        const char *v = (const char *)k->data.scalar.value;
+        if (k->type == YAML_SCALAR_NODE && *v == *key && !strcmp(v, key))
             return node(ld, a->value);
     }
     return NULL;
