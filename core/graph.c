@@ -298,7 +298,8 @@ static int note_ref(void *user, const char *name, size_t len)
 const char *mpi_op_strdup(struct mp_op *op, const char *s)
 {
     const char *d = mpi_arena_strdup(&op->pipeline->arena, s);
-    if (d && (mpi_placeholder_each(d, note_ref, op) != MP_OK ||
+    /* Every placeholder starts with "{{": most strings have none to scan for. */
+    if (d && strstr(d, "{{") && (mpi_placeholder_each(d, note_ref, op) != MP_OK ||
               mpi_op_note_output_refs(op, d) != MP_OK || mpi_op_note_item_refs(op, d) != MP_OK))
         return NULL;
     return d;

@@ -80,8 +80,16 @@ bool mpi_text_check(struct mp_diags *d, const char *data, size_t len)
 {
     unsigned long line = 1, col = 1;
     bool ok = true, nul = false, bad = false, ctl = false;
+    const unsigned char *u = (const unsigned char *)data;
     for (size_t i = 0; i < len;) {
-        const unsigned char *s = (const unsigned char *)data + i;
+        /* Printable ASCII, tab and CR, the bulk of a file, need no decoding. */
+        while (i < len && ((u[i] >= 0x20 && u[i] < 0x7f) || u[i] == '\t' || u[i] == '\r')) {
+            i++;
+            col++;
+        }
+        if (i == len)
+            break;
+        const unsigned char *s = u + i;
         size_t n = utf8_len(s, len - i);
         if (s[0] == 0 && !nul) {
             mpi_diag_add(d, MP_DIAG_ERROR, line, col, "text", "NUL byte in the file");

@@ -61,7 +61,9 @@ static void diag(struct loader *ld, const yaml_node_t *n, const char *expected, 
 
 static yaml_node_t *node(struct loader *ld, int id)
 {
-    return yaml_document_get_node(&ld->doc, id);
+    /* yaml_document_get_node(), without the call. */
+    yaml_node_t *n = ld->doc.nodes.start;
+    return id > 0 && id <= ld->doc.nodes.top - n ? n + id - 1 : NULL;
 }
 
 static const char *scalar(struct loader *ld, yaml_node_t *n, const char *what)
@@ -95,7 +97,7 @@ static bool want(struct loader *ld, yaml_node_t *n, yaml_node_type_t type, const
 static bool in_list(const char *const *list, const char *s)
 {
     for (; *list; list++)
-        if (!strcmp(*list, s))
+        if (**list == *s && !strcmp(*list, s))
             return true;
     return false;
 }
@@ -126,7 +128,8 @@ static void check_keys(struct loader *ld, yaml_node_t *map, const char *const *a
         }
         for (yaml_node_pair_t *b = map->data.mapping.pairs.start; !big && b < a; b++) {
             yaml_node_t *kb = node(ld, b->key);
-            if (kb->type == YAML_SCALAR_NODE && !strcmp((const char *)kb->data.scalar.value, key))
+            if (kb->type == YAML_SCALAR_NODE && *kb->data.scalar.value == (yaml_char_t)*key &&
+                !strcmp((const char *)kb->data.scalar.value, key))
                 diag(ld, k, NULL, "%s: key '%s' given twice (first at line %lu)", where, key,
                      L(kb));
         }
@@ -147,10 +150,12 @@ static void check_keys(struct loader *ld, yaml_node_t *map, const char *const *a
 
 static yaml_node_t *get(struct loader *ld, yaml_node_t *map, const char *key)
 {
+    /* Called for every key a step may have: the first byte rules most keys out. */
     for (yaml_node_pair_t *a = map->data.mapping.pairs.start; a < map->data.mapping.pairs.top;
          a++) {
         yaml_node_t *k = node(ld, a->key);
-        if (k->type == YAML_SCALAR_NODE && !strcmp((const char *)k->data.scalar.value, key))
+        const char *v = (const char *)k->data.scalar.value;
+        if (k->type == YAML_SCALAR_NODE && *v == *key && !strcmp(v, key))
             return node(ld, a->value);
     }
     return NULL;
@@ -876,28 +881,171 @@ bool mpi_yl_fine(struct loader *ld, int rc, yaml_node_t *n)
     return fine(ld, rc, n);
 }
 
-/* ---- input: size, bytes, YAML events, then the document ---- */
+/* ---- input: size, bytes, then one pass of YAML events that builds the document ---- */
+
+static void yaml_problem_at(struct mp_diags *d, const char *problem, const yaml_mark_t *m,
+                            const char *context, const yaml_mark_t *c)
+{
+    char from[64] = "";
+    if (context && (c->line != m->line || c->column != m->column))
+        snprintf(from, sizeof(from), " that starts at %lu:%lu", (unsigned long)c->line + 1,
+                 (unsigned long)c->column + 1);
+    mpi_diag_add(d, MP_DIAG_ERROR, (unsigned long)m->line + 1, (unsigned long)m->column + 1,
+                 "valid YAML", "YAML syntax: %s%s%s%s", problem ? problem : "error",
+                 context ? " " : "", context ? context : "", from);
+}
 
 static void yaml_problem(struct mp_diags *d, const yaml_parser_t *ps)
 {
-    const yaml_mark_t *m = &ps->problem_mark;
     if (ps->error == YAML_MEMORY_ERROR) {
         mpi_diag_add(d, MP_DIAG_ERROR, 0, 0, NULL, "out of memory while parsing");
         return;
     }
-    const yaml_mark_t *c = &ps->context_mark;
-    char from[64] = "";
-    if (ps->context && (c->line != m->line || c->column != m->column))
-        snprintf(from, sizeof(from), " that starts at %lu:%lu", (unsigned long)c->line + 1,
-                 (unsigned long)c->column + 1);
-    mpi_diag_add(d, MP_DIAG_ERROR, (unsigned long)m->line + 1, (unsigned long)m->column + 1,
-                 "valid YAML", "YAML syntax: %s%s%s%s", ps->problem ? ps->problem : "error",
-                 ps->context ? " " : "", ps->context ? ps->context : "", from);
+    yaml_problem_at(d, ps->problem, &ps->problem_mark, ps->context, &ps->context_mark);
 }
 
-/* An event pass before building the document: syntax errors, nesting depth, aliases (refused:
- * a pipeline needs none, and they make "billion laughs" inputs) and a second document. */
-static bool check_events(struct mp_diags *d, const char *data, size_t len)
+/* The tags libyaml's loader gives untagged nodes; shared, never freed (mpi_yl_doc_free()). */
+static char default_tags[3][32] = {YAML_DEFAULT_SCALAR_TAG, YAML_DEFAULT_SEQUENCE_TAG,
+                                   YAML_DEFAULT_MAPPING_TAG};
+
+void mpi_yl_doc_free(yaml_document_t *doc)
+{
+    for (yaml_node_t *n = doc->nodes.start; n && n < doc->nodes.top; n++) {
+        if (n->tag != (yaml_char_t *)default_tags[0] && n->tag != (yaml_char_t *)default_tags[1] &&
+            n->tag != (yaml_char_t *)default_tags[2])
+            free(n->tag);
+        if (n->type == YAML_SCALAR_NODE)
+            free(n->data.scalar.value);
+        else if (n->type == YAML_SEQUENCE_NODE)
+            free(n->data.sequence.items.start);
+        else if (n->type == YAML_MAPPING_NODE)
+            free(n->data.mapping.pairs.start);
+    }
+    free(doc->nodes.start);
+    memset(doc, 0, sizeof(*doc));
+}
+
+/* Grow the array of @elem-sized items at *@start (*@top used, *@end allocated) by one. */
+static bool grow(void **start, void **top, void **end, size_t elem)
+{
+    if (*top != *end)
+        return true;
+    size_t n = *start ? (size_t)((char *)*end - (char *)*start) / elem : 0;
+    size_t cap = n ? 2 * n : 4;
+    char *p = realloc(*start, cap * elem);
+    if (!p)
+        return false;
+    *start = p;
+    *top = p + n * elem;
+    *end = p + cap * elem;
+    return true;
+}
+
+/* The document the way yaml_parser_load() composes it (same nodes, values, styles, tags and
+ * marks; directives are not kept), from the events of the pass below. */
+struct composer {
+    yaml_document_t *doc;
+    int open[MPI_YAML_MAX_DEPTH + 2]; /* the collections being filled (node ids) */
+    int nopen;
+    struct mpi_arena arena;           /* anchor names */
+    struct mpi_strmap anchors;        /* anchor -> its node's start mark */
+    bool dup;                         /* a duplicate anchor: yaml_parser_load() fails */
+    yaml_mark_t dup_first, dup_second;
+};
+
+/* Add the node of @ev to the document; false when out of memory. The event's value and tag
+ * move into the node. */
+static bool compose(struct composer *cp, yaml_event_t *ev)
+{
+    yaml_document_t *doc = cp->doc;
+    yaml_node_t n;
+    yaml_char_t **tag, *anchor;
+    memset(&n, 0, sizeof(n));
+    n.start_mark = ev->start_mark;
+    n.end_mark = ev->end_mark;
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+        n.type = YAML_SCALAR_NODE;
+        n.data.scalar.value = ev->data.scalar.value;
+        n.data.scalar.length = ev->data.scalar.length;
+        n.data.scalar.style = ev->data.scalar.style;
+        tag = &ev->data.scalar.tag;
+        anchor = ev->data.scalar.anchor;
+        break;
+    case YAML_SEQUENCE_START_EVENT:
+        n.type = YAML_SEQUENCE_NODE;
+        n.data.sequence.style = ev->data.sequence_start.style;
+        tag = &ev->data.sequence_start.tag;
+        anchor = ev->data.sequence_start.anchor;
+        break;
+    case YAML_MAPPING_START_EVENT:
+        n.type = YAML_MAPPING_NODE;
+        n.data.mapping.style = ev->data.mapping_start.style;
+        tag = &ev->data.mapping_start.tag;
+        anchor = ev->data.mapping_start.anchor;
+        break;
+    default:
+        return true;
+    }
+    if (!grow((void **)&doc->nodes.start, (void **)&doc->nodes.top, (void **)&doc->nodes.end,
+              sizeof(yaml_node_t)))
+        return false;
+    if (n.type == YAML_SCALAR_NODE)
+        ev->data.scalar.value = NULL; /* moved into the node */
+    if (*tag && strcmp((const char *)*tag, "!") != 0) {
+        n.tag = *tag;
+        *tag = NULL;
+    } else {
+        n.tag = (yaml_char_t *)default_tags[n.type - YAML_SCALAR_NODE];
+    }
+    *doc->nodes.top++ = n;
+    int id = (int)(doc->nodes.top - doc->nodes.start);
+    if (anchor) {
+        const yaml_mark_t *first = mpi_strmap_get(&cp->anchors, (const char *)anchor);
+        yaml_mark_t *m;
+        if (first && !cp->dup) {
+            cp->dup = true;
+            cp->dup_first = *first;
+            cp->dup_second = n.start_mark;
+        } else if (!first) {
+            if (!(m = mpi_arena_alloc(&cp->arena, sizeof(*m))))
+                return false;
+            *m = n.start_mark;
+            const char *a = mpi_arena_strdup(&cp->arena, (const char *)anchor);
+            if (!a || mpi_strmap_put(&cp->anchors, &cp->arena, a, m) != MP_OK)
+                return false;
+        }
+    }
+    if (cp->nopen) {
+        yaml_node_t *parent = doc->nodes.start + cp->open[cp->nopen - 1] - 1;
+        if (parent->type == YAML_SEQUENCE_NODE) {
+            if (!grow((void **)&parent->data.sequence.items.start,
+                      (void **)&parent->data.sequence.items.top,
+                      (void **)&parent->data.sequence.items.end, sizeof(yaml_node_item_t)))
+                return false;
+            *parent->data.sequence.items.top++ = id;
+        } else {
+            yaml_node_pair_t *p = parent->data.mapping.pairs.top;
+            if (p != parent->data.mapping.pairs.start && p[-1].key && !p[-1].value) {
+                p[-1].value = id;
+            } else {
+                if (!grow((void **)&parent->data.mapping.pairs.start,
+                          (void **)&parent->data.mapping.pairs.top,
+                          (void **)&parent->data.mapping.pairs.end, sizeof(yaml_node_pair_t)))
+                    return false;
+                *parent->data.mapping.pairs.top++ = (yaml_node_pair_t){id, 0};
+            }
+        }
+    }
+    if (n.type != YAML_SCALAR_NODE)
+        cp->open[cp->nopen++] = id;
+    return true;
+}
+
+/* One pass over the YAML events: syntax errors, nesting depth, aliases (refused: a pipeline
+ * needs none, and they make "billion laughs" inputs) and a second document are reported, and
+ * while there is none of these the events build @doc (emptied again when there is one). */
+bool mpi_yl_parse(struct mp_diags *d, const char *data, size_t len, yaml_document_t *doc)
 {
     yaml_parser_t ps;
     yaml_event_t ev;
@@ -907,10 +1055,13 @@ static bool check_events(struct mp_diags *d, const char *data, size_t len)
     size_t items[MPI_YAML_MAX_DEPTH + 2] = {0};
     yaml_mark_t begun[MPI_YAML_MAX_DEPTH + 2] = {{0}};
     size_t per_entry[MPI_YAML_MAX_DEPTH + 2] = {0};
+    struct composer cp = {.doc = doc};
+    memset(doc, 0, sizeof(*doc));
     if (!yaml_parser_initialize(&ps)) {
         mpi_diag_add(d, MP_DIAG_ERROR, 0, 0, NULL, "out of memory");
         return false;
     }
+    mpi_arena_init(&cp.arena);
     yaml_parser_set_input_string(&ps, (const unsigned char *)data, len);
     while (!done) {
         if (!yaml_parser_parse(&ps, &ev)) {
@@ -940,6 +1091,15 @@ static bool check_events(struct mp_diags *d, const char *data, size_t len)
                 mpi_diag_add(d, MP_DIAG_ERROR, line, col, "one YAML document",
                              "a second YAML document ('---'): a file holds one pipeline");
                 ok = false;
+            } else {
+                doc->start_implicit = ev.data.document_start.implicit;
+                doc->start_mark = ev.start_mark;
+            }
+            break;
+        case YAML_DOCUMENT_END_EVENT:
+            if (docs == 1) {
+                doc->end_implicit = ev.data.document_end.implicit;
+                doc->end_mark = ev.end_mark;
             }
             break;
         case YAML_ALIAS_EVENT:
@@ -965,12 +1125,30 @@ static bool check_events(struct mp_diags *d, const char *data, size_t len)
             }
             break;
         case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT: depth--; break;
+        case YAML_MAPPING_END_EVENT:
+            depth--;
+            if (ok && cp.nopen) /* the collection ends here */
+                doc->nodes.start[cp.open[--cp.nopen] - 1].end_mark = ev.end_mark;
+            break;
         default: break;
+        }
+        /* Only the first document is composed, as yaml_parser_load() does. */
+        if (ok && is_node && docs == 1 && !cp.dup && !compose(&cp, &ev)) {
+            mpi_diag_add(d, MP_DIAG_ERROR, 0, 0, NULL, "out of memory while parsing");
+            ok = false;
         }
         yaml_event_delete(&ev);
     }
     yaml_parser_delete(&ps);
+    if (ok && cp.dup) {
+        /* yaml_parser_load()'s message for it. */
+        yaml_problem_at(d, "second occurrence", &cp.dup_second,
+                        "found duplicate anchor; first occurrence", &cp.dup_first);
+        ok = false;
+    }
+    mpi_arena_release(&cp.arena);
+    if (!ok)
+        mpi_yl_doc_free(doc);
     return ok;
 }
 
@@ -1006,20 +1184,9 @@ int mpi_yaml_load(const char *path, const char *const *platforms, size_t n,
                          mp_error_message(err));
         goto out;
     }
-    if (mpi_text_check(diags, data, len) && check_events(diags, data, len)) {
-        yaml_parser_t ps;
-        if (!yaml_parser_initialize(&ps)) {
-            rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-        yaml_parser_set_input_string(&ps, (const unsigned char *)data, len);
-        if (yaml_parser_load(&ps, &ld.doc)) {
-            have_doc = true;
-            load_root(&ld, yaml_document_get_root_node(&ld.doc));
-        } else {
-            yaml_problem(diags, &ps);
-        }
-        yaml_parser_delete(&ps);
+    if (mpi_text_check(diags, data, len) && mpi_yl_parse(diags, data, len, &ld.doc)) {
+        have_doc = true;
+        load_root(&ld, yaml_document_get_root_node(&ld.doc));
     }
     if (ld.nomem) {
         rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
@@ -1038,7 +1205,7 @@ int mpi_yaml_load(const char *path, const char *const *platforms, size_t n,
     }
 out:
     if (have_doc)
-        yaml_document_delete(&ld.doc);
+        mpi_yl_doc_free(&ld.doc);
     mp_pipeline_free(ld.p);
     mpi_arena_release(&ld.arena);
     free(ld.steps);

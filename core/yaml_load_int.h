@@ -57,6 +57,15 @@ struct loader {
 #define L(n) ((unsigned long)(n)->start_mark.line + 1)
 #define C(n) ((unsigned long)(n)->start_mark.column + 1)
 
+/* @data (@len bytes) parsed in one pass of libyaml events into @doc, composed as
+ * yaml_parser_load() composes it (nodes, values, styles, tags, marks; not the directives),
+ * while syntax errors, the input limits (depth, entries, aliases, one document) and duplicate
+ * anchors are reported into @d with yaml_parser_load()'s messages. False, with @doc empty, on
+ * any of them. A document made here is freed with mpi_yl_doc_free(), not
+ * yaml_document_delete() (untagged nodes share their default tag). */
+bool mpi_yl_parse(struct mp_diags *d, const char *data, size_t len, yaml_document_t *doc);
+void mpi_yl_doc_free(yaml_document_t *doc);
+
 /* Helpers of yaml_load.c (see there): report at a node, look up, check keys and types. */
 void mpi_yl_diag(struct loader *ld, const yaml_node_t *n, const char *expected, const char *fmt,
                  ...) MP_PRINTF(4, 5);

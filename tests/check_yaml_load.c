@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,9 @@
 
 #include <mnistpipe/host.h>
 
+#include "textfile.h"
 #include "yaml_load.h"
+#include "yaml_load_int.h"
 
 static struct mp_error *err;
 static struct mp_diags *diags;
@@ -163,6 +166,115 @@ START_TEST(test_hostile)
 }
 END_TEST
 
+static bool same_mark(yaml_mark_t a, yaml_mark_t b)
+{
+    return a.index == b.index && a.line == b.line && a.column == b.column;
+}
+
+/* The one-pass parse composes what yaml_parser_load() composes, and fails where it fails. */
+static void same_document(const char *data, size_t len, const char *what)
+{
+    yaml_document_t mine, theirs;
+    yaml_parser_t ps;
+    mp_diags_clear(diags);
+    bool ok = mpi_yl_parse(diags, data, len, &mine);
+    ck_assert_int_eq(yaml_parser_initialize(&ps), 1);
+    yaml_parser_set_input_string(&ps, (const unsigned char *)data, len);
+    bool loaded = yaml_parser_load(&ps, &theirs);
+    yaml_parser_delete(&ps);
+    if (!ok) {
+        ck_assert_msg(mp_diags_error_count(diags) > 0, "%s: no problem reported", what);
+        ck_assert_ptr_null(mine.nodes.start);
+        /* A syntax error or a duplicate anchor is libyaml's too; the limits are ours. */
+        if (!strncmp(mp_diag_message(diags, 0), "YAML syntax:", 12))
+            ck_assert_msg(!loaded, "%s: libyaml loads it", what);
+        if (loaded)
+            yaml_document_delete(&theirs);
+        return;
+    }
+    ck_assert_msg(loaded, "%s: libyaml does not load it", what);
+    ck_assert_int_eq(mine.start_implicit, theirs.start_implicit);
+    ck_assert_int_eq(mine.end_implicit, theirs.end_implicit);
+    ck_assert(same_mark(mine.start_mark, theirs.start_mark));
+    ck_assert(same_mark(mine.end_mark, theirs.end_mark));
+    ck_assert_int_eq(mine.nodes.top - mine.nodes.start, theirs.nodes.top - theirs.nodes.start);
+    for (yaml_node_t *a = mine.nodes.start, *b = theirs.nodes.start; a < mine.nodes.top;
+         a++, b++) {
+        ck_assert_msg(a->type == b->type, "%s: node %d", what, (int)(a - mine.nodes.start));
+        ck_assert_str_eq((const char *)a->tag, (const char *)b->tag);
+        ck_assert_msg(same_mark(a->start_mark, b->start_mark) &&
+                          same_mark(a->end_mark, b->end_mark),
+                      "%s: marks of node %d", what, (int)(a - mine.nodes.start));
+        if (a->type == YAML_SCALAR_NODE) {
+            ck_assert_uint_eq(a->data.scalar.length, b->data.scalar.length);
+            ck_assert(!memcmp(a->data.scalar.value, b->data.scalar.value, a->data.scalar.length));
+            ck_assert_int_eq(a->data.scalar.style, b->data.scalar.style);
+        } else if (a->type == YAML_SEQUENCE_NODE) {
+            size_t n = (size_t)(a->data.sequence.items.top - a->data.sequence.items.start);
+            ck_assert_int_eq(a->data.sequence.style, b->data.sequence.style);
+            ck_assert_uint_eq(n, b->data.sequence.items.top - b->data.sequence.items.start);
+            ck_assert(!n || !memcmp(a->data.sequence.items.start, b->data.sequence.items.start,
+                                    n * sizeof(yaml_node_item_t)));
+        } else {
+            size_t n = (size_t)(a->data.mapping.pairs.top - a->data.mapping.pairs.start);
+            ck_assert_int_eq(a->data.mapping.style, b->data.mapping.style);
+            ck_assert_uint_eq(n, b->data.mapping.pairs.top - b->data.mapping.pairs.start);
+            ck_assert(!n || !memcmp(a->data.mapping.pairs.start, b->data.mapping.pairs.start,
+                                    n * sizeof(yaml_node_pair_t)));
+        }
+    }
+    mpi_yl_doc_free(&mine);
+    yaml_document_delete(&theirs);
+}
+
+static size_t same_documents_in(const char *sub)
+{
+    char d[4096], f[4096];
+    const char *top = getenv("MP_TOP_SRCDIR");
+    size_t n = 0;
+    snprintf(d, sizeof(d), "%s/%s", top ? top : "..", sub);
+    DIR *dp = opendir(d);
+    ck_assert_msg(dp != NULL, "%s", d);
+    for (struct dirent *e; (e = readdir(dp));) {
+        char *data;
+        size_t len;
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(f, sizeof(f), "%s/%s", d, e->d_name);
+        if (mpi_textfile_read(f, MPI_YAML_MAX_BYTES, &data, &len, err) != MP_OK) {
+            mp_error_clear(err);
+            continue; /* a directory */
+        }
+        same_document(data, len, f);
+        free(data);
+        n++;
+    }
+    closedir(dp);
+    return n;
+}
+
+START_TEST(test_same_document)
+{
+    static const char *const texts[] = {
+        "", "# only a comment\n", "---\n", "--- x\n...\n", "%YAML 1.1\n--- {a: b}\n",
+        "%TAG !e! tag:example.com,2000:\n--- !e!x {a: !e!y b}\n",
+        "a: !!str 1\nb: ! 2\nc: !local [x]\nd: !!map {}\n",
+        "a: &x 1\nb: &y [2]\nc: &x 3\n", "a: &x {b: &x c}\n", "? [a, b]\n: c\n? d\n",
+        "a:\nb: ~\nc: []\nd: {}\ne: [[], {}, [[x]]]\n",
+        "s: |\n  one\n  two\nf: >-\n  three\n  four\np: plain\n  continued\n",
+        "q: 'it''s'\nd: \"tab\\t\\u00e9\"\nu: caf\xc3\xa9 \xe2\x82\xac\n",
+        "a: b\r\nc:\r\n  - d\r\n", "- a\n- - b\n  - c\n- d: e\n  f: g\n",
+        "a: [b, {c: d}, e: f]\n", "a: b\n---\nc: d\n", "a: *b\n", "a: [b\n", "a: b: c\n",
+        "\xef\xbb\xbf" "a: b\n", "{a: 1, a: 2}\n", "a:\n  - b\n c\n",
+    };
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+        same_document(texts[i], strlen(texts[i]), texts[i]);
+    ck_assert_uint_gt(same_documents_in("tests/data/bad"), 50);
+    ck_assert_uint_gt(same_documents_in("tests/fuzz/yaml_load"), 5);
+    ck_assert_uint_gt(same_documents_in("tests/pipelines"), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("yaml_load");
@@ -172,6 +284,7 @@ int main(void)
     tcase_add_test(tc, test_every_option);
     tcase_add_test(tc, test_all_problems);
     tcase_add_test(tc, test_hostile);
+    tcase_add_test(tc, test_same_document);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
