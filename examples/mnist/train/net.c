@@ -29,7 +29,8 @@ static void add(struct net *n, enum mnpm_layer_type t, uint32_t p0, uint32_t p1,
     l->p[0] = p0; l->p[1] = p1; l->p[2] = p2; l->p[3] = p3; l->p[4] = p4; l->p[5] = p5;
 }
 
-int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed)
+int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed,
+             enum net_init init)
 {
     memset(n, 0, sizeof *n);
     n->kind = kind;
@@ -127,8 +128,8 @@ int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed)
     n->mask = malloc(batch * 3136 * 8);
     if (!n->mask)
         return -1;
-    /* Glorot-uniform weights (TF's default), zero biases; LINEAR starts at zero as the
-     * Estimator's LinearClassifier does. */
+    /* Glorot-uniform weights (TF's default) or He-uniform before a ReLU, zero biases; LINEAR
+     * starts at zero as the Estimator's LinearClassifier does. */
     float *p = n->params, *g = n->grads;
     for (size_t i = 0; i < n->n_layers; i++) {
         struct net_layer *l = &n->l[i];
@@ -143,11 +144,22 @@ int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed)
             fan_in = (double)l->c * l->p[2] * l->p[2];
             fan_out = (double)l->p[1] * l->p[2] * l->p[2];
         }
-        float lim = (float)sqrt(6.0 / (fan_in + fan_out));
+        int he = init == INIT_HE && i + 1 < n->n_layers && n->l[i + 1].type == MNPM_L_RELU;
+        float lim = (float)sqrt(6.0 / (he ? fan_in : fan_in + fan_out));
         if (kind != MNPM_LINEAR)
             for (size_t j = 0; j < l->w_len; j++)
                 l->w_[j] = (2.0f * urand(&n->rng) - 1.0f) * lim;
     }
+    return 0;
+}
+
+int net_average(struct net *n, double decay)
+{
+    if (!n->avg && !(n->avg = malloc(n->n_params * sizeof *n->avg)))
+        return -1;
+    memcpy(n->avg, n->params, n->n_params * sizeof *n->avg);
+    n->avg_decay = decay;
+    n->avg_t = 0;
     return 0;
 }
 
@@ -164,7 +176,7 @@ void net_free(struct net *n)
         free(n->col[i]);
     }
     free(n->acts); free(n->dacts); free(n->params); free(n->grads); free(n->m1); free(n->m2);
-    free(n->dcol); free(n->tmp); free(n->pad); free(n->mask);
+    free(n->dcol); free(n->tmp); free(n->pad); free(n->mask); free(n->avg);
     memset(n, 0, sizeof *n);
 }
 
@@ -451,6 +463,14 @@ float net_train_step(struct net *n, const float *x, const unsigned char *y, enum
         }
         break;
     }
+    }
+    if (n->avg) {
+        n->avg_t++;
+        double t = (double)n->avg_t, ramp = (1.0 + t) / (10.0 + t);
+        float dk = (float)(ramp < n->avg_decay ? ramp : n->avg_decay), dn = 1.0f - dk;
+        float *restrict av = n->avg;
+        for (size_t i = 0; i < np; i++)
+            av[i] = dk * av[i] + dn * w[i];
     }
     return (float)(loss / (double)B);
 }
