@@ -41,6 +41,7 @@ struct net {
     float **dacts;
     unsigned char *mask;   /* dropout keep mask / maxpool argmax, per layer slice */
     uint32_t *pool_idx[NET_MAX_LAYERS];
+    unsigned char *pool_arg[NET_MAX_LAYERS];   /* conv+ReLU+pool: argmax 0-3 per output, 4: <= 0 */
     float *col[NET_MAX_LAYERS];   /* conv layers: im2col of the whole batch, cik x (batch*h*w) */
     float *dcol;                  /* its gradient (largest conv layer) */
     float *tmp;                   /* a conv layer's output or output gradient, co x (batch*h*w) */
