@@ -592,8 +592,11 @@ int main(int argc, char **argv)
         }
         double rv = nval ? accuracy(model, trx, try_, nval) : NAN;
         double rt = o.eval_test ? accuracy(model, tex, tey, nte) : NAN;
+        char rtbuf[32] = "-";
+        if (o.eval_test)
+            snprintf(rtbuf, sizeof rtbuf, "%.4f", rt);
         if (!o.quiet || o.eval_test)
-            logmsg("last weights (not averaged): val_acc=%.4f test_acc=%.4f", rv, rt);
+            logmsg("last weights (not averaged): val_acc=%.4f test_acc=%s", rv, rtbuf);
         mnpm_free(model);
         model = NULL;
         memcpy(net.params, net.avg, net.n_params * sizeof *net.params);
