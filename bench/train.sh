@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Training benchmark: medians over runs of mnist-train on real MNIST (accuracy, time, GFLOP/s).
 # usage: bench/train.sh BUILDDIR [RUNS] [WHICH...]
-#   WHICH: default mlp linear cnn-epoch (all by default), cnn-fifth, cnn-steps (CPU seconds per
+#   WHICH: default mlp linear cnn-epoch (all by default), cnn-epoch-avg, cnn-fifth, cnn-steps (CPU seconds per
 #   CNN step with --threads 1: 30 steps less a 0-step run, against the per-CPU-second peak)
 # Env: MNISTPIPE_SHARED (data in $MNISTPIPE_SHARED/data/mnist), PEAK_GFLOPS (the SGEMM peak for
 # the FLOP floor; by default measured here, in the same run: OpenBLAS sgemm 2048^3, 2 threads,
@@ -130,6 +130,8 @@ for w in $which; do
     linear) bench "LINEAR, 1000 steps" 31e3 --tf-model-type LINEAR --tf-train-steps 1000 ;;
     cnn-epoch) bench "CNN, Adam 1e-3, 1 epoch (550 steps)" 82e6 --optimizer adam \
                    --tf-learning-rate 0.001 --tf-train-steps 550 ;;
+    cnn-epoch-avg) bench "CNN, Adam 1e-3, 1 epoch (550 steps), exported weights averaged (0.99)" 82e6 \
+                   --optimizer adam --tf-learning-rate 0.001 --tf-train-steps 550 --weight-average 0.99 ;;
     cnn-fifth) bench "CNN, Adam 1e-3, a fifth of an epoch (110 steps; time ratio only)" 82e6 \
                    --optimizer adam --tf-learning-rate 0.001 --tf-train-steps 110 ;;
     cnn-steps) steps_cpu "CNN, Adam 1e-3, CPU s per step, --threads 1" 30 ;;
