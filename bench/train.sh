@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Training benchmark: medians over runs of mnist-train on real MNIST (accuracy, time, GFLOP/s).
 # usage: bench/train.sh BUILDDIR [RUNS] [WHICH...]
-#   WHICH: default mlp linear cnn-epoch (all by default), cnn-fifth
+#   WHICH: default mlp linear cnn-epoch (all by default), cnn-epoch-avg, cnn-fifth, cnn-steps (CPU seconds per
+#   CNN step with --threads 1: 30 steps less a 0-step run, against the per-CPU-second peak)
 # Env: MNISTPIPE_SHARED (data in $MNISTPIPE_SHARED/data/mnist), PEAK_GFLOPS (the SGEMM peak for
 # the FLOP floor; by default measured here, in the same run: OpenBLAS sgemm 2048^3, 2 threads,
 # best of 5, once before and once after the training runs, the better of the two is used).
@@ -101,6 +102,21 @@ bench() {
     echo "| $(date -u +%F) | $name | $(awk "BEGIN { printf \"%.2f\", $macc * 100 }") % | $msec s | $gflops | $floor s | ${ratio}x | $mcpu / $cfloor s = ${cratio}x | median of $runs (acc/wall/cpu:$all); load $(cut -d' ' -f1-3 /proc/loadavg) |"
 }
 
+# steps_cpu NAME STEPS: CPU s per step of one-thread CNN Adam training (load and export excluded).
+steps_cpu() {
+    name=$1; n=$2
+    for s in 0 "$n"; do
+        /usr/bin/time -f '%U %S' -o "$tmp/time$s" "$train" --tf-data-dir "$data" --tf-export-dir "$tmp/export" \
+            --optimizer adam --tf-learning-rate 0.001 --tf-train-steps "$s" --threads 1 \
+            --validation-size 0 --quiet >"$tmp/out$s" || { echo "bench/train.sh: $name failed" >&2; exit 1; }
+    done
+    per=$(awk '{ c += $1 + $2 } END { printf "%.3f", c }' "$tmp/time$n")
+    base=$(awk '{ c += $1 + $2 } END { printf "%.3f", c }' "$tmp/time0")
+    per=$(awk "BEGIN { printf \"%.3f\", ($per - $base) / $n }")
+    cfloor=$(awk "BEGIN { printf \"%.3f\", 82e6 * 100 / ($cpu_peak * 1e9) }")
+    echo "| $(date -u +%F) | $name | - | - | - | - | - | $per / $cfloor s per step = $(awk "BEGIN { printf \"%.2f\", $per / $cfloor }")x | $n steps less a 0-step run ($base CPU s); $(tail -n 1 "$tmp/out$n" | sed 's/.*\(loss=[0-9.]*\).*/\1/'); load $(cut -d' ' -f1-3 /proc/loadavg) |"
+}
+
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)
 echo "machine: $cpu, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "SGEMM peak: $peak GFLOP/s ($peak_note)"
@@ -114,8 +130,11 @@ for w in $which; do
     linear) bench "LINEAR, 1000 steps" 31e3 --tf-model-type LINEAR --tf-train-steps 1000 ;;
     cnn-epoch) bench "CNN, Adam 1e-3, 1 epoch (550 steps)" 82e6 --optimizer adam \
                    --tf-learning-rate 0.001 --tf-train-steps 550 ;;
+    cnn-epoch-avg) bench "CNN, Adam 1e-3, 1 epoch (550 steps), exported weights averaged (0.99)" 82e6 \
+                   --optimizer adam --tf-learning-rate 0.001 --tf-train-steps 550 --weight-average 0.99 ;;
     cnn-fifth) bench "CNN, Adam 1e-3, a fifth of an epoch (110 steps; time ratio only)" 82e6 \
                    --optimizer adam --tf-learning-rate 0.001 --tf-train-steps 110 ;;
+    cnn-steps) steps_cpu "CNN, Adam 1e-3, CPU s per step, --threads 1" 30 ;;
     *) echo "bench/train.sh: unknown run '$w'" >&2; exit 1 ;;
     esac
 done

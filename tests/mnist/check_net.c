@@ -14,7 +14,7 @@ START_TEST(cnn_gradients)
     float x[2 * 784];
     unsigned char y[2] = { 3, 7 };
     uint64_t s = 5;
-    ck_assert_int_eq(net_init(&n, MNPM_CNN, 2, 3), 0);
+    ck_assert_int_eq(net_init(&n, MNPM_CNN, 2, 3, INIT_GLOROT), 0);
     for (int i = 0; i < 2 * 784; i++)
         x[i] = (float)((net_rand(&s) >> 40) % 256) / 255.0f;
     uint64_t r0 = n.rng;

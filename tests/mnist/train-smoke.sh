@@ -65,7 +65,21 @@ if "$train" --tf-data-dir "$data" --tf-model-dir "$tmp/ck" --tf-export-dir "$tmp
 fi
 grep -q 'checkpoint is for model type LINEAR, not MLP' "$tmp/err" || fail "bad checkpoint message"
 
-# 4. Bad inputs.
+# 4. --weight-average exports the average and logs the last weights' accuracy; --init he.
+"$train" --tf-data-dir "$data" --tf-export-dir "$tmp/e4" --tf-model-type LINEAR \
+    --tf-train-steps 20 --init he --weight-average 0.5 --eval-test >"$tmp/out" 2>"$tmp/err" \
+    || { cat "$tmp/err" >&2; fail "--weight-average run failed"; }
+grep -Eq 'last weights \(not averaged\): val_acc=0\.[0-9]{4} test_acc=0\.[0-9]{4}$' "$tmp/err" \
+    || fail "no accuracy of the last weights"
+grep -q 'weight_average=0.5' "$tmp/e4"/*/model.json || fail "provenance lacks weight_average"
+grep -q 'init=he' "$tmp/e4"/*/model.json || fail "provenance lacks init"
+for bad in "--weight-average 1" "--weight-average x" "--init xavier"; do
+    # shellcheck disable=SC2086
+    if "$train" --tf-data-dir "$data" $bad >"$tmp/out" 2>"$tmp/err"; then fail "$bad accepted"; fi
+    grep -q "error: ${bad%% *} expects" "$tmp/err" || fail "bad message for $bad"
+done
+
+# 5. Bad inputs.
 mkdir "$tmp/partial"
 cp "$data/train-images-idx3-ubyte.gz" "$data/train-labels-idx1-ubyte.gz" \
    "$data/t10k-images-idx3-ubyte.gz" "$tmp/partial/"

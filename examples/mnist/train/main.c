@@ -40,6 +40,8 @@ struct opts {
     double lr;
     int lr_set;
     enum net_opt opt;
+    enum net_init init;
+    double avg_decay;
     uint64_t seed, version;
     int eval_test, quiet, verify;
 };
@@ -75,9 +77,12 @@ static void usage(FILE *f)
           "         [--tf-export-dir DIR] [--tf-model-type CNN|LINEAR|MLP] [--tf-train-steps N]\n"
           "         [--tf-batch-size N] [--tf-learning-rate F] [--optimizer sgd|momentum|adam]\n"
           "         [--seed N] [--model-version N] [--threads N] [--validation-size N]\n"
+          "         [--init glorot|he] [--weight-average DECAY]\n"
           "         [--eval-test] [--verify-data] [--quiet]\n"
           "Defaults as model.py: /tmp/data/, export mnist/, CNN, 200 steps, batch 100, plain\n"
-          "SGD at 0.01. The last stdout line is machine-readable:\n"
+          "SGD at 0.01, Glorot-uniform init. --weight-average exports the exponential moving\n"
+          "average of the weights (TF's ExponentialMovingAverage, e.g. 0.99).\n"
+          "The last stdout line is machine-readable:\n"
           "train: steps=N loss=F val_acc=F test_acc=F|- seconds=F export=DIR/VERSION|-\n", f);
 }
 
@@ -158,7 +163,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         static const char *const known[] = { "--tf-data-dir", "--tf-model-dir",
             "--tf-export-dir", "--tf-model-type", "--tf-train-steps", "--tf-batch-size",
             "--tf-learning-rate", "--optimizer", "--seed", "--model-version", "--threads",
-            "--validation-size" };
+            "--validation-size", "--init", "--weight-average" };
         int is_known = 0;
         for (size_t k = 0; k < sizeof known / sizeof *known; k++)
             is_known |= strcmp(name, known[k]) == 0;
@@ -230,6 +235,21 @@ static int parse_args(int argc, char **argv, struct opts *o)
             }
         } else if (!strcmp(name, "--threads")) {
             if (parse_long(name, val, 1, 1024, &o->threads)) return -1;
+        } else if (!strcmp(name, "--init")) {
+            if (!strcmp(val, "glorot")) o->init = INIT_GLOROT;
+            else if (!strcmp(val, "he")) o->init = INIT_HE;
+            else {
+                logmsg("error: --init expects glorot or he, got '%s'", val);
+                return -1;
+            }
+        } else if (!strcmp(name, "--weight-average")) {
+            char *end;
+            errno = 0;
+            o->avg_decay = strtod(val, &end);
+            if (errno || end == val || *end || !(o->avg_decay >= 0.0 && o->avg_decay < 1.0)) {
+                logmsg("error: --weight-average expects a decay in [0, 1), got '%s'", val);
+                return -1;
+            }
         } else if (!strcmp(name, "--validation-size")) {
             if (parse_long(name, val, 0, 59999, &o->val_size)) return -1;
         }
@@ -481,7 +501,7 @@ int main(int argc, char **argv)
     const float *xtrain = trx + nval * MNPM_INPUTS;
     const unsigned char *ytrain = try_ + nval;
 
-    if (net_init(&net, o.kind, B, o.seed) != 0) {
+    if (net_init(&net, o.kind, B, o.seed, o.init) != 0) {
         logmsg("error: out of memory for the %s model", mnpm_kind_name(o.kind));
         goto cleanup;
     }
@@ -494,6 +514,11 @@ int main(int argc, char **argv)
             goto cleanup;
         if (start > 0)
             logmsg("resuming from %s/checkpoint.mnck at global step %ld", o.model_dir, start);
+    }
+    /* The average starts from the weights trained so far (the checkpoint holds no average). */
+    if (o.avg_decay > 0.0 && net_average(&net, o.avg_decay) != 0) {
+        logmsg("error: out of memory");
+        goto cleanup;
     }
     perm = malloc(ntrain * sizeof *perm);
     bx = malloc(B * MNPM_INPUTS * sizeof *bx);
@@ -560,6 +585,22 @@ int main(int argc, char **argv)
 
     struct mnpm_layer_spec specs[NET_MAX_LAYERS];
     nl = net_specs(&net, specs);
+    if (net.avg) {   /* the last weights, for comparison; then the average replaces them */
+        if (mnpm_from_layers(o.kind, specs, nl, &model, err, sizeof err) != 0) {
+            logmsg("error: %s", err);
+            goto cleanup;
+        }
+        double rv = nval ? accuracy(model, trx, try_, nval) : NAN;
+        double rt = o.eval_test ? accuracy(model, tex, tey, nte) : NAN;
+        char rtbuf[32] = "-";
+        if (o.eval_test)
+            snprintf(rtbuf, sizeof rtbuf, "%.4f", rt);
+        if (!o.quiet || o.eval_test)
+            logmsg("last weights (not averaged): val_acc=%.4f test_acc=%s", rv, rtbuf);
+        mnpm_free(model);
+        model = NULL;
+        memcpy(net.params, net.avg, net.n_params * sizeof *net.params);
+    }
     if (mnpm_from_layers(o.kind, specs, nl, &model, err, sizeof err) != 0) {
         logmsg("error: %s", err);
         goto cleanup;
@@ -571,10 +612,12 @@ int main(int argc, char **argv)
     uint64_t created = mnpm_created_now();
     int pn = snprintf(prov, sizeof prov,
                       "tool=mnist-train %s\nmodel_type=%s\noptimizer=%s\nlearning_rate=%g\n"
+                      "init=%s\nweight_average=%g\n"
                       "batch_size=%zu\nseed=%" PRIu64 "\nsteps=%ld\nvalidation_size=%zu\n"
                       "final_loss=%.6f\nval_acc=%.6f\ntest_acc=%.6f\n"
                       "data_sha256=%s %s,%s %s,%s %s,%s %s\n",
-                      PACKAGE_VERSION, mnpm_kind_name(o.kind), opt_name(o.opt), o.lr, B, o.seed,
+                      PACKAGE_VERSION, mnpm_kind_name(o.kind), opt_name(o.opt), o.lr,
+                      o.init == INIT_HE ? "he" : "glorot", o.avg_decay, B, o.seed,
                       done, nval, (double)loss, val_acc, test_acc, data_files[0].name, sha[0],
                       data_files[1].name, sha[1], data_files[2].name, sha[2],
                       data_files[3].name, sha[3]);

@@ -21,6 +21,16 @@ uint64_t net_rand(uint64_t *state)   /* splitmix64 */
 
 static float urand(uint64_t *s) { return (float)((net_rand(s) >> 40) * (1.0 / 16777216.0)); }
 
+/* A conv layer followed by ReLU and a 2x2/2 max-pool (even sizes) runs as one pass over the
+ * conv product: bias, ReLU and pool in the forward scatter, the pool's and ReLU's gradients in
+ * the backward gather. The ReLU and pool layers' own buffers are then unused. */
+static int conv_relu_pool(const struct net *n, size_t li)
+{
+    const struct net_layer *l = &n->l[li];
+    return l->type == MNPM_L_CONV2D && li + 2 < n->n_layers && n->l[li + 1].type == MNPM_L_RELU
+        && n->l[li + 2].type == MNPM_L_MAXPOOL && l->h % 2 == 0 && l->w % 2 == 0;
+}
+
 static void add(struct net *n, enum mnpm_layer_type t, uint32_t p0, uint32_t p1, uint32_t p2,
                 uint32_t p3, uint32_t p4, uint32_t p5)
 {
@@ -29,7 +39,8 @@ static void add(struct net *n, enum mnpm_layer_type t, uint32_t p0, uint32_t p1,
     l->p[0] = p0; l->p[1] = p1; l->p[2] = p2; l->p[3] = p3; l->p[4] = p4; l->p[5] = p5;
 }
 
-int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed)
+int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed,
+             enum net_init init)
 {
     memset(n, 0, sizeof *n);
     n->kind = kind;
@@ -118,6 +129,11 @@ int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed)
             if (!n->col[i])
                 return -1;
         }
+        if (i < n->n_layers && conv_relu_pool(n, i)) {
+            n->pool_arg[i] = malloc(batch * n->l[i + 2].out_size);
+            if (!n->pool_arg[i])
+                return -1;
+        }
         if (i < n->n_layers && n->l[i].type == MNPM_L_MAXPOOL) {
             n->pool_idx[i] = malloc(batch * n->l[i].out_size * sizeof(uint32_t));
             if (!n->pool_idx[i])
@@ -127,8 +143,8 @@ int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed)
     n->mask = malloc(batch * 3136 * 8);
     if (!n->mask)
         return -1;
-    /* Glorot-uniform weights (TF's default), zero biases; LINEAR starts at zero as the
-     * Estimator's LinearClassifier does. */
+    /* Glorot-uniform weights (TF's default) or He-uniform before a ReLU, zero biases; LINEAR
+     * starts at zero as the Estimator's LinearClassifier does. */
     float *p = n->params, *g = n->grads;
     for (size_t i = 0; i < n->n_layers; i++) {
         struct net_layer *l = &n->l[i];
@@ -143,11 +159,22 @@ int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed)
             fan_in = (double)l->c * l->p[2] * l->p[2];
             fan_out = (double)l->p[1] * l->p[2] * l->p[2];
         }
-        float lim = (float)sqrt(6.0 / (fan_in + fan_out));
+        int he = init == INIT_HE && i + 1 < n->n_layers && n->l[i + 1].type == MNPM_L_RELU;
+        float lim = (float)sqrt(6.0 / (he ? fan_in : fan_in + fan_out));
         if (kind != MNPM_LINEAR)
             for (size_t j = 0; j < l->w_len; j++)
                 l->w_[j] = (2.0f * urand(&n->rng) - 1.0f) * lim;
     }
+    return 0;
+}
+
+int net_average(struct net *n, double decay)
+{
+    if (!n->avg && !(n->avg = malloc(n->n_params * sizeof *n->avg)))
+        return -1;
+    memcpy(n->avg, n->params, n->n_params * sizeof *n->avg);
+    n->avg_decay = decay;
+    n->avg_t = 0;
     return 0;
 }
 
@@ -161,10 +188,11 @@ void net_free(struct net *n)
             free(n->dacts[i]);
     for (size_t i = 0; i < NET_MAX_LAYERS; i++) {
         free(n->pool_idx[i]);
+        free(n->pool_arg[i]);
         free(n->col[i]);
     }
     free(n->acts); free(n->dacts); free(n->params); free(n->grads); free(n->m1); free(n->m2);
-    free(n->dcol); free(n->tmp); free(n->pad); free(n->mask);
+    free(n->dcol); free(n->tmp); free(n->pad); free(n->mask); free(n->avg);
     memset(n, 0, sizeof *n);
 }
 
@@ -181,16 +209,28 @@ size_t net_specs(const struct net *n, struct mnpm_layer_spec *specs)
     return n->n_layers;
 }
 
-/* One row of w floats; the network's rows (28, 14) get constant-length loops the compiler turns
- * into a few vector moves. */
+typedef float net_v4 __attribute__((vector_size(16)));
+
+/* 16 bytes at any alignment: one unaligned vector load and store. */
+static inline void copy4(float *restrict d, const float *restrict s)
+{
+    net_v4 t;
+    memcpy(&t, s, sizeof t);
+    memcpy(d, &t, sizeof t);
+}
+
+/* One row of w floats; the network's rows (28, 14) are a few vector moves written out, not
+ * loops, which the compiler would turn into a call to memmove per row (a million a step). */
 static inline void copy_row(float *restrict d, const float *restrict s, size_t w)
 {
-    if (w == 28)
-        for (size_t x = 0; x < 28; x++) d[x] = s[x];
-    else if (w == 14)
-        for (size_t x = 0; x < 14; x++) d[x] = s[x];
-    else
-        for (size_t x = 0; x < w; x++) d[x] = s[x];
+    if (w == 28) {
+        copy4(d, s); copy4(d + 4, s + 4); copy4(d + 8, s + 8); copy4(d + 12, s + 12);
+        copy4(d + 16, s + 16); copy4(d + 20, s + 20); copy4(d + 24, s + 24);
+    } else if (w == 14) {   /* the last vector overlaps the one before it */
+        copy4(d, s); copy4(d + 4, s + 4); copy4(d + 8, s + 8); copy4(d + 10, s + 10);
+    } else {
+        memcpy(d, s, w * sizeof *d);
+    }
 }
 
 static inline void add_row(float *restrict d, const float *restrict s, size_t w)
@@ -206,12 +246,13 @@ static inline void add_row(float *restrict d, const float *restrict s, size_t w)
 /* Image -> columns: row (ci, ky, kx) of col, ld floats apart, holds h*w inputs from col. One
  * image fills h*w columns, so a batch side by side (col + i*h*w, ld = batch*h*w) is one matrix.
  * The image is first copied into @pad with its zero border ('same' padding), so that every row
- * is a plain copy. */
+ * is a plain copy; @zero clears @pad first (once per batch is enough). */
 static void im2col(const float *restrict in, size_t c, size_t h, size_t w, size_t k,
-                   float *restrict col, size_t ld, float *restrict pad)
+                   float *restrict col, size_t ld, float *restrict pad, int zero)
 {
     size_t p = k / 2, hp = h + 2 * p, wp = w + 2 * p;
-    memset(pad, 0, c * hp * wp * sizeof *pad);
+    if (zero)   /* only the border needs it, and the interior is overwritten below */
+        memset(pad, 0, c * hp * wp * sizeof *pad);
     for (size_t ci = 0; ci < c; ci++)
         for (size_t y = 0; y < h; y++)
             copy_row(pad + (ci * hp + y + p) * wp + p, in + (ci * h + y) * w, w);
@@ -244,6 +285,53 @@ static void col2im(const float *restrict col, size_t ld, size_t c, size_t h, siz
             copy_row(out + (ci * h + y) * w, pad + (ci * hp + y + p) * wp + p, w);
 }
 
+/* ReLU and 2x2 max-pool of one conv output plane (bias @b added): @o gets the pooled values,
+ * @arg the position of the maximum in its window (0-3, row-major), or 4 when it is <= 0 and
+ * the ReLU passes no gradient. The first of equal maxima wins, as in the separate layers. */
+static void pool_forward(const float *restrict src, float b, size_t h, size_t w,
+                         float *restrict o, unsigned char *restrict arg)
+{
+    size_t ow = w / 2;
+    for (size_t y = 0; y < h / 2; y++) {
+        const float *r0 = src + 2 * y * w, *r1 = r0 + w;
+        for (size_t x = 0; x < ow; x++) {
+            float v0 = r0[2 * x] + b, v1 = r0[2 * x + 1] + b;
+            float v2 = r1[2 * x] + b, v3 = r1[2 * x + 1] + b, m = v0;
+            unsigned char k = 0;
+            if (v1 > m) { m = v1; k = 1; }
+            if (v2 > m) { m = v2; k = 2; }
+            if (v3 > m) { m = v3; k = 3; }
+            o[y * ow + x] = m > 0.0f ? m : 0.0f;
+            arg[y * ow + x] = m > 0.0f ? k : 4;
+        }
+    }
+}
+
+/* The gradient of pool_forward: the pooled gradient @g goes to each window's maximum in @dst
+ * (h x w, every element written); returns the sum of @dst in memory order (the bias gradient). */
+static float pool_backward(const float *restrict g, const unsigned char *restrict arg, size_t h,
+                           size_t w, float *restrict dst)
+{
+    size_t ow = w / 2;
+    float sum = 0.0f;
+    for (size_t y = 0; y < h / 2; y++) {
+        float *restrict d0 = dst + 2 * y * w, *restrict d1 = d0 + w;
+        const float *gy = g + y * ow;
+        const unsigned char *ay = arg + y * ow;
+        for (size_t x = 0; x < ow; x++) {
+            float v = gy[x];
+            unsigned k = ay[x];
+            d0[2 * x] = k == 0 ? v : 0.0f;
+            d0[2 * x + 1] = k == 1 ? v : 0.0f;
+            d1[2 * x] = k == 2 ? v : 0.0f;
+            d1[2 * x + 1] = k == 3 ? v : 0.0f;
+        }
+        for (size_t x = 0; x < 2 * w; x++)
+            sum += d0[x];
+    }
+    return sum;
+}
+
 static void forward(struct net *n, size_t B)
 {
     for (size_t li = 0; li < n->n_layers; li++) {
@@ -265,9 +353,19 @@ static void forward(struct net *n, size_t B)
             size_t k = l->p[2], co = l->p[1], hw = l->h * l->w, cik = l->c * k * k, N = B * hw;
             float *col = n->col[li];
             for (size_t i = 0; i < B; i++)
-                im2col(in + i * l->in_size, l->c, l->h, l->w, k, col + i * hw, N, n->pad);
+                im2col(in + i * l->in_size, l->c, l->h, l->w, k, col + i * hw, N, n->pad, i == 0);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)co, (int)N, (int)cik,
                         1.0f, l->w_, (int)cik, col, (int)N, 0.0f, n->tmp, (int)N);
+            if (conv_relu_pool(n, li)) {
+                size_t ps = n->l[li + 2].out_size, phw = hw / 4;
+                float *po = n->acts[li + 3];
+                for (size_t i = 0; i < B; i++)
+                    for (size_t oc = 0; oc < co; oc++)
+                        pool_forward(n->tmp + oc * N + i * hw, l->b_[oc], l->h, l->w,
+                                     po + i * ps + oc * phw, n->pool_arg[li] + i * ps + oc * phw);
+                li += 2;
+                break;
+            }
             for (size_t i = 0; i < B; i++)
                 for (size_t oc = 0; oc < co; oc++) {
                     const float *restrict src = n->tmp + oc * N + i * hw;
@@ -338,6 +436,9 @@ static void forward(struct net *n, size_t B)
 static void backward(struct net *n, size_t B)
 {
     for (size_t li = n->n_layers - 1; li-- > 0;) {   /* softmax handled by the caller */
+        int fused = li >= 2 && conv_relu_pool(n, li - 2);
+        if (fused)
+            li -= 2;
         struct net_layer *l = &n->l[li];
         const float *in = n->acts[li], *out = n->acts[li + 1], *dout = n->dacts[li + 1];
         float *din = n->dacts[li];
@@ -359,7 +460,16 @@ static void backward(struct net *n, size_t B)
             /* dout gathered as (co x B*hw); the forward pass's columns are reused. */
             size_t k = l->p[2], co = l->p[1], hw = l->h * l->w, cik = l->c * k * k, N = B * hw;
             memset(l->gb, 0, l->b_len * sizeof *l->gb);
-            for (size_t i = 0; i < B; i++)
+            if (fused) {   /* the pool's and ReLU's gradients, gathered into place */
+                size_t ps = n->l[li + 2].out_size, phw = hw / 4;
+                const float *pd = n->dacts[li + 3];
+                for (size_t i = 0; i < B; i++)
+                    for (size_t oc = 0; oc < co; oc++)
+                        l->gb[oc] += pool_backward(pd + i * ps + oc * phw,
+                                                   n->pool_arg[li] + i * ps + oc * phw, l->h,
+                                                   l->w, n->tmp + oc * N + i * hw);
+            }
+            for (size_t i = 0; !fused && i < B; i++)
                 for (size_t oc = 0; oc < co; oc++) {
                     const float *restrict d = dout + i * os + oc * hw;
                     float *restrict dst = n->tmp + oc * N + i * hw;
@@ -451,6 +561,14 @@ float net_train_step(struct net *n, const float *x, const unsigned char *y, enum
         }
         break;
     }
+    }
+    if (n->avg) {
+        n->avg_t++;
+        double t = (double)n->avg_t, ramp = (1.0 + t) / (10.0 + t);
+        float dk = (float)(ramp < n->avg_decay ? ramp : n->avg_decay), dn = 1.0f - dk;
+        float *restrict av = n->avg;
+        for (size_t i = 0; i < np; i++)
+            av[i] = dk * av[i] + dn * w[i];
     }
     return (float)(loss / (double)B);
 }

@@ -11,6 +11,9 @@
 #define NET_MAX_LAYERS 16
 
 enum net_opt { OPT_SGD, OPT_MOMENTUM, OPT_ADAM };
+/* Weight init: Glorot-uniform on every layer (TF's default), or He-uniform (sqrt(6/fan_in))
+ * on the layers a ReLU follows. */
+enum net_init { INIT_GLOROT, INIT_HE };
 
 struct net_layer {
     enum mnpm_layer_type type;
@@ -30,11 +33,15 @@ struct net {
     size_t n_params;
     float *params, *grads, *m1, *m2;   /* m1/m2: momentum or Adam moments */
     uint64_t adam_t;
+    float *avg;        /* exponential moving average of params (NULL: off) */
+    double avg_decay;
+    uint64_t avg_t;
     size_t batch;
     float **acts;      /* acts[i]: input of layer i for the batch; acts[n]: output */
     float **dacts;
     unsigned char *mask;   /* dropout keep mask / maxpool argmax, per layer slice */
     uint32_t *pool_idx[NET_MAX_LAYERS];
+    unsigned char *pool_arg[NET_MAX_LAYERS];   /* conv+ReLU+pool: argmax 0-3 per output, 4: <= 0 */
     float *col[NET_MAX_LAYERS];   /* conv layers: im2col of the whole batch, cik x (batch*h*w) */
     float *dcol;                  /* its gradient (largest conv layer) */
     float *tmp;                   /* a conv layer's output or output gradient, co x (batch*h*w) */
@@ -42,7 +49,11 @@ struct net {
     uint64_t rng;
 };
 
-int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed);
+int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed,
+             enum net_init init);
+/* Keep an exponential moving average of the parameters from now on, updated after each step
+ * with TF's ExponentialMovingAverage rule: decay min(@decay, (1 + t) / (10 + t)) at update t. */
+int net_average(struct net *n, double decay);
 void net_free(struct net *n);
 /* One step on a batch (x: batch*784, y: labels); returns the mean cross-entropy. */
 float net_train_step(struct net *n, const float *x, const unsigned char *y, enum net_opt opt,
