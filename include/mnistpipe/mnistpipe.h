@@ -153,6 +153,9 @@ MP_API struct mp_op *mp_pipeline_find_op(const struct mp_pipeline *p, const char
 
 MP_API const char *mp_op_name(const struct mp_op *op);
 MP_API const char *mp_op_image(const struct mp_op *op);
+/* Replace the image; the placeholders of the old image stop counting as references of the op
+ * (mp_op_param_ref_*, mp_op_output_ref_*, mp_op_item_ref_*) unless another of its strings holds
+ * them. Ownership: @image is copied. Errors: MP_ERR_INVAL, MP_ERR_NOMEM. */
 MP_API int mp_op_set_image(struct mp_op *op, const char *image, struct mp_error *err);
 
 /* Container command (entrypoint override) and arguments. Strings may hold placeholders. */
