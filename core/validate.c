@@ -111,10 +111,6 @@ static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct 
         const struct mpi_input_artifact *a = &op->input_artifacts.v[i];
         if (check_output(p, op, a->step, a->output, 0, err) != MP_OK)
             return MP_ERR_VALIDATE;
-        if (mp_pipeline_find_op(p, a->step)->group != op->group)
-            return mp_error_set(err, MP_ERR_VALIDATE, "op '%s' reads artifact '%s' of '%s', "
-                                "which is in another group: artifacts are passed within one "
-                                "group only", op->name, a->output, a->step);
     }
     if (op == p->exit_op && (op->param_refs.n || op->output_refs.n || op->deps.n ||
                              op->input_artifacts.n || op->group))

@@ -19,3 +19,8 @@ EXTRA_DIST += %reldir%/pipelines/add_pod_env.yaml \
 	%reldir%/pipelines/withitem_basic.yaml \
 	%reldir%/pipelines/withparam_global.yaml \
 	%reldir%/pipelines/argo-only/control-flow.yaml
+
+# Control-flow shapes without a kfp compiled case: checked for kfp's parts.
+dist_check_SCRIPTS += %reldir%/cli/flow-shapes.sh
+TESTS += %reldir%/cli/flow-shapes.sh
+EXTRA_DIST += %reldir%/pipelines/argo-only/artifacts-groups.yaml
