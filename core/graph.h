@@ -243,6 +243,9 @@ int mpi_op_note_item_refs(struct mp_op *op, const char *s);
 /* Count one use less of each {{item}} / {{item.KEY}} of @s, dropping those at none. */
 void mpi_op_forget_item_refs(struct mp_op *op, const char *s);
 
+/* The group named @name (mp_group_set_name), or NULL. */
+const struct mp_group *mpi_pipeline_find_group(const struct mp_pipeline *p, const char *name);
+
 /* Checked casts from handles; NULL when the handle is NULL or not of that type. */
 const struct mp_pipeline *mpi_pipeline_check(const struct mp_pipeline *p);
 const struct mp_op *mpi_op_check(const struct mp_op *op);

@@ -180,14 +180,22 @@ long long mp_group_parallelism(const struct mp_group *g)
 
 int mp_group_set_name(struct mp_group *g, const char *name, struct mp_error *err)
 {
-    if (!group_check(g) || g->kind != MP_GROUP_GRAPH || !mpi_dns_label_valid(name))
-        return mp_error_set(err, MP_ERR_INVAL, "a graph group's name must be a Kubernetes "
-                            "name, not '%s'", name ? name : "");
+    if (!group_check(g) || g->kind == MP_GROUP_EXIT_HANDLER || !mpi_dns_label_valid(name))
+        return mp_error_set(err, MP_ERR_INVAL, "a group's name must be a Kubernetes name, "
+                            "not '%s'", name ? name : "");
     const char *s = gdup(g, name);
     if (!s)
         return nomem(err);
     g->name = s;
     return MP_OK;
+}
+
+const struct mp_group *mpi_pipeline_find_group(const struct mp_pipeline *p, const char *name)
+{
+    for (size_t i = 0; name && i < p->groups.n; i++)
+        if (p->groups.v[i]->name && !strcmp(p->groups.v[i]->name, name))
+            return p->groups.v[i];
+    return NULL;
 }
 
 const char *mp_group_name(const struct mp_group *g)

@@ -120,6 +120,14 @@ static int group_node(const struct cf *cf, const struct mp_group *g)
     return g ? (int)(cf->nops + g->index) : cf->root;
 }
 
+/* The node of an op, or else of a named group, called @name; -1 when neither. */
+static int dep_node(const struct cf *cf, const char *name)
+{
+    int x = op_node(cf, name);
+    const struct mp_group *g = x < 0 && name ? mpi_pipeline_find_group(cf->p, name) : NULL;
+    return g ? group_node(cf, g) : x;
+}
+
 /* The path from the root to @x: fills @path (capacity nnodes) and returns its length. */
 static size_t path_of(const struct cf *cf, int x, int *path)
 {
@@ -260,7 +268,7 @@ static void analyse(struct cf *cf)
         }
         /* dependencies: explicit, data, and the outputs the enclosing conditions test */
         for (size_t k = 0; k < mpi_op_edge_count(op); k++)
-            depend(cf, op_node(cf, mpi_op_edge_at(op, k)), me, pa, pb);
+            depend(cf, dep_node(cf, mpi_op_edge_at(op, k)), me, pa, pb);
         for (const struct mp_group *g = op->group; g; g = g->parent)
             if (g->kind == MP_GROUP_CONDITION) {
                 depend(cf, output_source(cf, g->left, NULL), me, pa, pb);
@@ -534,6 +542,8 @@ int mpi_wf_templates(struct mpi_wf *b, const char *entry, struct mp_node *templa
         if (g->kind == MP_GROUP_GRAPH) {
             const char *base = own(&cf, "graph-", g->name ? g->name : "group", "-");
             n->name = own(&cf, base, num, "");
+        } else if (g->kind == MP_GROUP_CONDITION && g->name) {
+            n->name = own(&cf, own(&cf, "condition-", g->name, "-"), num, "");
         } else {
             n->name = own(&cf, g->kind == MP_GROUP_CONDITION ? "condition-"
                                : g->kind == MP_GROUP_LOOP   ? "for-loop-"

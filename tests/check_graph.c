@@ -183,7 +183,7 @@ START_TEST(test_validate_problems)
     struct mp_op *a = op3("a", "ghost");
     ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
     ck_assert_str_eq(mp_error_message(err),
-                     "op 'a': runs after 'ghost', which is not an op of this pipeline");
+                     "op 'a': runs after 'ghost', which is neither an op nor a named group of this pipeline");
     op3("ghost", NULL);
     ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
     mp_op_add_arg(a, "{{params.nope}}", err);

@@ -58,4 +58,15 @@ assert tasks("for-loop-3")["each"]["arguments"]["artifacts"] == [inner]
 assert t["each"]["inputs"]["artifacts"] == [{"name": "make-model", "path": "/in/model"}]
 PY
 
+case_compile after-group &&
+shape after-group "after naming a condition, a loop, and a group after a group" <<'PY'
+root = tasks("after-group")
+assert sorted(root) == ["condition-4", "condition-check-1", "for-loop-3", "merge", "start"]
+assert root["merge"]["dependencies"] == ["condition-check-1", "for-loop-3"]
+assert root["condition-4"]["dependencies"] == ["condition-check-1"]
+assert root["condition-4"]["when"] == '"{{inputs.parameters.mode}}" != "full"'
+assert "dependencies" not in root["condition-check-1"]
+assert list(tasks("condition-check-1")) == ["verify"]
+PY
+
 finish
