@@ -262,36 +262,85 @@ int mp_op_set_image(struct mp_op *op, const char *image, struct mp_error *err)
     const char *s = mpi_op_strdup(op, image);
     if (!s)
         return nomem(err);
+    mpi_op_forget_refs(op, op->image);
     op->image = s;
     return MP_OK;
 }
 
-/* Record each {{params.X}} of @s in the op's sorted, distinct reference list. */
-static int note_ref(void *user, const char *name, size_t len)
+/* The position of [@key, @key + @len) in @r, or where it would go (*@found false). */
+static size_t refvec_find(const struct mpi_refvec *r, const char *key, size_t len, bool *found)
 {
-    struct mp_op *op = user;
-    struct mpi_strvec *r = &op->param_refs;
     size_t lo = 0, hi = r->n;
+    *found = false;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int c = strncmp(r->v[mid], name, len);
+        int c = strncmp(r->v[mid], key, len);
         if (c == 0 && r->v[mid][len] != '\0')
             c = 1;
-        if (c == 0)
-            return MP_OK;
+        if (c == 0) {
+            *found = true;
+            return mid;
+        }
         if (c < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    const char *s = mpi_arena_strndup(&op->pipeline->arena, name, len);
-    if (!s || vec_reserve(&op->pipeline->arena, (void **)&r->v, sizeof(*r->v), &r->cap,
-                          r->n + 1) != MP_OK)
+    return lo;
+}
+
+int mpi_refvec_note(struct mpi_arena *a, struct mpi_refvec *r, const char *key, size_t len)
+{
+    bool found;
+    size_t at = refvec_find(r, key, len, &found);
+    if (found) {
+        r->uses[at]++;
+        return MP_OK;
+    }
+    const char *s = mpi_arena_strndup(a, key, len);
+    if (!s || vec_reserve(a, (void **)&r->v, sizeof(*r->v), &r->cap, r->n + 1) != MP_OK ||
+        vec_reserve(a, (void **)&r->uses, sizeof(*r->uses), &r->ucap, r->n + 1) != MP_OK)
         return MP_ERR_NOMEM;
-    memmove(&r->v[lo + 1], &r->v[lo], (r->n - lo) * sizeof(*r->v));
-    r->v[lo] = s;
+    memmove(&r->v[at + 1], &r->v[at], (r->n - at) * sizeof(*r->v));
+    memmove(&r->uses[at + 1], &r->uses[at], (r->n - at) * sizeof(*r->uses));
+    r->v[at] = s;
+    r->uses[at] = 1;
     r->n++;
     return MP_OK;
+}
+
+void mpi_refvec_drop(struct mpi_refvec *r, const char *key, size_t len)
+{
+    bool found;
+    size_t at = refvec_find(r, key, len, &found);
+    if (!found || --r->uses[at] > 0)
+        return;
+    memmove(&r->v[at], &r->v[at + 1], (r->n - at - 1) * sizeof(*r->v));
+    memmove(&r->uses[at], &r->uses[at + 1], (r->n - at - 1) * sizeof(*r->uses));
+    r->n--;
+}
+
+/* Record each {{params.X}} of @s in the op's reference list. */
+static int note_ref(void *user, const char *name, size_t len)
+{
+    struct mp_op *op = user;
+    return mpi_refvec_note(&op->pipeline->arena, &op->param_refs, name, len);
+}
+
+static int forget_ref(void *user, const char *name, size_t len)
+{
+    struct mp_op *op = user;
+    mpi_refvec_drop(&op->param_refs, name, len);
+    return MP_OK;
+}
+
+void mpi_op_forget_refs(struct mp_op *op, const char *s)
+{
+    if (!s)
+        return;
+    mpi_placeholder_each(s, forget_ref, op);
+    mpi_op_forget_output_refs(op, s);
+    mpi_op_forget_item_refs(op, s);
 }
 
 #define op_strdup mpi_op_strdup

@@ -14,6 +14,15 @@ struct mpi_strvec {
     size_t cap;
 };
 
+/* Sorted, distinct names, each with the number of the op's strings that hold it, so that a
+ * string replaced (mp_op_set_image) drops exactly the references only it held. */
+struct mpi_refvec {
+    const char **v;
+    unsigned *uses;
+    size_t n;
+    size_t cap, ucap;
+};
+
 struct mpi_env {
     const char *name;
     const char *value;  /* NULL when from a secret */
@@ -63,6 +72,7 @@ struct mpi_output_ref {
     const char *step;
     const char *output;
     const char *argo;
+    unsigned uses; /* how many of the op's strings hold it */
 };
 
 struct mpi_resource {
@@ -133,7 +143,7 @@ struct mp_op {
     struct mpi_strvec args;
     struct mpi_strvec deps;
     struct mpi_strmap dep_index;  /* the deps, once there are many of them */
-    struct mpi_strvec param_refs; /* sorted, distinct */
+    struct mpi_refvec param_refs;
     MPI_VEC(struct mpi_env) env;
     MPI_VEC(struct mpi_volume) volumes;
     MPI_VEC(struct mpi_mount) mounts;
@@ -153,7 +163,7 @@ struct mp_op {
     long long timeout; /* 0: none */
     const char *pull_policy;
     struct mp_group *group;       /* NULL: the pipeline itself */
-    struct mpi_strvec item_refs;  /* sorted, distinct loop-item keys */
+    struct mpi_refvec item_refs;  /* loop-item keys ("" for {{item}}) */
     struct mpi_resource_tmpl *resource; /* NULL: a container op */
 };
 
@@ -195,6 +205,17 @@ int mpi_vec_reserve(struct mpi_arena *a, void **v, size_t elem, size_t *cap, siz
 /* Copy @s into the op's arena, recording the placeholders it holds. NULL when out of memory. */
 const char *mpi_op_strdup(struct mp_op *op, const char *s);
 
+/* Count one more use of [@key, @key + @len) in @r, adding it in order when new.
+ * Errors: MP_ERR_NOMEM (@r unchanged). */
+int mpi_refvec_note(struct mpi_arena *a, struct mpi_refvec *r, const char *key, size_t len);
+
+/* Count one use less of [@key, @key + @len) in @r, removing it at none. */
+void mpi_refvec_drop(struct mpi_refvec *r, const char *key, size_t len);
+
+/* Forget the placeholders of @s, a string the op held and no longer holds: references that
+ * no other string of the op holds are dropped. */
+void mpi_op_forget_refs(struct mp_op *op, const char *s);
+
 /* Set @key to @value in a vector of struct mpi_kv (replacing the value of an existing key).
  * @key is copied into @a; @value must already live there. Errors: MP_ERR_NOMEM. */
 int mpi_kv_set(struct mpi_arena *a, void *vec, const char *key, const char *value);
@@ -205,6 +226,9 @@ bool mpi_pull_policy_valid(const char *policy);
 /* Record the {{steps.STEP.outputs.NAME}} placeholders of @s (a string the op holds) in the
  * op's output_refs. Errors: MP_ERR_NOMEM. */
 int mpi_op_note_output_refs(struct mp_op *op, const char *s);
+
+/* Count one use less of each {{steps.STEP.outputs.NAME}} of @s, dropping those at none. */
+void mpi_op_forget_output_refs(struct mp_op *op, const char *s);
 
 /* The Argo name kfp gives output @output of op @step: "STEP-OUTPUT", or @output alone for
  * mlpipeline-ui-metadata and mlpipeline-metrics. Ownership: in @p's arena; NULL when out of
@@ -225,6 +249,12 @@ bool mpi_dns_label_valid(const char *name);
 /* Record the {{item}} / {{item.KEY}} placeholders of @s in the op's item_refs.
  * Errors: MP_ERR_NOMEM. */
 int mpi_op_note_item_refs(struct mp_op *op, const char *s);
+
+/* Count one use less of each {{item}} / {{item.KEY}} of @s, dropping those at none. */
+void mpi_op_forget_item_refs(struct mp_op *op, const char *s);
+
+/* The group named @name (mp_group_set_name), or NULL. */
+const struct mp_group *mpi_pipeline_find_group(const struct mp_pipeline *p, const char *name);
 
 /* Checked casts from handles; NULL when the handle is NULL or not of that type. */
 const struct mp_pipeline *mpi_pipeline_check(const struct mp_pipeline *p);

@@ -180,14 +180,22 @@ long long mp_group_parallelism(const struct mp_group *g)
 
 int mp_group_set_name(struct mp_group *g, const char *name, struct mp_error *err)
 {
-    if (!group_check(g) || g->kind != MP_GROUP_GRAPH || !mpi_dns_label_valid(name))
-        return mp_error_set(err, MP_ERR_INVAL, "a graph group's name must be a Kubernetes "
-                            "name, not '%s'", name ? name : "");
+    if (!group_check(g) || g->kind == MP_GROUP_EXIT_HANDLER || !mpi_dns_label_valid(name))
+        return mp_error_set(err, MP_ERR_INVAL, "a group's name must be a Kubernetes name, "
+                            "not '%s'", name ? name : "");
     const char *s = gdup(g, name);
     if (!s)
         return nomem(err);
     g->name = s;
     return MP_OK;
+}
+
+const struct mp_group *mpi_pipeline_find_group(const struct mp_pipeline *p, const char *name)
+{
+    for (size_t i = 0; name && i < p->groups.n; i++)
+        if (p->groups.v[i]->name && !strcmp(p->groups.v[i]->name, name))
+            return p->groups.v[i];
+    return NULL;
 }
 
 const char *mp_group_name(const struct mp_group *g)
@@ -256,34 +264,22 @@ int mpi_op_note_item_refs(struct mp_op *op, const char *s)
 {
     size_t pos = 0, start, end, len;
     const char *key;
-    struct mpi_strvec *r = &op->item_refs;
     while (mpi_item_ref_next(s, pos, &start, &end, &key, &len)) {
         pos = end;
-        size_t lo = 0, hi = r->n;
-        bool found = false;
-        while (lo < hi && !found) {
-            size_t mid = (lo + hi) / 2;
-            int c = strncmp(r->v[mid], key, len);
-            if (c == 0 && r->v[mid][len] != '\0')
-                c = 1;
-            if (c == 0)
-                found = true;
-            else if (c < 0)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        if (found)
-            continue;
-        const char *k = mpi_arena_strndup(&op->pipeline->arena, key, len);
-        if (!k || mpi_vec_reserve(&op->pipeline->arena, (void **)&r->v, sizeof(*r->v), &r->cap,
-                                  r->n + 1) != MP_OK)
+        if (mpi_refvec_note(&op->pipeline->arena, &op->item_refs, key, len) != MP_OK)
             return MP_ERR_NOMEM;
-        memmove(&r->v[lo + 1], &r->v[lo], (r->n - lo) * sizeof(*r->v));
-        r->v[lo] = k;
-        r->n++;
     }
     return MP_OK;
+}
+
+void mpi_op_forget_item_refs(struct mp_op *op, const char *s)
+{
+    size_t pos = 0, start, end, len;
+    const char *key;
+    while (mpi_item_ref_next(s, pos, &start, &end, &key, &len)) {
+        pos = end;
+        mpi_refvec_drop(&op->item_refs, key, len);
+    }
 }
 
 size_t mp_op_item_ref_count(const struct mp_op *op)

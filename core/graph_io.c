@@ -154,6 +154,30 @@ const char *mp_op_input_artifact_path(const struct mp_op *op, size_t i)
 
 /* ---- outputs read from other ops ---- */
 
+/* The position of output @argo of step @st in the op's output_refs, or where it would go. */
+static size_t output_ref_find(const struct mp_op *op, const char *st, const char *argo,
+                              bool *found)
+{
+    size_t lo = 0, hi = op->output_refs.n;
+    *found = false;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const struct mpi_output_ref *r = &op->output_refs.v[mid];
+        int c = strcmp(r->argo, argo);
+        if (c == 0)
+            c = strcmp(r->step, st);
+        if (c == 0) {
+            *found = true;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static int note_output_ref(void *user, const char *step, size_t slen, const char *name,
                            size_t nlen)
 {
@@ -163,26 +187,19 @@ static int note_output_ref(void *user, const char *step, size_t slen, const char
     const char *argo = st && nm ? mpi_output_argo_name(op->pipeline, st, nm) : NULL;
     if (!argo)
         return MP_ERR_NOMEM;
-    size_t lo = 0, hi = op->output_refs.n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        const struct mpi_output_ref *r = &op->output_refs.v[mid];
-        int c = strcmp(r->argo, argo);
-        if (c == 0)
-            c = strcmp(r->step, st);
-        if (c == 0)
-            return MP_OK;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
+    bool found;
+    size_t lo = output_ref_find(op, st, argo, &found);
+    if (found) {
+        op->output_refs.v[lo].uses++;
+        return MP_OK;
     }
     if (mpi_vec_reserve(a, (void **)&op->output_refs.v, sizeof(*op->output_refs.v),
                         &op->output_refs.cap, op->output_refs.n + 1) != MP_OK)
         return MP_ERR_NOMEM;
     memmove(&op->output_refs.v[lo + 1], &op->output_refs.v[lo],
             (op->output_refs.n - lo) * sizeof(*op->output_refs.v));
-    op->output_refs.v[lo] = (struct mpi_output_ref){.step = st, .output = nm, .argo = argo};
+    op->output_refs.v[lo] =
+        (struct mpi_output_ref){.step = st, .output = nm, .argo = argo, .uses = 1};
     op->output_refs.n++;
     return MP_OK;
 }
@@ -190,6 +207,29 @@ static int note_output_ref(void *user, const char *step, size_t slen, const char
 int mpi_op_note_output_refs(struct mp_op *op, const char *s)
 {
     return mpi_output_ref_each(s, note_output_ref, op);
+}
+
+static int forget_output_ref(void *user, const char *step, size_t slen, const char *name,
+                             size_t nlen)
+{
+    struct mp_op *op = user;
+    for (size_t i = 0; i < op->output_refs.n; i++) {
+        struct mpi_output_ref *r = &op->output_refs.v[i];
+        if (strlen(r->step) == slen && !strncmp(r->step, step, slen) &&
+            strlen(r->output) == nlen && !strncmp(r->output, name, nlen)) {
+            if (--r->uses == 0) {
+                memmove(r, r + 1, (op->output_refs.n - i - 1) * sizeof(*r));
+                op->output_refs.n--;
+            }
+            break;
+        }
+    }
+    return MP_OK;
+}
+
+void mpi_op_forget_output_refs(struct mp_op *op, const char *s)
+{
+    mpi_output_ref_each(s, forget_output_ref, op);
 }
 
 size_t mp_op_output_ref_count(const struct mp_op *op)

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <mnistpipe/host.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,9 +72,11 @@ static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct 
     if (!op->resource && (!op->image || !*op->image))
         return mp_error_set(err, MP_ERR_VALIDATE, "op '%s': no image", op->name);
     for (size_t i = 0; i < op->deps.n; i++)
-        if (!mp_pipeline_find_op(p, op->deps.v[i]))
-            return mp_error_set(err, MP_ERR_VALIDATE, "op '%s': runs after '%s', which is not "
-                                "an op of this pipeline", op->name, op->deps.v[i]);
+        if (!mp_pipeline_find_op(p, op->deps.v[i]) &&
+            !mpi_pipeline_find_group(p, op->deps.v[i]))
+            return mp_error_set(err, MP_ERR_VALIDATE, "op '%s': runs after '%s', which is "
+                                "neither an op nor a named group of this pipeline", op->name,
+                                op->deps.v[i]);
     struct ref_check rc = {.p = p, .op = op, .err = err};
     int r;
     rc.where = "the image";
@@ -123,10 +126,6 @@ static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct 
         const struct mpi_input_artifact *a = &op->input_artifacts.v[i];
         if (check_output(p, op, a->step, a->output, 0, err) != MP_OK)
             return MP_ERR_VALIDATE;
-        if (mp_pipeline_find_op(p, a->step)->group != op->group)
-            return mp_error_set(err, MP_ERR_VALIDATE, "op '%s' reads artifact '%s' of '%s', "
-                                "which is in another group: artifacts are passed within one "
-                                "group only", op->name, a->output, a->step);
     }
     if (op == p->exit_op && (op->param_refs.n || op->output_refs.n || op->deps.n ||
                              op->input_artifacts.n || op->group))
@@ -153,16 +152,94 @@ static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct 
     return MP_OK;
 }
 
+/* The nodes of the dependency graph: ops (0 .. ops.n - 1), then groups. A group's edges are
+ * its members (it ends after them) and the steps and groups it runs after, so that a step
+ * running after a group it is in, or after a group that waits for it, is a cycle. */
+struct dep_graph {
+    const struct mp_pipeline *p;
+    size_t *first, *kids; /* members of group g: kids[first[g] .. first[g + 1]) */
+};
+
+static size_t node_of_name(const struct mp_pipeline *p, const char *name)
+{
+    const struct mp_op *op = mp_pipeline_find_op(p, name);
+    if (op)
+        return op->index;
+    const struct mp_group *g = mpi_pipeline_find_group(p, name);
+    return g ? p->ops.n + g->index : SIZE_MAX;
+}
+
+static size_t edge_count(const struct dep_graph *dg, size_t x)
+{
+    const struct mp_pipeline *p = dg->p;
+    if (x < p->ops.n)
+        return mpi_op_edge_count(p->ops.v[x]);
+    size_t g = x - p->ops.n;
+    return dg->first[g + 1] - dg->first[g] + p->groups.v[g]->deps.n;
+}
+
+static size_t edge_at(const struct dep_graph *dg, size_t x, size_t k)
+{
+    const struct mp_pipeline *p = dg->p;
+    if (x < p->ops.n)
+        return node_of_name(p, mpi_op_edge_at(p->ops.v[x], k));
+    size_t g = x - p->ops.n, nk = dg->first[g + 1] - dg->first[g];
+    if (k < nk)
+        return dg->kids[dg->first[g] + k];
+    const struct mpi_group_dep *d = &p->groups.v[g]->deps.v[k - nk];
+    return d->op ? node_of_name(p, d->op) : p->ops.n + d->group->index;
+}
+
+static void node_name(const struct mp_pipeline *p, size_t x, struct mp_buf *b)
+{
+    if (x < p->ops.n) {
+        mp_buf_puts(b, p->ops.v[x]->name);
+        return;
+    }
+    const struct mp_group *g = p->groups.v[x - p->ops.n];
+    if (g->name)
+        mp_buf_puts(b, g->name);
+    else
+        mp_buf_printf(b, "(group %zu)", g->index + 1);
+}
+
+/* Members of each group, by counting: dg->first has groups.n + 1 entries. */
+static int group_members(struct dep_graph *dg)
+{
+    const struct mp_pipeline *p = dg->p;
+    size_t ng = p->groups.n, total = 0;
+    dg->first = calloc(ng + 2, sizeof(*dg->first));
+    for (size_t i = 0; dg->first && i < p->ops.n; i++)
+        if (p->ops.v[i]->group)
+            dg->first[p->ops.v[i]->group->index + 2]++, total++;
+    for (size_t i = 0; dg->first && i < ng; i++)
+        if (p->groups.v[i]->parent)
+            dg->first[p->groups.v[i]->parent->index + 2]++, total++;
+    dg->kids = malloc((total ? total : 1) * sizeof(*dg->kids));
+    if (!dg->first || !dg->kids)
+        return MP_ERR_NOMEM;
+    for (size_t g = 0; g < ng; g++)
+        dg->first[g + 2] += dg->first[g + 1];
+    for (size_t i = 0; i < p->ops.n; i++)
+        if (p->ops.v[i]->group)
+            dg->kids[dg->first[p->ops.v[i]->group->index + 1]++] = i;
+    for (size_t i = 0; i < ng; i++)
+        if (p->groups.v[i]->parent)
+            dg->kids[dg->first[p->groups.v[i]->parent->index + 1]++] = p->ops.n + i;
+    return MP_OK;
+}
+
 /* Iterative three-colour depth-first search over "runs after" edges; on a cycle, the message
  * spells it out: a -> b -> c -> a. */
 static int check_cycles(const struct mp_pipeline *p, struct mp_error *err)
 {
-    size_t n = p->ops.n;
+    size_t n = p->ops.n + p->groups.n;
+    struct dep_graph dg = {.p = p};
     unsigned char *colour = calloc(n ? n : 1, 1);
     size_t *stack = malloc((n ? n : 1) * sizeof(*stack));
     size_t *next_dep = calloc(n ? n : 1, sizeof(*next_dep));
     int rc = MP_OK;
-    if (!colour || !stack || !next_dep) {
+    if (!colour || !stack || !next_dep || group_members(&dg) != MP_OK) {
         rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -174,27 +251,33 @@ static int check_cycles(const struct mp_pipeline *p, struct mp_error *err)
         colour[root] = 1;
         while (top && rc == MP_OK) {
             size_t cur = stack[top - 1];
-            const struct mp_op *op = p->ops.v[cur];
-            if (next_dep[cur] == mpi_op_edge_count(op)) {
+            if (next_dep[cur] == edge_count(&dg, cur)) {
                 colour[cur] = 2;
                 top--;
                 continue;
             }
-            const struct mp_op *dep = mp_pipeline_find_op(p, mpi_op_edge_at(op, next_dep[cur]++));
-            if (!dep)
+            size_t dep = edge_at(&dg, cur, next_dep[cur]++);
+            if (dep == SIZE_MAX)
                 continue;
-            if (colour[dep->index] == 0) {
-                colour[dep->index] = 1;
-                stack[top++] = dep->index;
-            } else if (colour[dep->index] == 1) {
+            if (colour[dep] == 0) {
+                colour[dep] = 1;
+                stack[top++] = dep;
+            } else if (colour[dep] == 1) {
                 struct mp_buf b;
                 mpi_buf_init(&b);
                 size_t start = top - 1;
-                while (stack[start] != dep->index)
+                while (stack[start] != dep)
                     start--;
+                /* unnamed groups (a step's own group) are left out of the message */
+                size_t close = SIZE_MAX;
                 for (size_t i = start; i < top; i++)
-                    mp_buf_printf(&b, "%s -> ", p->ops.v[stack[i]]->name);
-                mp_buf_puts(&b, dep->name);
+                    if (stack[i] < p->ops.n || p->groups.v[stack[i] - p->ops.n]->name) {
+                        if (close == SIZE_MAX)
+                            close = stack[i];
+                        node_name(p, stack[i], &b);
+                        mp_buf_puts(&b, " -> ");
+                    }
+                node_name(p, close, &b);
                 rc = mp_error_set(err, MP_ERR_VALIDATE, "dependency cycle: %s (each runs after the next)",
                                   mp_buf_data(&b));
                 mpi_buf_release(&b);
@@ -205,6 +288,8 @@ out:
     free(colour);
     free(stack);
     free(next_dep);
+    free(dg.first);
+    free(dg.kids);
     return rc;
 }
 

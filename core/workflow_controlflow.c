@@ -27,6 +27,8 @@ struct cf_node {
     const char *name;
     struct cf_in *in, *out;
     size_t nin, cin, nout, cout;
+    struct cf_in *ain, *aout; /* the same for artifacts */
+    size_t nain, cain, naout, caout;
     int *deps;
     size_t ndeps, cdeps;
     int *kids;
@@ -117,6 +119,14 @@ static int group_node(const struct cf *cf, const struct mp_group *g)
     return g ? (int)(cf->nops + g->index) : cf->root;
 }
 
+/* The node of an op, or else of a named group, called @name; -1 when neither. */
+static int dep_node(const struct cf *cf, const char *name)
+{
+    int x = op_node(cf, name);
+    const struct mp_group *g = x < 0 && name ? mpi_pipeline_find_group(cf->p, name) : NULL;
+    return g ? group_node(cf, g) : x;
+}
+
 /* The path from the root to @x: fills @path (capacity nnodes) and returns its length. */
 static size_t path_of(const struct cf *cf, int x, int *path)
 {
@@ -140,8 +150,10 @@ static int loop_of(const struct cf *cf, int x)
     return -1;
 }
 
-/* A value @name made by node @prod, read by node @user: passed down and up the groups. */
-static void pass_value(struct cf *cf, int prod, int user, const char *name, int *pa, int *pb)
+/* A value @name made by node @prod, read by node @user: passed down and up the groups (as
+ * parameters, or as artifacts when @art). */
+static void pass_value(struct cf *cf, int prod, int user, const char *name, bool art, int *pa,
+                       int *pb)
 {
     size_t na = path_of(cf, prod, pa), nb = path_of(cf, user, pb), k = 0;
     while (k < na && k < nb && pa[k] == pb[k])
@@ -150,11 +162,17 @@ static void pass_value(struct cf *cf, int prod, int user, const char *name, int 
         return; /* one contains the other */
     for (size_t i = k; i < nb; i++) {
         struct cf_node *d = &cf->n[pb[i]];
-        add_in(cf, &d->in, &d->nin, &d->cin, name, i == k ? pa[k] : -1);
+        if (art)
+            add_in(cf, &d->ain, &d->nain, &d->cain, name, i == k ? pa[k] : -1);
+        else
+            add_in(cf, &d->in, &d->nin, &d->cin, name, i == k ? pa[k] : -1);
     }
     for (size_t i = k; i + 1 < na; i++) {
         struct cf_node *u = &cf->n[pa[i]];
-        add_in(cf, &u->out, &u->nout, &u->cout, name, pa[i + 1]);
+        if (art)
+            add_in(cf, &u->aout, &u->naout, &u->caout, name, pa[i + 1]);
+        else
+            add_in(cf, &u->out, &u->nout, &u->cout, name, pa[i + 1]);
     }
 }
 
@@ -224,7 +242,16 @@ static void analyse(struct cf *cf)
         for (size_t j = 0; j < op->output_refs.n; j++) {
             int prod = op_node(cf, op->output_refs.v[j].step);
             if (prod >= 0)
-                pass_value(cf, prod, me, op->output_refs.v[j].argo, pa, pb);
+                pass_value(cf, prod, me, op->output_refs.v[j].argo, false, pa, pb);
+        }
+        for (size_t j = 0; j < op->input_artifacts.n; j++) {
+            const struct mpi_input_artifact *a = &op->input_artifacts.v[j];
+            int prod = op_node(cf, a->step);
+            if (prod >= 0)
+                pass_value(cf, prod, me,
+                           mpi_output_is_ui(a->output) ? a->output
+                                                       : own(cf, a->step, "-", a->output),
+                           true, pa, pb);
         }
         int loop = loop_of(cf, me);
         for (size_t j = 0; j < op->item_refs.n && loop >= 0; j++) {
@@ -240,7 +267,7 @@ static void analyse(struct cf *cf)
         }
         /* dependencies: explicit, data, and the outputs the enclosing conditions test */
         for (size_t k = 0; k < mpi_op_edge_count(op); k++)
-            depend(cf, op_node(cf, mpi_op_edge_at(op, k)), me, pa, pb);
+            depend(cf, dep_node(cf, mpi_op_edge_at(op, k)), me, pa, pb);
         for (const struct mp_group *g = op->group; g; g = g->parent)
             if (g->kind == MP_GROUP_CONDITION) {
                 depend(cf, output_source(cf, g->left, NULL), me, pa, pb);
@@ -386,18 +413,24 @@ static void task(struct cf *cf, int kid, struct mp_node *t)
             mp_node_put_str(m, "value", mp_buf_data(&b->tmp));
         }
     }
-    if (k->op && k->op->input_artifacts.n) {
+    if (k->nain) {
+        /* as kfp's data-passing rewriter writes them: from a sibling task, or from an input
+         * artifact of the enclosing DAG */
+        qsort(k->ain, k->nain, sizeof(*k->ain), cmp_in);
         if (!args)
             args = mp_node_put_map(t, "arguments");
         struct mp_node *arts = mp_node_put_seq(args, "artifacts");
-        for (size_t i = 0; i < k->op->input_artifacts.n; i++) {
-            const struct mpi_input_artifact *a = &k->op->input_artifacts.v[i];
-            const char *argo = mpi_output_is_ui(a->output) ? a->output
-                                                           : own(cf, a->step, "-", a->output);
+        for (size_t i = 0; i < k->nain; i++) {
+            if (i && !strcmp(k->ain[i].name, k->ain[i - 1].name))
+                continue;
             struct mp_node *m = mp_node_push(arts, mp_doc_map(b->doc));
-            mp_node_put_str(m, "name", argo);
+            mp_node_put_str(m, "name", k->ain[i].name);
             mp_buf_reset(&b->tmp);
-            mp_buf_printf(&b->tmp, "{{tasks.%s.outputs.artifacts.%s}}", a->step, argo);
+            if (k->ain[i].from >= 0)
+                mp_buf_printf(&b->tmp, "{{tasks.%s.outputs.artifacts.%s}}",
+                              cf->n[k->ain[i].from].name, k->ain[i].name);
+            else
+                mp_buf_printf(&b->tmp, "{{inputs.artifacts.%s}}", k->ain[i].name);
             mp_node_put_str(m, "from", mp_buf_data(&b->tmp));
         }
     }
@@ -426,16 +459,39 @@ static void dag_template(struct cf *cf, int me, struct mp_node *tmpl)
     mp_node_put_str(tmpl, "name", g->name);
     if (g->g && g->g->parallelism >= 0)
         mp_node_put(tmpl, "parallelism", mp_doc_int(b->doc, g->g->parallelism));
+    struct mp_node *inputs = g->nin || g->nain ? mp_node_put_map(tmpl, "inputs") : NULL;
     if (g->nin) {
         qsort(g->in, g->nin, sizeof(*g->in), cmp_in);
-        struct mp_node *params = mp_node_put_seq(mp_node_put_map(tmpl, "inputs"), "parameters");
+        struct mp_node *params = mp_node_put_seq(inputs, "parameters");
         for (size_t i = 0; i < g->nin; i++)
             if (!i || strcmp(g->in[i].name, g->in[i - 1].name))
                 mp_node_put_str(mp_node_push(params, mp_doc_map(b->doc)), "name", g->in[i].name);
     }
+    if (g->nain) {
+        qsort(g->ain, g->nain, sizeof(*g->ain), cmp_in);
+        struct mp_node *arts = mp_node_put_seq(inputs, "artifacts");
+        for (size_t i = 0; i < g->nain; i++)
+            if (!i || strcmp(g->ain[i].name, g->ain[i - 1].name))
+                mp_node_put_str(mp_node_push(arts, mp_doc_map(b->doc)), "name", g->ain[i].name);
+    }
+    struct mp_node *outputs = g->nout || g->naout ? mp_node_put_map(tmpl, "outputs") : NULL;
+    if (g->naout) {
+        qsort(g->aout, g->naout, sizeof(*g->aout), cmp_in);
+        struct mp_node *arts = mp_node_put_seq(outputs, "artifacts");
+        for (size_t i = 0; i < g->naout; i++) {
+            if (i && !strcmp(g->aout[i].name, g->aout[i - 1].name))
+                continue;
+            struct mp_node *m = mp_node_push(arts, mp_doc_map(b->doc));
+            mp_node_put_str(m, "name", g->aout[i].name);
+            mp_buf_reset(&b->tmp);
+            mp_buf_printf(&b->tmp, "{{tasks.%s.outputs.artifacts.%s}}",
+                          cf->n[g->aout[i].from].name, g->aout[i].name);
+            mp_node_put_str(m, "from", mp_buf_data(&b->tmp));
+        }
+    }
     if (g->nout) {
         qsort(g->out, g->nout, sizeof(*g->out), cmp_in);
-        struct mp_node *params = mp_node_put_seq(mp_node_put_map(tmpl, "outputs"), "parameters");
+        struct mp_node *params = mp_node_put_seq(outputs, "parameters");
         for (size_t i = 0; i < g->nout; i++) {
             if (i && !strcmp(g->out[i].name, g->out[i - 1].name))
                 continue;
@@ -486,6 +542,8 @@ int mpi_wf_templates(struct mpi_wf *b, const char *entry, struct mp_node *templa
         if (g->kind == MP_GROUP_GRAPH) {
             const char *base = own(&cf, "graph-", g->name ? g->name : "group", "-");
             n->name = own(&cf, base, num, "");
+        } else if (g->kind == MP_GROUP_CONDITION && g->name) {
+            n->name = own(&cf, own(&cf, "condition-", g->name, "-"), num, "");
         } else {
             n->name = own(&cf, g->kind == MP_GROUP_CONDITION ? "condition-"
                                : g->kind == MP_GROUP_LOOP   ? "for-loop-"
@@ -561,6 +619,8 @@ out:
         for (size_t i = 0; i < cf.nnodes; i++) {
             free(cf.n[i].in);
             free(cf.n[i].out);
+            free(cf.n[i].ain);
+            free(cf.n[i].aout);
             free(cf.n[i].deps);
             free(cf.n[i].kids);
         }

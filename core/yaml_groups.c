@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* yaml_groups.c: the group items of a pipeline file's step lists: `when` (a condition) and
- * `parallelFor` (a loop over a list, a parameter or an output), with their steps. */
+ * `parallelFor` (a loop over a list, a parameter or an output), with their steps, an optional
+ * `name` (what `after` lists name) and `after`. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -10,7 +11,7 @@
 #include "yaml_load_int.h"
 
 static const char *const group_keys[] = {"when", "parallelFor", "parallelism", "graph", "after",
-                                         "steps", NULL};
+                                         "name", "steps", NULL};
 
 /* Strip one pair of matching quotes and surrounding spaces: [@s, @s + *len). */
 static const char *operand(const char *s, size_t *len)
@@ -90,7 +91,7 @@ void mpi_yl_group(struct loader *ld, yaml_node_t *item, struct mp_group *parent,
     mpi_yl_check_keys(ld, item, group_keys, NULL, "group");
     yaml_node_t *wn = mpi_yl_get(ld, item, "when"), *pf = mpi_yl_get(ld, item, "parallelFor");
     yaml_node_t *par = mpi_yl_get(ld, item, "parallelism"), *gn = mpi_yl_get(ld, item, "graph");
-    yaml_node_t *an = mpi_yl_get(ld, item, "after");
+    yaml_node_t *an = mpi_yl_get(ld, item, "after"), *nn = mpi_yl_get(ld, item, "name");
     if ((wn != NULL) + (pf != NULL) + (gn != NULL) != 1) {
         mpi_yl_diag(ld, item, "when: CONDITION, parallelFor: ITEMS or graph: NAME", "a group of "
                     "steps needs exactly one of when, parallelFor and graph");
@@ -103,12 +104,23 @@ void mpi_yl_group(struct loader *ld, yaml_node_t *item, struct mp_group *parent,
     enum mp_group_kind kind = pf ? MP_GROUP_LOOP : gn ? MP_GROUP_GRAPH : MP_GROUP_CONDITION;
     if (ld->p && !mpi_yl_fine(ld, mp_pipeline_add_group(ld->p, kind, parent, &g, ld->err), item))
         return;
-    if (gn) {
-        const char *name = mpi_yl_scalar(ld, gn, "graph");
-        if (name && g)
-            mpi_yl_fine(ld, mp_group_set_name(g, name, ld->err), gn);
+    if (gn && nn) {
+        mpi_yl_diag(ld, nn, "graph: NAME alone", "a graph group is named by its 'graph' key");
+        nn = NULL;
     }
-    if (an && g) {
+    if (gn || nn) {
+        yaml_node_t *x = gn ? gn : nn;
+        const char *name = mpi_yl_scalar(ld, x, gn ? "graph" : "group name");
+        const yaml_node_t *first = name ? mpi_strmap_get(&ld->group_names, name) : NULL;
+        if (name && nn && first)
+            mpi_yl_diag(ld, nn, "a unique name", "duplicate group name '%s' (first at line %lu)",
+                        name, L(first));
+        else if (name && g && !mpi_yl_fine(ld, mp_group_set_name(g, name, ld->err), x))
+            name = NULL;
+        if (name && !first && mpi_strmap_put(&ld->group_names, &ld->arena, name, x) != MP_OK)
+            ld->nomem = 1;
+    }
+    if ((an || nn) && g) {
         if (ld->ngafter == ld->cgafter) {
             size_t cap = ld->cgafter ? 2 * ld->cgafter : 4;
             struct group_after *v = realloc(ld->gafter, cap * sizeof(*v));
@@ -120,7 +132,7 @@ void mpi_yl_group(struct loader *ld, yaml_node_t *item, struct mp_group *parent,
             }
         }
         if (ld->ngafter < ld->cgafter)
-            ld->gafter[ld->ngafter++] = (struct group_after){g, an};
+            ld->gafter[ld->ngafter++] = (struct group_after){g, an, nn};
     }
     if (wn)
         condition(ld, wn, g);
@@ -156,15 +168,24 @@ static void group_after(struct loader *ld, struct mp_group *g, yaml_node_t *n)
             return;
         }
     }
-    mpi_yl_diag(ld, n, "the name of a step or of a graph group", "a group runs after '%s', "
-                "which is neither a step nor a graph group of this pipeline", name);
+    mpi_yl_diag(ld, n, "the name of a step or of a named group", "a group runs after '%s', "
+                "which is neither a step nor a named group of this pipeline", name);
 }
 
 void mpi_yl_group_afters(struct loader *ld)
 {
     for (size_t i = 0; i < ld->ngafter; i++) {
-        yaml_node_t *a = ld->gafter[i].after;
-        if (a->type == YAML_SEQUENCE_NODE) {
+        yaml_node_t *a = ld->gafter[i].after, *nn = ld->gafter[i].name;
+        const struct step *st = nn && nn->type == YAML_SCALAR_NODE
+                                    ? mpi_strmap_get(&ld->names,
+                                                     (const char *)nn->data.scalar.value)
+                                    : NULL;
+        if (st)
+            mpi_yl_diag(ld, nn, "a name no step has", "group name '%s' is also the name of a "
+                        "step (line %lu)", (const char *)nn->data.scalar.value, L(st->node));
+        if (!a) {
+            continue;
+        } else if (a->type == YAML_SEQUENCE_NODE) {
             for (yaml_node_item_t *it = a->data.sequence.items.start;
                  it < a->data.sequence.items.top; it++)
                 group_after(ld, ld->gafter[i].g, mpi_yl_node(ld, *it));

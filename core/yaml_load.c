@@ -679,9 +679,11 @@ static void check_deps(struct loader *ld)
             if (dn->type != YAML_SCALAR_NODE)
                 continue;
             const char *dep = (const char *)dn->data.scalar.value;
-            if (!ld->nomem && !mpi_strmap_get(&ld->names, dep))
-                diag(ld, dn, "the name of a step of this pipeline",
-                     "step '%s' runs after '%s', which is not a step of this pipeline",
+            if (!ld->nomem && !mpi_strmap_get(&ld->names, dep) &&
+                !mpi_strmap_get(&ld->group_names, dep))
+                diag(ld, dn, "the name of a step or of a named group of this pipeline",
+                     "step '%s' runs after '%s', which is neither a step nor a named group of "
+                     "this pipeline",
                      ld->steps[s].name ? ld->steps[s].name : "?", dep);
         }
     }

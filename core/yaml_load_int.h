@@ -45,10 +45,12 @@ struct loader {
     struct mpi_yaml_info info;
     int nomem;
     int loop_depth;          /* parallelFor groups around the step being loaded */
-    struct group_after {     /* groups' `after`, resolved once every name is known */
+    struct group_after {     /* groups' `after` and `name`, checked once every name is known */
         struct mp_group *g;
-        yaml_node_t *after;
+        yaml_node_t *after;  /* or NULL */
+        yaml_node_t *name;   /* or NULL */
     } *gafter;               /* malloc'd */
+    struct mpi_strmap group_names; /* `name` of the groups -> the first such name node */
     size_t ngafter, cgafter;
     struct output_use *uses; /* malloc'd, each string malloc'd */
     size_t nuses, cap_uses;

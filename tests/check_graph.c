@@ -101,6 +101,37 @@ START_TEST(test_ops_and_refs)
 }
 END_TEST
 
+/* Replacing the image drops the references only the old image held, and keeps those another
+ * string of the op (or the new image) still holds. */
+START_TEST(test_set_image_refs)
+{
+    struct mp_op *op, *gen;
+    mp_pipeline_add_param(p, "tag", "1", NULL, NULL, err);
+    mp_pipeline_add_param(p, "repo", "r", NULL, NULL, err);
+    mp_pipeline_add_param(p, "both", "b", NULL, NULL, err);
+    ck_assert_int_eq(mp_pipeline_add_op(p, "gen", "img", &gen, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_output(gen, "v", "/tmp/v", MP_OUTPUT_PARAMETER, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_op(p, "train",
+                                        "{{params.repo}}/x:{{params.tag}}-{{params.both}}-"
+                                        "{{steps.gen.outputs.v}}-{{item.k}}", &op, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_arg(op, "{{params.both}}", err), MP_OK);
+    ck_assert_uint_eq(mp_op_param_ref_count(op), 3);
+    ck_assert_uint_eq(mp_op_output_ref_count(op), 1);
+    ck_assert_uint_eq(mp_op_item_ref_count(op), 1);
+    ck_assert_int_eq(mp_op_set_image(op, "{{params.repo}}/y:latest", err), MP_OK);
+    ck_assert_str_eq(mp_op_image(op), "{{params.repo}}/y:latest");
+    ck_assert_uint_eq(mp_op_param_ref_count(op), 2);
+    ck_assert_str_eq(mp_op_param_ref_at(op, 0), "both"); /* still in args */
+    ck_assert_str_eq(mp_op_param_ref_at(op, 1), "repo"); /* in the new image */
+    ck_assert_uint_eq(mp_op_output_ref_count(op), 0);
+    ck_assert_uint_eq(mp_op_item_ref_count(op), 0);
+    ck_assert_int_eq(mp_op_set_image(op, "plain", err), MP_OK);
+    ck_assert_uint_eq(mp_op_param_ref_count(op), 1);
+    ck_assert_str_eq(mp_op_param_ref_at(op, 0), "both");
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK); /* no stale {{item.k}} */
+}
+END_TEST
+
 static int upper(void *user, const char *name, struct mp_buf *out, struct mp_error *e)
 {
     (void)e;
@@ -152,7 +183,7 @@ START_TEST(test_validate_problems)
     struct mp_op *a = op3("a", "ghost");
     ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
     ck_assert_str_eq(mp_error_message(err),
-                     "op 'a': runs after 'ghost', which is not an op of this pipeline");
+                     "op 'a': runs after 'ghost', which is neither an op nor a named group of this pipeline");
     op3("ghost", NULL);
     ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
     mp_op_add_arg(a, "{{params.nope}}", err);
@@ -413,6 +444,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_params);
     tcase_add_test(tc, test_ops_and_refs);
+    tcase_add_test(tc, test_set_image_refs);
     tcase_add_test(tc, test_render);
     tcase_add_test(tc, test_validate_cycle);
     tcase_add_test(tc, test_validate_problems);

@@ -76,7 +76,8 @@ START_TEST(test_graph)
     ck_assert_ptr_nonnull(strstr(mp_buf_data(b), "  \"c\" -> \"d\";\n"));
     mp_buf_reset(b);
     ck_assert_int_eq(mp_graph_text(p, b, err), MP_OK);
-    ck_assert_str_eq(mp_buf_data(b), "Dia \"mond\"\na\n|-- b\n|   `-- d\n`-- c\n    `-- d (see above)\n");
+    ck_assert_str_eq(mp_buf_data(b), "Dia \"mond\"\n|-- a\n|-- b (after a)\n|-- c (after a)\n"
+                                     "`-- d (after b, c)\n");
     ck_assert_int_eq(mp_graph_dot(NULL, b, err), MP_ERR_INVAL);
     mp_buf_free(b);
     mp_pipeline_free(p);

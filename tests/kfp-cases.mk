@@ -21,3 +21,9 @@ EXTRA_DIST += %reldir%/pipelines/add_pod_env.yaml \
 	%reldir%/pipelines/withparam_global.yaml \
 	%reldir%/pipelines/argo-only/control-flow.yaml \
 	%reldir%/pipelines/argo-only/resources.yaml
+
+# Control-flow shapes without a kfp compiled case: checked for kfp's parts.
+dist_check_SCRIPTS += %reldir%/cli/flow-shapes.sh
+TESTS += %reldir%/cli/flow-shapes.sh
+EXTRA_DIST += %reldir%/pipelines/argo-only/artifacts-groups.yaml \
+	%reldir%/pipelines/argo-only/after-group.yaml

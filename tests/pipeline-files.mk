@@ -90,3 +90,7 @@ EXTRA_DIST += %reldir%/data/bad/alias-bomb.yaml \
 	%reldir%/data/bad/unknown-top-key.yaml \
 	%reldir%/data/bad/variant-both.yaml \
 	%reldir%/data/bad/volume-no-source.yaml
+EXTRA_DIST += %reldir%/data/bad/after-own-group.yaml \
+	%reldir%/data/bad/after-unknown-group.yaml \
+	%reldir%/data/bad/group-name-duplicate.yaml \
+	%reldir%/data/bad/group-name-is-step.yaml

@@ -153,6 +153,9 @@ MP_API struct mp_op *mp_pipeline_find_op(const struct mp_pipeline *p, const char
 
 MP_API const char *mp_op_name(const struct mp_op *op);
 MP_API const char *mp_op_image(const struct mp_op *op);
+/* Replace the image; the placeholders of the old image stop counting as references of the op
+ * (mp_op_param_ref_*, mp_op_output_ref_*, mp_op_item_ref_*) unless another of its strings holds
+ * them. Ownership: @image is copied. Errors: MP_ERR_INVAL, MP_ERR_NOMEM. */
 MP_API int mp_op_set_image(struct mp_op *op, const char *image, struct mp_error *err);
 
 /* Container command (entrypoint override) and arguments. Strings may hold placeholders. */
@@ -163,7 +166,7 @@ MP_API int mp_op_add_arg(struct mp_op *op, const char *arg, struct mp_error *err
 MP_API size_t mp_op_arg_count(const struct mp_op *op);
 MP_API const char *mp_op_arg_at(const struct mp_op *op, size_t i);
 
-/* Explicit ordering: @op runs after the op named @after. Adding the same one twice is a no-op.
+/* Explicit ordering: @op runs after the op or the named group (mp_group_set_name) @after. Adding the same one twice is a no-op.
  * Errors: MP_ERR_INVAL (self-dependency), MP_ERR_NOMEM. Unknown names are reported by
  * validation, so a pipeline may be built in any order. */
 MP_API int mp_op_add_dependency(struct mp_op *op, const char *after, struct mp_error *err);
@@ -463,7 +466,10 @@ MP_API const char *mp_group_loop_source(const struct mp_group *g);
 MP_API int mp_group_set_parallelism(struct mp_group *g, long long n, struct mp_error *err);
 MP_API long long mp_group_parallelism(const struct mp_group *g);
 
-/* The name of a graph group (a Kubernetes DNS label). Errors: MP_ERR_INVAL. */
+/* The name of a group (a Kubernetes DNS label; not for the exit handler): a graph group's
+ * template is graph-NAME-N, a condition's condition-NAME-N (kfp's dsl.Condition(name=)), a
+ * loop's stays for-loop-N. An op or group runs after a named group by naming it
+ * (mp_op_add_dependency, mp_group_add_dependency). Errors: MP_ERR_INVAL. */
 MP_API int mp_group_set_name(struct mp_group *g, const char *name, struct mp_error *err);
 MP_API const char *mp_group_name(const struct mp_group *g);
 /* The group runs after the op or group @after (a group given by its position in creation

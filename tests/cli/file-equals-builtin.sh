@@ -37,7 +37,7 @@ expect_exit 0 "graph (dot)" -- mp -f "$ex" graph
 expect_output '^  "train" -> "serve";$' "train -> serve edge"
 expect_output '^digraph "MNIST" \{$' "digraph header"
 expect_exit 0 "graph --format text" -- mp -f "$ex" graph --format text
-expect_output '^    `-- web-ui$' "text tree"
+expect_output '^`-- web-ui \(after serve\)$' "text tree"
 expect_exit 2 "graph --format svg" -- mp -f "$ex" graph --format svg
 expect_exit 3 "graph of a bad file" -- mp -f "$MP_TOP_SRCDIR/tests/data/bad/cycle.yaml" graph
 expect_output 'cycle.yaml:6:12: error: dependency cycle' "graph prints the diagnostics"

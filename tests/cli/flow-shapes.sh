@@ -1,0 +1,111 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Control-flow shapes kfp 1.8.22 compiles but has no compiled case for in the reference
+# outputs: each tests/pipelines/argo-only/NAME.yaml below must compile, pass Argo's schema
+# (validate-argo --strict), lint clean, and have the parts kfp's compiler (and its
+# data-passing rewriter, for artifacts) writes, checked on the parsed workflow.
+. "$MP_TOP_SRCDIR/tests/lib.sh"
+export SOURCE_DATE_EPOCH=1700000000
+dir="$MP_TOP_SRCDIR/tests/pipelines/argo-only"
+
+# graph: groups as clusters and labelled lines, output and artifact edges (no shared needed)
+expect_exit 0 "graph (dot) of groups" -- mp -f "$dir/artifacts-groups.yaml" graph
+expect_output '^  subgraph "cluster_0" \{$' "a condition is a cluster"
+expect_output '^    label="when \{\{params.mode\}\} == full";$' "the cluster says its condition"
+expect_output '^    subgraph "cluster_1" \{$' "a loop nests in it"
+expect_output '^      label="for each item of \[\\"a\\", \\"b\\"\]";$' "the loop says its items"
+expect_output '^  "report" -> "publish" \[style=dashed, arrowhead=empty, label="text"\];$' \
+    "an artifact edge out of a group"
+expect_exit 0 "graph (dot) of group dependencies" -- mp -f "$dir/after-group.yaml" graph
+expect_output '^  "group-0" -> "merge" \[ltail="cluster_0"\];$' "a step after a group"
+expect_output '^  "group-0" -> "group-2" \[ltail="cluster_0", lhead="cluster_2"\];$' \
+    "a group after a group"
+expect_exit 0 "graph (dot) of a loop over an output" -- mp -f "$dir/control-flow.yaml" graph
+expect_output '^  "gen" -> "group-1" \[lhead="cluster_1", style=dashed, label="list"\];$' \
+    "the loop reads its items from an output"
+expect_output '^  "notify" \[label="notify\\nalpine\\n\(on exit\)", style="rounded,dashed"\];$' \
+    "the exit step is marked"
+mp -f "$dir/control-flow.yaml" graph --format text >"$TMP/tree" 2>&1
+cat >"$TMP/want" <<'TREE'
+control flow
+`-- [exit handler]
+    |-- gen
+    |-- use-model (file gen.model)
+    |-- [for each item of {{steps.gen.outputs.list}} (2 at once)]
+    |   `-- shard
+    `-- [when {{params.mode}} == full]
+        `-- [for each item of ["a", "b"]]
+            `-- each
+on exit: notify
+TREE
+diff "$TMP/want" "$TMP/tree" >&2 && pass "text tree: groups, files read" || fail "text tree"
+mp -f "$dir/after-group.yaml" graph --format text >"$TMP/out" 2>&1
+expect_output '^\|-- merge \(after check, shards\)$' "text tree: a step after groups"
+expect_output '^`-- \[when \{\{params.mode\}\} != full\] \(after check\)$' \
+    "text tree: a group after a group"
+expect_output '^\|-- \[shards: for each item of \["a", "b"\]\]$' "text tree: a named loop"
+
+shared=$(shared_dir) || { [ "$failures" -eq 0 ] || finish; skip "../shared not found (set MNISTPIPE_SHARED)"; }
+# "../shared not found (set MNISTPIPE_SHARED)"
+[ -n "${PYTHON3:-}" ] || skip "python3 not found"
+"$PYTHON3" -c 'import yaml, jsonschema' 2>/dev/null || skip "python3-yaml/python3-jsonschema missing"
+
+# case NAME: compile, validate and lint; the python check reads the workflow as $TMP/NAME.yaml.
+case_compile() {
+    if mp -f "$dir/$1.yaml" compile -o "$TMP/$1.yaml" >"$TMP/out" 2>&1 &&
+        "$PYTHON3" "$shared/tools/validate-argo" --strict -q "$TMP/$1.yaml" >"$TMP/v" 2>&1; then
+        pass "$1: compiles, validate-argo --strict"
+    else
+        fail "$1:"; cat "$TMP/out" "$TMP/v" >&2; return 1
+    fi
+    expect_exit 0 "$1: lint" -- mp -f "$dir/$1.yaml" lint
+}
+
+# shape NAME DESCRIPTION: the python on standard input, with t (templates by name) and
+# tasks(T) (the tasks of template T by name).
+shape() {
+    { cat <<'PY'; cat; } >"$TMP/check.py"
+import sys, yaml
+wf = yaml.safe_load(open(sys.argv[1]))
+t = {x["name"]: x for x in wf["spec"]["templates"]}
+def tasks(name):
+    return {x["name"]: x for x in t[name]["dag"]["tasks"]}
+PY
+    if "$PYTHON3" "$TMP/check.py" "$TMP/$1.yaml" >"$TMP/py" 2>&1; then pass "$1: $2"; else
+        fail "$1: $2:"; cat "$TMP/py" >&2; fi
+}
+
+case_compile artifacts-groups &&
+shape artifacts-groups "artifacts passed into and out of groups" <<'PY'
+root = tasks("artifacts-across-groups")
+mm = {"name": "make-model", "from": "{{tasks.make.outputs.artifacts.make-model}}"}
+assert root["condition-1"]["arguments"] == {"artifacts": [mm]}, root["condition-1"]
+assert root["condition-1"]["dependencies"] == ["make"]
+assert root["publish"]["arguments"]["artifacts"] == [
+    {"name": "report-text", "from": "{{tasks.condition-1.outputs.artifacts.report-text}}"}]
+assert root["publish"]["dependencies"] == ["condition-1"]
+c = t["condition-1"]
+assert c["inputs"] == {"artifacts": [{"name": "make-model"}]}, c["inputs"]
+assert c["outputs"] == {"artifacts": [
+    {"name": "report-text", "from": "{{tasks.report.outputs.artifacts.report-text}}"}]}
+inner = {"name": "make-model", "from": "{{inputs.artifacts.make-model}}"}
+assert tasks("condition-1")["check"]["arguments"] == {"artifacts": [inner]}
+loop = tasks("condition-1")["for-loop-3"]
+assert loop["arguments"]["artifacts"] == [inner]
+assert t["for-loop-3"]["inputs"]["artifacts"] == [{"name": "make-model"}]
+assert tasks("for-loop-3")["each"]["arguments"]["artifacts"] == [inner]
+assert t["each"]["inputs"]["artifacts"] == [{"name": "make-model", "path": "/in/model"}]
+PY
+
+case_compile after-group &&
+shape after-group "after naming a condition, a loop, and a group after a group" <<'PY'
+root = tasks("after-group")
+assert sorted(root) == ["condition-4", "condition-check-1", "for-loop-3", "merge", "start"]
+assert root["merge"]["dependencies"] == ["condition-check-1", "for-loop-3"]
+assert root["condition-4"]["dependencies"] == ["condition-check-1"]
+assert root["condition-4"]["when"] == '"{{inputs.parameters.mode}}" != "full"'
+assert "dependencies" not in root["condition-check-1"]
+assert list(tasks("condition-check-1")) == ["verify"]
+PY
+
+finish
