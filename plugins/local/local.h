@@ -13,6 +13,11 @@
  * MNIST programs whose arguments and readiness the runner knows. */
 enum lr_profile { LR_JOB = 0, LR_SERVICE, LR_TRAIN, LR_SERVE, LR_WEBUI };
 
+/* When a failed attempt is retried (Argo's retryStrategy.retryPolicy). A failure is a non-zero
+ * exit, a signal or a timeout; an error is a program that could not be started (the local
+ * counterpart of a pod that never ran its container). */
+enum lr_retry_policy { LR_RETRY_ON_FAILURE = 0, LR_RETRY_ALWAYS, LR_RETRY_ON_ERROR };
+
 enum lr_state {
     LR_PENDING = 0, LR_RUNNING, LR_SUCCEEDED, LR_FAILED, LR_SKIPPED, LR_CANCELLED,
     LR_SERVING, /* a service that answered its readiness check and stays up */
@@ -33,9 +38,21 @@ struct lr_step {
     char *mount_path;  /* e.g. "/mnt" */
     bool use_ns;       /* bind claim_dir at mount_path; else mount_path is rewritten in args */
     enum lr_state state;
+    bool cond_false;   /* LR_SKIPPED because a `when` condition is false (not a failure) */
+    bool exit_handler; /* the pipeline's onExit step: runs when all others have ended */
     int attempts, exit_code, signo;
     pid_t pid;
     double started, finished, deadline, kill_at;
+    /* Retries and the timeout of one attempt, as the pipeline (or the command line) gives. */
+    int retry_limit;             /* attempts after the first */
+    enum lr_retry_policy policy;
+    double backoff, backoff_max; /* seconds; 0: none */
+    unsigned backoff_factor;     /* 0: none */
+    double timeout;              /* seconds per attempt; 0: none */
+    double first_started, next_try;
+    bool start_error;            /* the last attempt could not start its program */
+    char reason[128];            /* why it failed, was skipped or retried, e.g. "timed out after 2s" */
+    char *pid_file;              /* RUNDIR/pids/STEP, written by the child before exec */
     int out_fd, log_fd;
     char line[2048];
     size_t linelen;
@@ -48,8 +65,10 @@ struct lr_run {
     char *id, *dir, *pipeline;
     struct lr_step *steps;
     size_t n;
-    int jobs, retries;
-    double step_timeout, ready_timeout;
+    int jobs;
+    double ready_timeout;
+    double timeout, deadline; /* the pipeline's timeout (seconds, 0: none) and when it ends */
+    bool timed_out;
     bool tty, use_ns;
     const char *state; /* running, succeeded, failed, interrupted */
     bool state_dirty;  /* steps started or ended since status.json was last written */
@@ -70,6 +89,12 @@ int lr_state_write(const struct lr_run *run, struct mp_error *err);
 const char *lr_state_name(enum lr_state s);
 /* True when @pid is a live process (not a zombie). */
 bool lr_pid_alive(pid_t pid);
+/* An Argo duration ("30s", "1m30s", "1.5h", "250ms", or plain seconds "10") in seconds;
+ * -1 when it is not one. */
+double lr_parse_duration(const char *s);
+/* The pid file of a step: "PID ATTEMPT\n", written by the child before it execs; a record of
+ * a start that survives a runner killed before status.json says so. False when there is none. */
+bool lr_pid_file_read(const char *path, pid_t *pid, int *attempt);
 
 /* ---- image_map.c ---- */
 struct lr_image_map;

@@ -285,6 +285,128 @@ static int setup_args(struct lr_setup *su, struct lr_step *s, const struct mp_op
     return rc;
 }
 
+/* The step's retries and timeout: what the pipeline declares, else --retries and
+ * --step-timeout. */
+static int setup_retry(struct lr_setup *su, struct lr_step *s, const struct mp_op *op,
+                       struct mp_error *err)
+{
+    int rc = MP_OK;
+    long cli_retries = opt_long(su->ctx, "retries", 0, 0, 100, err, &rc);
+    long cli_timeout = opt_long(su->ctx, "step-timeout", 0, 0, 86400 * 7, err, &rc);
+    if (rc != MP_OK)
+        return rc;
+    unsigned limit = mp_op_retry_limit(op);
+    s->retry_limit = limit ? (int)(limit > 1000 ? 1000 : limit) : (int)cli_retries;
+    s->timeout = mp_op_timeout(op) > 0 ? (double)mp_op_timeout(op) : (double)cli_timeout;
+    if (!limit)
+        return MP_OK;
+    const char *policy = mp_op_retry_policy(op);
+    if (!policy || strcmp(policy, "OnFailure") == 0)
+        s->policy = LR_RETRY_ON_FAILURE;
+    else if (strcmp(policy, "Always") == 0)
+        s->policy = LR_RETRY_ALWAYS;
+    else if (strcmp(policy, "OnError") == 0 || strcmp(policy, "OnTransientError") == 0)
+        s->policy = LR_RETRY_ON_ERROR;
+    else
+        return mp_error_set(err, MP_ERR_VALIDATE, "step '%s': unknown retry policy '%s'",
+                            s->name, policy);
+    const char *d = mp_op_retry_backoff_duration(op), *m = mp_op_retry_backoff_max_duration(op);
+    s->backoff = d ? lr_parse_duration(d) : 0;
+    s->backoff_max = m ? lr_parse_duration(m) : 0;
+    s->backoff_factor = mp_op_retry_backoff_factor(op);
+    if (s->backoff < 0 || s->backoff_max < 0)
+        return mp_error_set(err, MP_ERR_VALIDATE, "step '%s': bad backoff duration '%s'",
+                            s->name, s->backoff < 0 ? d : m);
+    return MP_OK;
+}
+
+/* A `when` operand: a literal, or {{params.NAME}} rendered. Outputs of other steps are not
+ * passed between steps by the local runner. */
+static int cond_operand(struct lr_setup *su, const char *text, char **out, struct mp_error *err)
+{
+    if (strstr(text, "{{steps."))
+        return mp_error_set(err, MP_ERR_UNSUPPORTED, "step '%s': its condition reads '%s', an "
+                            "output of another step, which the local runner does not pass "
+                            "between steps; run it on a cluster", su->step->name, text);
+    return render(su, text, out, err);
+}
+
+static bool as_number(const char *s, double *v)
+{
+    char *end;
+    if (!*s)
+        return false;
+    errno = 0;
+    *v = strtod(s, &end);
+    return *end == '\0' && errno == 0;
+}
+
+/* Argo's `when`: numbers compare as numbers, anything else as strings. */
+static bool cond_holds(const char *l, const char *op, const char *r)
+{
+    double a, b;
+    int c;
+    if (as_number(l, &a) && as_number(r, &b))
+        c = a < b ? -1 : a > b;
+    else
+        c = strcmp(l, r) < 0 ? -1 : strcmp(l, r) > 0;
+    if (strcmp(op, "==") == 0)
+        return c == 0;
+    if (strcmp(op, "!=") == 0)
+        return c != 0;
+    if (strcmp(op, "<") == 0)
+        return c < 0;
+    if (strcmp(op, "<=") == 0)
+        return c <= 0;
+    if (strcmp(op, ">") == 0)
+        return c > 0;
+    return c >= 0;
+}
+
+/* The step's groups: a parallelFor is refused (not run once with a literal {{item}}), each
+ * enclosing `when` is evaluated now (parameters are known before the run); a false one skips
+ * the step as Argo skips it. Outputs read as strings and input artifacts are refused too. */
+static int setup_control_flow(struct lr_setup *su, struct lr_step *s, const struct mp_op *op,
+                              struct mp_error *err)
+{
+    if (mp_op_output_ref_count(op))
+        return mp_error_set(err, MP_ERR_UNSUPPORTED, "step '%s': it reads output '%s' of step "
+                            "'%s' ({{steps.%s.outputs.%s}}), which the local runner does not "
+                            "pass between steps; run it on a cluster", s->name,
+                            mp_op_output_ref_output(op, 0), mp_op_output_ref_step(op, 0),
+                            mp_op_output_ref_step(op, 0), mp_op_output_ref_output(op, 0));
+    if (mp_op_input_artifact_count(op))
+        return mp_error_set(err, MP_ERR_UNSUPPORTED, "step '%s': it takes artifact '%s' of step "
+                            "'%s' as an input file, which the local runner does not pass "
+                            "between steps; run it on a cluster", s->name,
+                            mp_op_input_artifact_output(op, 0), mp_op_input_artifact_step(op, 0));
+    for (const struct mp_group *g = mp_op_group(op); g; g = mp_group_parent(g)) {
+        if (mp_group_kind(g) == MP_GROUP_LOOP)
+            return mp_error_set(err, MP_ERR_UNSUPPORTED, "step '%s': it is in a parallelFor "
+                                "loop (over %s), which the local runner does not run; run it "
+                                "on a cluster", s->name, mp_group_loop_items(g)
+                                    ? mp_group_loop_items(g) : mp_group_loop_source(g));
+        if (mp_group_kind(g) != MP_GROUP_CONDITION || s->cond_false)
+            continue;
+        const char *lt = mp_group_condition_left(g), *o = mp_group_condition_operator(g);
+        const char *rt = mp_group_condition_right(g);
+        char *l = NULL, *r = NULL;
+        int rc = cond_operand(su, lt ? lt : "", &l, err);
+        if (rc == MP_OK)
+            rc = cond_operand(su, rt ? rt : "", &r, err);
+        if (rc == MP_OK && !cond_holds(l, o ? o : "==", r)) {
+            s->cond_false = true;
+            s->state = LR_SKIPPED;
+            snprintf(s->reason, sizeof(s->reason), "when '%s %s %s' is false", l, o, r);
+        }
+        free(l);
+        free(r);
+        if (rc != MP_OK)
+            return rc;
+    }
+    return MP_OK;
+}
+
 static int setup_step(struct lr_setup *su, struct lr_step *s, const struct mp_op *op,
                       const struct lr_image_map *map, const char *root, struct mp_error *err)
 {
@@ -307,12 +429,18 @@ static int setup_step(struct lr_setup *su, struct lr_step *s, const struct mp_op
         s->ready_path = strdup("/healthz");
         snprintf(s->summary, sizeof(s->summary), "http://127.0.0.1:%d/", s->port);
     }
-    if (rc != MP_OK || (rc = setup_volumes(su, s, op, root, err)) != MP_OK ||
+    if (rc != MP_OK || (rc = setup_retry(su, s, op, err)) != MP_OK ||
+        (rc = setup_control_flow(su, s, op, err)) != MP_OK ||
+        (rc = setup_volumes(su, s, op, root, err)) != MP_OK ||
         (rc = setup_args(su, s, op, err)) != MP_OK || (rc = setup_env(su, s, op, err)) != MP_OK)
         return rc;
     if (s->service && s->ready_path == NULL && s->profile != LR_SERVICE)
         return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    s->exit_handler = op == mp_pipeline_exit_op(su->p);
     char log[4096];
+    snprintf(log, sizeof(log), "%s/pids/%s", run->dir, s->name);
+    if (!(s->pid_file = strdup(log)))
+        return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
     snprintf(log, sizeof(log), "%s/logs/%s.log", run->dir, s->name);
     s->log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (s->log_fd < 0)
@@ -320,15 +448,40 @@ static int setup_step(struct lr_setup *su, struct lr_step *s, const struct mp_op
     return MP_OK;
 }
 
+static bool op_in_group(const struct mp_op *op, const struct mp_group *g)
+{
+    for (const struct mp_group *h = mp_op_group(op); h; h = mp_group_parent(h))
+        if (h == g)
+            return true;
+    return false;
+}
+
+static int add_dep(struct lr_step *s, size_t j, size_t *cap, struct mp_error *err)
+{
+    for (size_t d = 0; d < s->ndeps; d++)
+        if (s->deps[d] == j)
+            return MP_OK;
+    if (s->ndeps == *cap) {
+        size_t *v = realloc(s->deps, (*cap ? *cap * 2 : 4) * sizeof(*v));
+        if (!v)
+            return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+        s->deps = v;
+        *cap = *cap ? *cap * 2 : 4;
+    }
+    s->deps[s->ndeps++] = j;
+    return MP_OK;
+}
+
+/* A step's dependencies: its own, and those of its groups (`after` an op, or after every step
+ * of another group). */
 static int link_deps(struct lr_run *run, const struct mp_pipeline *p, struct mp_error *err)
 {
     for (size_t i = 0; i < run->n; i++) {
         const struct mp_op *op = mp_pipeline_op_at(p, i);
         struct lr_step *s = &run->steps[i];
-        s->ndeps = mp_op_dependency_count(op);
-        if (s->ndeps && !(s->deps = calloc(s->ndeps, sizeof(*s->deps))))
-            return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
-        for (size_t d = 0; d < s->ndeps; d++) {
+        size_t cap = 0;
+        int rc = MP_OK;
+        for (size_t d = 0; d < mp_op_dependency_count(op) && rc == MP_OK; d++) {
             const char *dep = mp_op_dependency_at(op, d);
             size_t j = 0;
             while (j < run->n && strcmp(run->steps[j].name, dep) != 0)
@@ -336,8 +489,20 @@ static int link_deps(struct lr_run *run, const struct mp_pipeline *p, struct mp_
             if (j == run->n)
                 return mp_error_set(err, MP_ERR_VALIDATE, "step '%s': no step '%s'", s->name,
                                     dep);
-            s->deps[d] = j;
+            rc = add_dep(s, j, &cap, err);
         }
+        for (const struct mp_group *g = mp_op_group(op); g && rc == MP_OK; g = mp_group_parent(g))
+            for (size_t d = 0; d < mp_group_dependency_count(g) && rc == MP_OK; d++) {
+                const char *dop = mp_group_dependency_op(g, d);
+                const struct mp_group *dg = mp_group_dependency_group(g, d);
+                for (size_t j = 0; j < run->n && rc == MP_OK; j++) {
+                    const struct mp_op *o = mp_pipeline_op_at(p, j);
+                    if (j != i && (dop ? strcmp(mp_op_name(o), dop) == 0 : op_in_group(o, dg)))
+                        rc = add_dep(s, j, &cap, err);
+                }
+            }
+        if (rc != MP_OK)
+            return rc;
     }
     return MP_OK;
 }
@@ -355,6 +520,7 @@ static void run_free(struct lr_run *run)
         free(s->ready_path);
         free(s->claim_dir);
         free(s->mount_path);
+        free(s->pid_file);
         if (s->log_fd >= 0)
             close(s->log_fd);
         if (s->out_fd >= 0)
@@ -377,8 +543,9 @@ int lr_cmd_run(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
     run.ctx = ctx;
     run.tty = mp_ctx_is_tty(ctx);
     run.jobs = (int)opt_long(ctx, "jobs", 4, 1, 64, err, &rc);
-    run.retries = (int)opt_long(ctx, "retries", 0, 0, 100, err, &rc);
-    run.step_timeout = (double)opt_long(ctx, "step-timeout", 0, 0, 86400 * 7, err, &rc);
+    (void)opt_long(ctx, "retries", 0, 0, 100, err, &rc);
+    (void)opt_long(ctx, "step-timeout", 0, 0, 86400 * 7, err, &rc);
+    run.timeout = (double)mp_pipeline_timeout(p);
     run.ready_timeout = (double)opt_long(ctx, "ready-timeout", 120, 1, 86400, err, &rc);
     if (rc != MP_OK)
         return rc;
@@ -394,10 +561,15 @@ int lr_cmd_run(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
     gmtime_r(&now, &tm);
     snprintf(id, sizeof(id), "%04d%02d%02d-%02d%02d%02d-%ld", tm.tm_year + 1900, tm.tm_mon + 1,
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)getpid());
-    snprintf(dir, sizeof(dir), "%s/runs/%s/logs", root, id);
+    snprintf(dir, sizeof(dir), "%s/runs/%s/pids", root, id);
     if ((rc = lr_mkdirs(dir, err)) != MP_OK)
         goto out;
     dir[strlen(dir) - 5] = '\0';
+    size_t dl = strlen(dir);
+    snprintf(dir + dl, sizeof(dir) - dl, "/logs");
+    if ((rc = lr_mkdirs(dir, err)) != MP_OK)
+        goto out;
+    dir[dl] = '\0';
     run.id = strdup(id);
     run.dir = strdup(dir);
     run.pipeline = strdup(mp_pipeline_name(p));
