@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <jansson.h>
 #include <mnistpipe/plugin.h>
 
 /* What a mapped image is: a job that runs to completion, a long-lived service, or one of the
@@ -26,6 +27,11 @@ enum lr_state {
 
 struct lr_step {
     char *name, *image, *program;
+    size_t op;             /* the op it runs: mp_pipeline_op_at(p, op) */
+    const void *loop;      /* the parallelFor group it is an iteration of, or NULL */
+    int iteration;         /* its item's index in the loop, -1 outside one */
+    long long loop_parallelism; /* the loop's bound on its running steps; <= 0: none */
+    json_t *item;          /* the loop item ({{item}}), or NULL */
     char **argv;  /* NULL-terminated; argv[0] is the program */
     char **env;   /* NULL-terminated "NAME=VALUE" added to the runner's environment */
     size_t *deps; /* indices into run->steps */

@@ -467,6 +467,13 @@ static int schedule(struct lr_run *run, int *active, struct mp_error *err)
         }
         if (!ready)
             continue;
+        if (s->loop && s->loop_parallelism > 0) { /* the loop's parallelism */
+            long long busy = 0;
+            for (size_t j = 0; j < run->n; j++)
+                busy += run->steps[j].loop == s->loop && run->steps[j].state == LR_RUNNING;
+            if (busy >= s->loop_parallelism)
+                continue;
+        }
         if (s->service && s->port > 0 && !port_free(s->port)) {
             s->state = LR_FAILED;
             lr_progress_event(run, s, "failed: port %d on 127.0.0.1 is in use", s->port);
