@@ -60,6 +60,7 @@ struct lr_step {
     char reason[128];            /* why it failed, was skipped or retried, e.g. "timed out after 2s" */
     char *pid_file;              /* RUNDIR/pids/STEP, written by the child before exec */
     int out_fd, log_fd;
+    int err_fd; /* close-on-exec pipe from the child: a byte when it could not start */
     char line[2048];
     size_t linelen;
     char progress[96]; /* the step's own progress, e.g. "step 40/200" */

@@ -230,14 +230,12 @@ static int start_step(struct lr_run *run, struct lr_step *s, struct mp_error *er
     setpgid(pid, pid);
     s->pid = pid;
     s->state = LR_RUNNING;
-    /* Wait for the exec (or the child's end): the close-on-exec pipe says which. */
+    /* Read when the step ends: a byte if the child could not exec (the pipe closes on exec). */
     close(efd[1]);
-    char c;
-    ssize_t r;
-    while ((r = read(efd[0], &c, 1)) < 0 && errno == EINTR)
-        ;
-    s->start_error = r == 1;
-    close(efd[0]);
+    (void)fcntl(efd[0], F_SETFL, O_NONBLOCK);
+    if (s->err_fd >= 0)
+        close(s->err_fd);
+    s->err_fd = efd[0];
     if (!s->service) {
         close(pfd[1]);
         s->out_fd = pfd[0];
@@ -339,8 +337,23 @@ out:
     return ok;
 }
 
+/* Whether the step's child said it could not start its program; closes the pipe. */
+static void read_start_error(struct lr_step *s)
+{
+    if (s->err_fd < 0)
+        return;
+    char c;
+    ssize_t r;
+    while ((r = read(s->err_fd, &c, 1)) < 0 && errno == EINTR)
+        ;
+    s->start_error = r == 1;
+    close(s->err_fd);
+    s->err_fd = -1;
+}
+
 static void finish_step(struct lr_run *run, struct lr_step *s, int status)
 {
+    read_start_error(s); /* the child has ended: its end of the pipe is closed */
     s->finished = lr_now();
     s->pid = s->service ? s->pid : 0;
     s->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -508,6 +521,7 @@ static void check_services(struct lr_run *run, int *active)
         bool up = s->ready_path ? http_ready(s->port, s->ready_path, s->profile == LR_SERVE)
                                 : now - s->started > 0.5;
         if (up) {
+            read_start_error(s); /* it runs its program (non-blocking: no wait) */
             s->state = LR_SERVING;
             s->finished = now;
             (*active)--;

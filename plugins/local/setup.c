@@ -476,7 +476,7 @@ static int setup_step(struct lr_setup *su, struct lr_step *s, const struct lr_pl
     const struct mp_op *op = mp_pipeline_op_at(su->p, pl->op);
     int rc;
     char name[256];
-    s->out_fd = s->log_fd = -1;
+    s->out_fd = s->log_fd = s->err_fd = -1;
     s->op = pl->op;
     s->loop = pl->loop;
     s->iteration = pl->iteration;
@@ -681,6 +681,8 @@ static void run_free(struct lr_run *run)
             close(s->log_fd);
         if (s->out_fd >= 0)
             close(s->out_fd);
+        if (s->err_fd >= 0)
+            close(s->err_fd);
     }
     free(run->steps);
     free(run->id);
@@ -742,7 +744,7 @@ int lr_cmd_run(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
         goto out;
     }
     for (size_t i = 0; i < run.n; i++)
-        run.steps[i].out_fd = run.steps[i].log_fd = -1;
+        run.steps[i].out_fd = run.steps[i].log_fd = run.steps[i].err_fd = -1;
     const char *nons = mp_ctx_option(ctx, "no-mount-ns");
     run.use_ns = !(nons && *nons) && lr_mount_ns_works(why, sizeof(why));
     if (!run.use_ns && !(nons && *nons))

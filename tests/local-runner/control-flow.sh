@@ -8,7 +8,12 @@
 . "$MP_TOP_SRCDIR/tests/lib.sh"
 export XDG_STATE_HOME="$TMP/state"
 echo 'busybox - job' >"$TMP/map"
-mpr() { f=$1; shift; timeout 60 "$MNISTPIPE" -f "$f" --plugin local run --image-map "$TMP/map" "$@"; }
+# The runner itself runs under valgrind with make check MP_VALGRIND=valgrind.
+mpr() {
+    f=$1; shift
+    if [ -n "${MP_VALGRIND:-}" ]; then mp -f "$f" --plugin local run --image-map "$TMP/map" "$@"
+    else timeout 60 "$MNISTPIPE" -f "$f" --plugin local run --image-map "$TMP/map" "$@"; fi
+}
 status() { mp --plugin local runs status "$(ls "$XDG_STATE_HOME/mnistpipe/runs" | sort | tail -n 1)"; }
 line() { grep -n "$1" "$TMP/out" | head -n 1 | cut -d: -f1; }
 
