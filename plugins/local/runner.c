@@ -90,8 +90,10 @@ static int enter_mount_ns(const char *src, const char *dst, char *why, size_t si
     }
     snprintf(map, sizeof(map), "%ld %ld 1", (long)gid, (long)gid);
     (void)write_file("/proc/self/gid_map", map);
-    if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-        mount(src, dst, NULL, MS_BIND | MS_REC, NULL) != 0) {
+    /* The file system type is ignored for these two; "none" rather than NULL, which valgrind
+     * reports as an unaddressable argument. */
+    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
+        mount(src, dst, "none", MS_BIND | MS_REC, NULL) != 0) {
         snprintf(why, size, "bind mount of %s at %s: %s", src, dst, strerror(errno));
         return -1;
     }
