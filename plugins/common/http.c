@@ -269,7 +269,8 @@ static int one_attempt(const struct mph_client *c, const char *method, const cha
     curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, c->timeout_s > 0 ? c->timeout_s : 60L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT,
+                     c->timeout_s > 0 ? c->timeout_s : (long)MPH_DEFAULT_TIMEOUT_S);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, c->timeout_s > 0 && c->timeout_s < 10
                                                     ? c->timeout_s
                                                     : 10L);
@@ -333,7 +334,9 @@ int mph_request(const struct mph_client *c, const char *op, const char *method, 
         return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
     int attempts = c->max_attempts > 0 ? c->max_attempts : 1;
     char errbuf[CURL_ERROR_SIZE];
-    long timeout_s = c->timeout_s > 0 ? c->timeout_s : 60;
+    long timeout_s = c->timeout_s > 0 ? c->timeout_s : MPH_DEFAULT_TIMEOUT_S;
+    if (mp_ctx_verbose(c->ctx))
+        mp_ctx_warn(c->ctx, "%s %s (no answer within %ld s fails it)", method, url, timeout_s);
     for (int n = 0;; n++) {
         struct sink sink = {resp->body, false};
         long st = 0, retry_after = -1;

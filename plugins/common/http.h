@@ -25,8 +25,12 @@ struct mph_client {
     bool insecure;          /* skip TLS verification (explicit --insecure only; warned once) */
     int max_attempts;       /* attempts for retryable failures, >= 1 */
     long base_delay_ms;     /* first backoff delay */
-    long timeout_s;         /* per-request timeout (--request-timeout) */
+    long timeout_s;         /* per-request timeout (--request-timeout); 0: the default */
 };
+
+/* The per-request timeout when --request-timeout is not given (the man page and the
+ * plugins' --help say it). */
+#define MPH_DEFAULT_TIMEOUT_S 60
 
 /* Bounds on a server's Retry-After: longer waits are not taken (the request fails). */
 #define MPH_MAX_RETRY_AFTER_S 120

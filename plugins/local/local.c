@@ -20,8 +20,9 @@ static const struct mp_plugin_option run_options[] = {
     {"serve-port", "PORT", "the model server's REST port on 127.0.0.1 (8500)"},
     {"ui-port", "PORT", "the web UI's port on 127.0.0.1 (5000)"},
     {"jobs", "N", "run at most N steps at once (4)"},
-    {"retries", "N", "retry a failed step N times (0)"},
-    {"step-timeout", "SECONDS", "stop a step that runs longer (no limit)"},
+    {"retries", "N", "retry a failed step N times, when the pipeline declares no retries (0)"},
+    {"step-timeout", "SECONDS", "stop a step that runs longer, when the pipeline declares no "
+     "timeout (no limit)"},
     {"ready-timeout", "SECONDS", "how long a service may take to answer (120)"},
     {"train-args", "ARGS", "extra arguments for the train program, e.g. '--tf-model-type MLP'"},
     {"gcp-credentials", "FILE", "the local file that stands for the GCP service-account secret"},

@@ -7,11 +7,17 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <jansson.h>
 #include <mnistpipe/plugin.h>
 
 /* What a mapped image is: a job that runs to completion, a long-lived service, or one of the
  * MNIST programs whose arguments and readiness the runner knows. */
 enum lr_profile { LR_JOB = 0, LR_SERVICE, LR_TRAIN, LR_SERVE, LR_WEBUI };
+
+/* When a failed attempt is retried (Argo's retryStrategy.retryPolicy). A failure is a non-zero
+ * exit, a signal or a timeout; an error is a program that could not be started (the local
+ * counterpart of a pod that never ran its container). */
+enum lr_retry_policy { LR_RETRY_ON_FAILURE = 0, LR_RETRY_ALWAYS, LR_RETRY_ON_ERROR };
 
 enum lr_state {
     LR_PENDING = 0, LR_RUNNING, LR_SUCCEEDED, LR_FAILED, LR_SKIPPED, LR_CANCELLED,
@@ -21,6 +27,11 @@ enum lr_state {
 
 struct lr_step {
     char *name, *image, *program;
+    size_t op;             /* the op it runs: mp_pipeline_op_at(p, op) */
+    const void *loop;      /* the parallelFor group it is an iteration of, or NULL */
+    int iteration;         /* its item's index in the loop, -1 outside one */
+    long long loop_parallelism; /* the loop's bound on its running steps; <= 0: none */
+    json_t *item;          /* the loop item ({{item}}), or NULL */
     char **argv;  /* NULL-terminated; argv[0] is the program */
     char **env;   /* NULL-terminated "NAME=VALUE" added to the runner's environment */
     size_t *deps; /* indices into run->steps */
@@ -33,10 +44,23 @@ struct lr_step {
     char *mount_path;  /* e.g. "/mnt" */
     bool use_ns;       /* bind claim_dir at mount_path; else mount_path is rewritten in args */
     enum lr_state state;
+    bool cond_false;   /* LR_SKIPPED because a `when` condition is false (not a failure) */
+    bool exit_handler; /* the pipeline's onExit step: runs when all others have ended */
     int attempts, exit_code, signo;
     pid_t pid;
     double started, finished, deadline, kill_at;
+    /* Retries and the timeout of one attempt, as the pipeline (or the command line) gives. */
+    int retry_limit;             /* attempts after the first */
+    enum lr_retry_policy policy;
+    double backoff, backoff_max; /* seconds; 0: none */
+    unsigned backoff_factor;     /* 0: none */
+    double timeout;              /* seconds per attempt; 0: none */
+    double first_started, next_try;
+    bool start_error;            /* the last attempt could not start its program */
+    char reason[128];            /* why it failed, was skipped or retried, e.g. "timed out after 2s" */
+    char *pid_file;              /* RUNDIR/pids/STEP, written by the child before exec */
     int out_fd, log_fd;
+    int err_fd; /* close-on-exec pipe from the child: a byte when it could not start */
     char line[2048];
     size_t linelen;
     char progress[96]; /* the step's own progress, e.g. "step 40/200" */
@@ -48,8 +72,10 @@ struct lr_run {
     char *id, *dir, *pipeline;
     struct lr_step *steps;
     size_t n;
-    int jobs, retries;
-    double step_timeout, ready_timeout;
+    int jobs;
+    double ready_timeout;
+    double timeout, deadline; /* the pipeline's timeout (seconds, 0: none) and when it ends */
+    bool timed_out;
     bool tty, use_ns;
     const char *state; /* running, succeeded, failed, interrupted */
     bool state_dirty;  /* steps started or ended since status.json was last written */
@@ -70,6 +96,12 @@ int lr_state_write(const struct lr_run *run, struct mp_error *err);
 const char *lr_state_name(enum lr_state s);
 /* True when @pid is a live process (not a zombie). */
 bool lr_pid_alive(pid_t pid);
+/* An Argo duration ("30s", "1m30s", "1.5h", "250ms", or plain seconds "10") in seconds;
+ * -1 when it is not one. */
+double lr_parse_duration(const char *s);
+/* The pid file of a step: "PID ATTEMPT\n", written by the child before it execs; a record of
+ * a start that survives a runner killed before status.json says so. False when there is none. */
+bool lr_pid_file_read(const char *path, pid_t *pid, int *attempt);
 
 /* ---- image_map.c ---- */
 struct lr_image_map;

@@ -25,6 +25,7 @@
 extern char **environ;
 
 static volatile sig_atomic_t lr_interrupted;
+static int lr_child_errfd = -1; /* in a child before exec: tells the runner it could not start */
 
 static void on_signal(int sig)
 {
@@ -89,8 +90,10 @@ static int enter_mount_ns(const char *src, const char *dst, char *why, size_t si
     }
     snprintf(map, sizeof(map), "%ld %ld 1", (long)gid, (long)gid);
     (void)write_file("/proc/self/gid_map", map);
-    if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-        mount(src, dst, NULL, MS_BIND | MS_REC, NULL) != 0) {
+    /* The file system type is ignored for these two; "none" rather than NULL, which valgrind
+     * reports as an unaddressable argument. */
+    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
+        mount(src, dst, "none", MS_BIND | MS_REC, NULL) != 0) {
         snprintf(why, size, "bind mount of %s at %s: %s", src, dst, strerror(errno));
         return -1;
     }
@@ -135,32 +138,71 @@ static void child_fail(const char *what, const char *detail)
     int n = snprintf(msg, sizeof(msg), "mnistpipe local: %s: %s\n", what, detail);
     if (n > 0)
         (void)!write(2, msg, (size_t)(n < (int)sizeof(msg) ? n : (int)sizeof(msg) - 1));
+    if (lr_child_errfd >= 0)
+        (void)!write(lr_child_errfd, "E", 1);
     _exit(127);
+}
+
+/* In a child, just before exec: "PID ATTEMPT" in the step's pid file (tmp + rename), so that
+ * a start stays known when the runner dies before status.json records it. */
+static void child_write_pid_file(const char *path, const char *tmp, int attempt)
+{
+    char text[64];
+    int n = snprintf(text, sizeof(text), "%ld %d\n", (long)getpid(), attempt);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        child_fail(tmp, strerror(errno));
+    if (n <= 0 || write(fd, text, (size_t)n) != n || close(fd) != 0 || rename(tmp, path) != 0)
+        child_fail(path, strerror(errno));
 }
 
 /* Start @s: jobs write to a pipe the runner reads; services write straight to their log so
  * they outlive the runner. */
 static int start_step(struct lr_run *run, struct lr_step *s, struct mp_error *err)
 {
-    int pfd[2] = {-1, -1};
-    if (!s->service && pipe2(pfd, O_CLOEXEC) != 0)
-        return mp_error_set(err, MP_ERR_IO, "pipe: %s", strerror(errno));
-    s->attempts++;
-    s->started = lr_now();
-    s->finished = 0;
-    s->progress[0] = '\0';
-    s->linelen = 0;
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
+    int pfd[2] = {-1, -1}, efd[2] = {-1, -1};
+    char pid_tmp[4300];
+    if ((!s->service && pipe2(pfd, O_CLOEXEC) != 0) || pipe2(efd, O_CLOEXEC) != 0) {
+        int e = errno;
         if (pfd[0] >= 0) {
             close(pfd[0]);
             close(pfd[1]);
         }
-        return mp_error_set(err, MP_ERR_IO, "fork: %s", strerror(errno));
+        return mp_error_set(err, MP_ERR_IO, "pipe: %s", strerror(e));
+    }
+    snprintf(pid_tmp, sizeof(pid_tmp), "%s.tmp", s->pid_file);
+    s->attempts++;
+    s->started = lr_now();
+    if (s->attempts == 1)
+        s->first_started = s->started;
+    s->finished = 0;
+    s->progress[0] = '\0';
+    s->linelen = 0;
+    s->start_error = false;
+    s->exit_code = s->signo = 0;
+    if (s->attempts > 1 && s->log_fd >= 0) {
+        char mark[256];
+        int n = snprintf(mark, sizeof(mark), "==> attempt %d of %d (the last one: %s)\n",
+                         s->attempts, s->retry_limit + 1, s->reason);
+        if (n > 0)
+            (void)!write(s->log_fd, mark, (size_t)n < sizeof(mark) ? (size_t)n : sizeof(mark) - 1);
+    }
+    s->reason[0] = '\0';
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        if (pfd[0] >= 0) {
+            close(pfd[0]);
+            close(pfd[1]);
+        }
+        close(efd[0]);
+        close(efd[1]);
+        return mp_error_set(err, MP_ERR_IO, "fork: %s", strerror(e));
     }
     if (pid == 0) {
         char why[256];
+        lr_child_errfd = efd[1];
         if (s->service)
             setsid(); /* outlives the runner and its terminal */
         else
@@ -183,22 +225,32 @@ static int start_step(struct lr_run *run, struct lr_step *s, struct mp_error *er
          * set after the namespace, whose credential change would clear it. */
         if (!s->service && (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent))
             _exit(127);
+        child_write_pid_file(s->pid_file, pid_tmp, s->attempts);
         execve(s->argv[0], s->argv, environ);
         child_fail(s->argv[0], strerror(errno));
     }
     setpgid(pid, pid);
     s->pid = pid;
     s->state = LR_RUNNING;
+    /* Read when the step ends: a byte if the child could not exec (the pipe closes on exec). */
+    close(efd[1]);
+    (void)fcntl(efd[0], F_SETFL, O_NONBLOCK);
+    if (s->err_fd >= 0)
+        close(s->err_fd);
+    s->err_fd = efd[0];
     if (!s->service) {
         close(pfd[1]);
         s->out_fd = pfd[0];
-        s->deadline = run->step_timeout > 0 ? s->started + run->step_timeout : 0;
+        s->deadline = s->timeout > 0 ? s->started + s->timeout : 0;
     } else {
         s->deadline = s->started + run->ready_timeout;
     }
     s->kill_at = 0;
-    lr_progress_event(run, s, "started (pid %ld%s)", (long)pid,
-                      s->attempts > 1 ? ", retry" : "");
+    if (s->attempts > 1)
+        lr_progress_event(run, s, "started (pid %ld, attempt %d of %d)", (long)pid,
+                          s->attempts, s->retry_limit + 1);
+    else
+        lr_progress_event(run, s, "started (pid %ld)", (long)pid);
     return MP_OK;
 }
 
@@ -287,8 +339,23 @@ out:
     return ok;
 }
 
+/* Whether the step's child said it could not start its program; closes the pipe. */
+static void read_start_error(struct lr_step *s)
+{
+    if (s->err_fd < 0)
+        return;
+    char c;
+    ssize_t r;
+    while ((r = read(s->err_fd, &c, 1)) < 0 && errno == EINTR)
+        ;
+    s->start_error = r == 1;
+    close(s->err_fd);
+    s->err_fd = -1;
+}
+
 static void finish_step(struct lr_run *run, struct lr_step *s, int status)
 {
+    read_start_error(s); /* the child has ended: its end of the pipe is closed */
     s->finished = lr_now();
     s->pid = s->service ? s->pid : 0;
     s->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -303,34 +370,77 @@ static void finish_step(struct lr_run *run, struct lr_step *s, int status)
     if (lr_interrupted) {
         s->state = LR_STOPPED;
         lr_progress_event(run, s, "stopped");
-    } else if (!s->service && s->exit_code == 0) {
+    } else if (!s->service && s->exit_code == 0 && !timed_out) {
         s->state = LR_SUCCEEDED;
         lr_progress_event(run, s, "done in %.1fs%s%s", s->finished - s->started,
                           s->summary[0] ? "  " : "", s->summary);
-    } else if (s->attempts <= run->retries) {
-        s->state = LR_PENDING;
-        lr_progress_event(run, s, "%s (attempt %d of %d); retrying",
-                          timed_out ? "timed out" : "failed", s->attempts, run->retries + 1);
     } else {
-        s->state = LR_FAILED;
-        if (timed_out)
-            lr_progress_event(run, s, "timed out after %.0fs", run->step_timeout);
+        if (timed_out && run->timed_out && !s->exit_handler)
+            snprintf(s->reason, sizeof(s->reason), "stopped: the run's timeout of %gs passed",
+                     run->timeout);
+        else if (timed_out)
+            snprintf(s->reason, sizeof(s->reason), "timed out after %gs", s->timeout);
+        else if (s->start_error)
+            snprintf(s->reason, sizeof(s->reason), "could not start its program (see its log)");
         else if (s->signo)
-            lr_progress_event(run, s, "failed: killed by signal %d", s->signo);
+            snprintf(s->reason, sizeof(s->reason), "killed by signal %d", s->signo);
         else
-            lr_progress_event(run, s, "failed: exit code %d%s", s->exit_code,
-                              s->service ? " before it was ready" : "");
+            snprintf(s->reason, sizeof(s->reason), "exit code %d%s", s->exit_code,
+                     s->service ? " before it was ready" : "");
+        /* Argo: OnFailure retries failures, OnError errors, Always both; the backoff waits
+         * duration * factor^(attempt-1), and no retry starts past maxDuration after the
+         * first attempt's start. */
+        bool allowed = s->policy == LR_RETRY_ALWAYS ||
+                       (s->policy == LR_RETRY_ON_ERROR) == s->start_error;
+        double wait = s->backoff;
+        for (int k = 1; k < s->attempts && s->backoff_factor > 0; k++)
+            wait *= s->backoff_factor;
+        bool retry = s->attempts <= s->retry_limit && allowed && !run->timed_out;
+        if (retry && s->backoff_max > 0 && s->finished + wait > s->first_started + s->backoff_max) {
+            retry = false;
+            lr_progress_event(run, s, "no retry: a wait of %gs would pass the backoff's "
+                              "maxDuration of %gs", wait, s->backoff_max);
+        }
+        if (retry) {
+            s->state = LR_PENDING;
+            s->next_try = s->finished + wait;
+            lr_progress_event(run, s, "%s (attempt %d of %d); retrying in %gs", s->reason,
+                              s->attempts, s->retry_limit + 1, wait);
+        } else {
+            s->state = LR_FAILED;
+            if (timed_out)
+                lr_progress_event(run, s, "%s", s->reason);
+            else
+                lr_progress_event(run, s, "failed: %s", s->reason);
+        }
     }
     if (s->state != LR_SERVING)
         s->pid = 0;
 }
 
+static bool final_state(enum lr_state st)
+{
+    return st != LR_PENDING && st != LR_RUNNING;
+}
+
+/* Argo's DAG: a dependency that succeeded, serves, or was skipped by its condition lets a step
+ * run; one that failed, or was not run for that reason, blocks it. The exit handler waits for
+ * every other step to end, whatever the outcome. */
 static bool deps_state(const struct lr_run *run, const struct lr_step *s, bool *blocked)
 {
     bool ready = true;
     *blocked = false;
+    if (s->exit_handler) {
+        for (size_t i = 0; i < run->n; i++)
+            if (&run->steps[i] != s && !final_state(run->steps[i].state))
+                ready = false;
+        return ready;
+    }
     for (size_t d = 0; d < s->ndeps; d++) {
-        enum lr_state st = run->steps[s->deps[d]].state;
+        const struct lr_step *dep = &run->steps[s->deps[d]];
+        enum lr_state st = dep->state;
+        if (st == LR_SKIPPED && dep->cond_false)
+            continue;
         if (st == LR_FAILED || st == LR_SKIPPED || st == LR_CANCELLED || st == LR_STOPPED)
             *blocked = true;
         if (st != LR_SUCCEEDED && st != LR_SERVING)
@@ -361,16 +471,24 @@ static int schedule(struct lr_run *run, int *active, struct mp_error *err)
     for (size_t i = 0; i < run->n && *active < run->jobs && !lr_interrupted; i++) {
         struct lr_step *s = &run->steps[i];
         bool blocked;
-        if (s->state != LR_PENDING)
+        if (s->state != LR_PENDING || s->next_try > lr_now())
             continue;
         bool ready = deps_state(run, s, &blocked);
         if (blocked) {
             s->state = LR_SKIPPED;
-            lr_progress_event(run, s, "skipped: a step it depends on did not succeed");
+            snprintf(s->reason, sizeof(s->reason), "a step it depends on did not succeed");
+            lr_progress_event(run, s, "skipped: %s", s->reason);
             continue;
         }
         if (!ready)
             continue;
+        if (s->loop && s->loop_parallelism > 0) { /* the loop's parallelism */
+            long long busy = 0;
+            for (size_t j = 0; j < run->n; j++)
+                busy += run->steps[j].loop == s->loop && run->steps[j].state == LR_RUNNING;
+            if (busy >= s->loop_parallelism)
+                continue;
+        }
         if (s->service && s->port > 0 && !port_free(s->port)) {
             s->state = LR_FAILED;
             lr_progress_event(run, s, "failed: port %d on 127.0.0.1 is in use", s->port);
@@ -405,6 +523,7 @@ static void check_services(struct lr_run *run, int *active)
         bool up = s->ready_path ? http_ready(s->port, s->ready_path, s->profile == LR_SERVE)
                                 : now - s->started > 0.5;
         if (up) {
+            read_start_error(s); /* it runs its program (non-blocking: no wait) */
             s->state = LR_SERVING;
             s->finished = now;
             (*active)--;
@@ -421,9 +540,31 @@ static void check_services(struct lr_run *run, int *active)
     }
 }
 
+/* A step over its timeout, and every step once the run is over its own, gets SIGTERM on its
+ * process group, then SIGKILL 5 seconds later. Pending steps of a run over its timeout are
+ * cancelled; the exit handler still runs (with its own timeout only). */
 static void check_timeouts(struct lr_run *run)
 {
     double now = lr_now();
+    if (run->timeout > 0 && now > run->deadline && !run->timed_out) {
+        run->timed_out = true;
+        run->state_dirty = true;
+        lr_progress_event(run, NULL, "the run's timeout of %gs passed: stopping its steps",
+                          run->timeout);
+        for (size_t i = 0; i < run->n; i++) {
+            struct lr_step *s = &run->steps[i];
+            if (s->exit_handler)
+                continue;
+            if (s->state == LR_RUNNING && !s->service)
+                s->deadline = now;
+            else if (s->state == LR_PENDING) {
+                s->state = s->attempts ? LR_FAILED : LR_CANCELLED;
+                snprintf(s->reason, sizeof(s->reason), "%s: the run's timeout of %gs passed",
+                         s->attempts ? "no retry" : "not run", run->timeout);
+                lr_progress_event(run, s, "%s", s->reason);
+            }
+        }
+    }
     for (size_t i = 0; i < run->n; i++) {
         struct lr_step *s = &run->steps[i];
         if (s->service || s->state != LR_RUNNING || s->deadline <= 0 || now < s->deadline)
@@ -474,11 +615,18 @@ int lr_run_execute(struct lr_run *run, struct mp_error *err)
     int active = 0, rc = MP_OK;
     double last_write = lr_now();
     run->state = "running";
+    run->deadline = run->timeout > 0 ? lr_now() + run->timeout : 0;
+    for (size_t i = 0; i < run->n; i++)
+        if (run->steps[i].cond_false)
+            lr_progress_event(run, &run->steps[i], "skipped: %s", run->steps[i].reason);
     (void)lr_state_write(run, err);
     for (;;) {
         if ((rc = schedule(run, &active, err)) != MP_OK)
             break;
-        if (lr_interrupted || active == 0)
+        bool waiting = false; /* a retry waits for its backoff */
+        for (size_t i = 0; i < run->n; i++)
+            waiting = waiting || (run->steps[i].state == LR_PENDING && run->steps[i].next_try > 0);
+        if (lr_interrupted || (active == 0 && !waiting))
             break;
         struct pollfd pfds[64];
         size_t map[64], np = 0;
@@ -519,9 +667,10 @@ int lr_run_execute(struct lr_run *run, struct mp_error *err)
     }
     if (lr_interrupted)
         stop_all(run);
-    bool failed = false;
+    bool failed = run->timed_out;
     for (size_t i = 0; i < run->n; i++)
-        if (run->steps[i].state == LR_FAILED || run->steps[i].state == LR_SKIPPED)
+        if (run->steps[i].state == LR_FAILED ||
+            (run->steps[i].state == LR_SKIPPED && !run->steps[i].cond_false))
             failed = true;
     run->finished = lr_now();
     if (rc != MP_OK)
@@ -541,6 +690,10 @@ int lr_run_execute(struct lr_run *run, struct mp_error *err)
         return wrc;
     if (lr_interrupted)
         return mp_error_set(err, MP_ERR_INTERRUPTED, "run %s interrupted; its steps were stopped",
+                            run->id);
+    if (failed && run->timed_out)
+        return mp_error_set(err, MP_ERR_FAILED, "run %s failed: it passed the pipeline's timeout "
+                            "of %gs; see 'mnistpipe runs status %s'", run->id, run->timeout,
                             run->id);
     if (failed) {
         for (size_t i = 0; i < run->n; i++)

@@ -118,20 +118,43 @@ static const char *true_run_state(json_t *st)
     return s;
 }
 
+/* A start that status.json does not record yet: the runner died between the fork and its next
+ * write. The child's pid file (@dir/pids/STEP, "PID ATTEMPT") tells, when its attempt is newer
+ * than the recorded ones. *@pid gets that process, else 0. */
+static bool unrecorded_start(json_t *step, const char *dir, pid_t *pid)
+{
+    char path[4400];
+    int attempt = 0;
+    *pid = 0;
+    if (strcmp(jstr(step, "state"), "pending") != 0)
+        return false;
+    snprintf(path, sizeof(path), "%s/pids/%s", dir, jstr(step, "name"));
+    if (!lr_pid_file_read(path, pid, &attempt) ||
+        attempt <= json_integer_value(json_object_get(step, "attempts"))) {
+        *pid = 0;
+        return false;
+    }
+    return true;
+}
+
 /* @run_state: the run's true state; the steps of a crashed runner that never started never
- * will. */
-static const char *true_step_state(json_t *step, const char *run_state)
+ * will; a start it did not record is found in the step's pid file (*@pid: the process). */
+static const char *true_step_state(json_t *step, const char *dir, const char *run_state,
+                                   pid_t *pid)
 {
     const char *s = jstr(step, "state");
-    pid_t pid = jpid(step, "pid");
-    if ((strcmp(s, "running") == 0 || strcmp(s, "serving") == 0) && !lr_pid_alive(pid))
+    *pid = jpid(step, "pid");
+    if ((strcmp(s, "running") == 0 || strcmp(s, "serving") == 0) && !lr_pid_alive(*pid))
         return strcmp(s, "serving") == 0 ? "exited" : "lost";
-    if (strcmp(s, "pending") == 0 && strcmp(run_state, "crashed") == 0)
+    if (strcmp(s, "pending") == 0 && strcmp(run_state, "crashed") == 0) {
+        if (unrecorded_start(step, dir, pid))
+            return lr_pid_alive(*pid) ? "running" : "lost";
         return "not run";
+    }
     return s;
 }
 
-static void show_status(const struct mp_plugin_ctx *ctx, json_t *st)
+static void show_status(const struct mp_plugin_ctx *ctx, json_t *st, const char *dir)
 {
     char when[64] = "";
     time_t t = (time_t)json_number_value(json_object_get(st, "started"));
@@ -142,27 +165,36 @@ static void show_status(const struct mp_plugin_ctx *ctx, json_t *st)
                   jstr(st, "id"), jstr(st, "pipeline"), true_run_state(st), when);
     if (*jstr(st, "message"))
         mp_ctx_printf(ctx, "message:  %s\n", jstr(st, "message"));
-    mp_ctx_printf(ctx, "%-10s %-10s %-8s %-5s %-8s %s\n", "STEP", "STATE", "ELAPSED", "EXIT",
-                  "PID", "DETAIL");
+    mp_ctx_printf(ctx, "%-10s %-10s %-8s %-5s %-8s %-6s %s\n", "STEP", "STATE", "ELAPSED",
+                  "EXIT", "PID", "TRIES", "DETAIL");
     size_t i;
     json_t *step;
     json_array_foreach(json_object_get(st, "steps"), i, step)
     {
         double s0 = json_number_value(json_object_get(step, "started"));
         double s1 = json_number_value(json_object_get(step, "finished"));
-        char el[32] = "-", pid[32] = "-", code[32] = "-";
-        const char *state = true_step_state(step, true_run_state(st));
+        char el[32] = "-", pid[32] = "-", code[32] = "-", tries[48] = "-";
+        pid_t p;
+        const char *state = true_step_state(step, dir, true_run_state(st), &p);
+        long long att = json_integer_value(json_object_get(step, "attempts"));
+        long long max = json_integer_value(json_object_get(step, "max_attempts"));
+        if (p > 0 && strcmp(jstr(step, "state"), "pending") == 0)
+            att++; /* the unrecorded start */
+        if (att > 0)
+            snprintf(tries, sizeof(tries), "%lld/%lld", att, max > att ? max : att);
         if (s0 > 0 && strcmp(state, "lost") != 0)   /* a lost step's end is unknown */
             snprintf(el, sizeof(el), "%.1fs", (s1 > 0 ? s1 : lr_now()) - s0);
         if (s1 > 0 && json_object_get(step, "exit_code"))   /* only a finished step has one */
             snprintf(code, sizeof(code), "%lld",
                      (long long)json_integer_value(json_object_get(step, "exit_code")));
-        if (jpid(step, "pid") > 0)
-            snprintf(pid, sizeof(pid), "%ld", (long)jpid(step, "pid"));
-        const char *detail = *jstr(step, "summary") ? jstr(step, "summary")
+        if (p > 0)
+            snprintf(pid, sizeof(pid), "%ld", (long)p);
+        const char *detail = *jstr(step, "reason") && strcmp(state, "succeeded") != 0
+                                 ? jstr(step, "reason")
+                             : *jstr(step, "summary") ? jstr(step, "summary")
                                                       : jstr(step, "progress");
-        mp_ctx_printf(ctx, "%-10s %-10s %-8s %-5s %-8s %s\n", jstr(step, "name"), state, el,
-                      code, pid, detail);
+        mp_ctx_printf(ctx, "%-10s %-10s %-8s %-5s %-8s %-6s %s\n", jstr(step, "name"), state,
+                      el, code, pid, tries, detail);
     }
 }
 
@@ -203,7 +235,7 @@ int lr_cmd_runs(const struct mp_plugin_ctx *ctx, struct mp_error *err)
     json_t *st = load_status(dir, err);
     if (!st)
         return MP_ERR_IO;
-    show_status(ctx, st);
+    show_status(ctx, st, dir);
     json_decref(st);
     return MP_OK;
 }
@@ -297,7 +329,10 @@ int lr_cmd_stop(const struct mp_plugin_ctx *ctx, struct mp_error *err)
     {
         pid_t pid = jpid(step, "pid");
         const char *s = jstr(step, "state");
-        if (pid <= 0 || (strcmp(s, "running") != 0 && strcmp(s, "serving") != 0))
+        bool unrecorded = unrecorded_start(step, dir, &pid);
+        if (!unrecorded)
+            pid = jpid(step, "pid");
+        if (pid <= 0 || (strcmp(s, "running") != 0 && strcmp(s, "serving") != 0 && !unrecorded))
             continue;
         if (lr_pid_alive(pid)) {
             if (!lr_kill_group(pid, 10)) {

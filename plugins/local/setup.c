@@ -22,6 +22,15 @@ struct lr_setup {
     const struct mp_plugin_ctx *ctx;
     const struct lr_step *step; /* the step being rendered */
     bool noted_default;
+    struct lr_step plan_step; /* stands for a loop's steps while its list is rendered */
+};
+
+/* One step to be: an op, and for an op in a parallelFor, one item of the loop. */
+struct lr_plan {
+    size_t op;
+    const struct mp_group *loop;
+    int iteration;
+    json_t *item;
 };
 
 static long opt_long(const struct mp_plugin_ctx *ctx, const char *name, long def, long min,
@@ -100,15 +109,73 @@ static int render_param(void *user, const char *name, struct mp_buf *out, struct
     return rc;
 }
 
+/* A loop item as Argo substitutes it: a string as it is, anything else as JSON. */
+static int put_item(struct mp_buf *b, json_t *v)
+{
+    if (json_is_string(v))
+        return mp_buf_append(b, json_string_value(v), json_string_length(v));
+    char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    if (!text)
+        return MP_ERR_NOMEM;
+    int rc = mp_buf_puts(b, text);
+    free(text);
+    return rc;
+}
+
+/* {{item}} and {{item.KEY}} of the step's loop item in @s. */
+static int render_items(struct lr_setup *su, const char *s, struct mp_buf *b, struct mp_error *err)
+{
+    json_t *item = su->step->item;
+    const char *p = s, *q;
+    int rc = MP_OK;
+    while (rc == MP_OK && (q = strstr(p, "{{item")) != NULL) {
+        const char *k = q + 6, *e = k;
+        if (*k == '.')
+            for (e = ++k; *e && *e != '}' && *e != '{' && *e != ' '; e++)
+                ;
+        if (e[0] != '}' || e[1] != '}' || (k[-1] == '.' && e == k)) {
+            rc = mp_buf_append(b, p, (size_t)(q + 2 - p));
+            p = q + 2;
+            continue;
+        }
+        rc = mp_buf_append(b, p, (size_t)(q - p));
+        json_t *v = item;
+        if (k[-1] == '.') {
+            char key[256];
+            snprintf(key, sizeof(key), "%.*s", (int)(e - k), k);
+            v = json_is_object(item) ? json_object_get(item, key) : NULL;
+            if (!v)
+                return mp_error_set(err, MP_ERR_VALIDATE, "step '%s': its loop item has no key "
+                                    "'%s' ({{item.%s}})", su->step->name, key, key);
+        }
+        if (rc == MP_OK)
+            rc = put_item(b, v);
+        p = e + 2;
+    }
+    if (rc == MP_OK)
+        rc = mp_buf_puts(b, p);
+    return rc == MP_OK ? MP_OK : mp_error_set(err, rc, "out of memory");
+}
+
 static int render(struct lr_setup *su, const char *s, char **out, struct mp_error *err)
 {
-    struct mp_buf *b = mp_buf_new();
+    struct mp_buf *b = mp_buf_new(), *c = NULL;
     if (!b)
         return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
     int rc = mp_render(s, render_param, su, b, err);
+    if (rc == MP_OK && su->step && su->step->item) {
+        if (!(c = mp_buf_new()))
+            rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+        else if ((rc = render_items(su, mp_buf_data(b), c, err)) == MP_OK) {
+            mp_buf_free(b);
+            b = c;
+            c = NULL;
+        }
+    }
     if (rc == MP_OK && !(*out = strdup(mp_buf_data(b))))
         rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
     mp_buf_free(b);
+    mp_buf_free(c);
     return rc;
 }
 
@@ -285,13 +352,142 @@ static int setup_args(struct lr_setup *su, struct lr_step *s, const struct mp_op
     return rc;
 }
 
-static int setup_step(struct lr_setup *su, struct lr_step *s, const struct mp_op *op,
+/* The step's retries and timeout: what the pipeline declares, else --retries and
+ * --step-timeout. */
+static int setup_retry(struct lr_setup *su, struct lr_step *s, const struct mp_op *op,
+                       struct mp_error *err)
+{
+    int rc = MP_OK;
+    long cli_retries = opt_long(su->ctx, "retries", 0, 0, 100, err, &rc);
+    long cli_timeout = opt_long(su->ctx, "step-timeout", 0, 0, 86400 * 7, err, &rc);
+    if (rc != MP_OK)
+        return rc;
+    unsigned limit = mp_op_retry_limit(op);
+    s->retry_limit = limit ? (int)(limit > 1000 ? 1000 : limit) : (int)cli_retries;
+    s->timeout = mp_op_timeout(op) > 0 ? (double)mp_op_timeout(op) : (double)cli_timeout;
+    if (!limit)
+        return MP_OK;
+    const char *policy = mp_op_retry_policy(op);
+    if (!policy || strcmp(policy, "OnFailure") == 0)
+        s->policy = LR_RETRY_ON_FAILURE;
+    else if (strcmp(policy, "Always") == 0)
+        s->policy = LR_RETRY_ALWAYS;
+    else if (strcmp(policy, "OnError") == 0 || strcmp(policy, "OnTransientError") == 0)
+        s->policy = LR_RETRY_ON_ERROR;
+    else
+        return mp_error_set(err, MP_ERR_VALIDATE, "step '%s': unknown retry policy '%s'",
+                            s->name, policy);
+    const char *d = mp_op_retry_backoff_duration(op), *m = mp_op_retry_backoff_max_duration(op);
+    s->backoff = d ? lr_parse_duration(d) : 0;
+    s->backoff_max = m ? lr_parse_duration(m) : 0;
+    s->backoff_factor = mp_op_retry_backoff_factor(op);
+    if (s->backoff < 0 || s->backoff_max < 0)
+        return mp_error_set(err, MP_ERR_VALIDATE, "step '%s': bad backoff duration '%s'",
+                            s->name, s->backoff < 0 ? d : m);
+    return MP_OK;
+}
+
+/* A `when` operand: a literal, or {{params.NAME}} rendered. Outputs of other steps are not
+ * passed between steps by the local runner. */
+static int cond_operand(struct lr_setup *su, const char *text, char **out, struct mp_error *err)
+{
+    if (strstr(text, "{{steps."))
+        return mp_error_set(err, MP_ERR_UNSUPPORTED, "step '%s': its condition reads '%s', an "
+                            "output of another step, which the local runner does not pass "
+                            "between steps; run it on a cluster", su->step->name, text);
+    return render(su, text, out, err);
+}
+
+static bool as_number(const char *s, double *v)
+{
+    char *end;
+    if (!*s)
+        return false;
+    errno = 0;
+    *v = strtod(s, &end);
+    return *end == '\0' && errno == 0;
+}
+
+/* Argo's `when`: numbers compare as numbers, anything else as strings. */
+static bool cond_holds(const char *l, const char *op, const char *r)
+{
+    double a, b;
+    int c;
+    if (as_number(l, &a) && as_number(r, &b))
+        c = a < b ? -1 : a > b;
+    else
+        c = strcmp(l, r) < 0 ? -1 : strcmp(l, r) > 0;
+    if (strcmp(op, "==") == 0)
+        return c == 0;
+    if (strcmp(op, "!=") == 0)
+        return c != 0;
+    if (strcmp(op, "<") == 0)
+        return c < 0;
+    if (strcmp(op, "<=") == 0)
+        return c <= 0;
+    if (strcmp(op, ">") == 0)
+        return c > 0;
+    return c >= 0;
+}
+
+/* The step's groups: each enclosing `when` is evaluated now (parameters and loop items are
+ * known before the run); a false one skips the step as Argo skips it. Outputs read as strings
+ * and input artifacts are refused. */
+static int setup_control_flow(struct lr_setup *su, struct lr_step *s, const struct mp_op *op,
+                              struct mp_error *err)
+{
+    if (mp_op_output_ref_count(op))
+        return mp_error_set(err, MP_ERR_UNSUPPORTED, "step '%s': it reads output '%s' of step "
+                            "'%s' ({{steps.%s.outputs.%s}}), which the local runner does not "
+                            "pass between steps; run it on a cluster", s->name,
+                            mp_op_output_ref_output(op, 0), mp_op_output_ref_step(op, 0),
+                            mp_op_output_ref_step(op, 0), mp_op_output_ref_output(op, 0));
+    if (mp_op_input_artifact_count(op))
+        return mp_error_set(err, MP_ERR_UNSUPPORTED, "step '%s': it takes artifact '%s' of step "
+                            "'%s' as an input file, which the local runner does not pass "
+                            "between steps; run it on a cluster", s->name,
+                            mp_op_input_artifact_output(op, 0), mp_op_input_artifact_step(op, 0));
+    for (const struct mp_group *g = mp_op_group(op); g; g = mp_group_parent(g)) {
+        if (mp_group_kind(g) != MP_GROUP_CONDITION || s->cond_false)
+            continue;
+        const char *lt = mp_group_condition_left(g), *o = mp_group_condition_operator(g);
+        const char *rt = mp_group_condition_right(g);
+        char *l = NULL, *r = NULL;
+        int rc = cond_operand(su, lt ? lt : "", &l, err);
+        if (rc == MP_OK)
+            rc = cond_operand(su, rt ? rt : "", &r, err);
+        if (rc == MP_OK && !cond_holds(l, o ? o : "==", r)) {
+            s->cond_false = true;
+            s->state = LR_SKIPPED;
+            snprintf(s->reason, sizeof(s->reason), "when '%s %s %s' is false", l, o, r);
+        }
+        free(l);
+        free(r);
+        if (rc != MP_OK)
+            return rc;
+    }
+    return MP_OK;
+}
+
+static int setup_step(struct lr_setup *su, struct lr_step *s, const struct lr_plan *pl,
                       const struct lr_image_map *map, const char *root, struct mp_error *err)
 {
     struct lr_run *run = su->run;
+    const struct mp_op *op = mp_pipeline_op_at(su->p, pl->op);
     int rc;
-    s->out_fd = s->log_fd = -1;
-    if (!(s->name = strdup(mp_op_name(op))) || !(s->image = strdup(mp_op_image(op))))
+    char name[256];
+    s->out_fd = s->log_fd = s->err_fd = -1;
+    s->op = pl->op;
+    s->loop = pl->loop;
+    s->iteration = pl->iteration;
+    s->loop_parallelism = pl->loop ? mp_group_parallelism(pl->loop) : 0;
+    s->item = pl->item ? json_incref(pl->item) : NULL;
+    /* An iteration is named as its op and the item's index: train-0, train-1, ... */
+    if (pl->loop)
+        snprintf(name, sizeof(name), "%s-%d", mp_op_name(op), pl->iteration);
+    else
+        snprintf(name, sizeof(name), "%s", mp_op_name(op));
+    if (!(s->name = strdup(name)) || !(s->image = strdup(mp_op_image(op))))
         return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
     su->step = s;
     if ((rc = lr_image_map_resolve(map, s->name, s->image, &s->program, &s->profile, err)) !=
@@ -307,12 +503,18 @@ static int setup_step(struct lr_setup *su, struct lr_step *s, const struct mp_op
         s->ready_path = strdup("/healthz");
         snprintf(s->summary, sizeof(s->summary), "http://127.0.0.1:%d/", s->port);
     }
-    if (rc != MP_OK || (rc = setup_volumes(su, s, op, root, err)) != MP_OK ||
+    if (rc != MP_OK || (rc = setup_retry(su, s, op, err)) != MP_OK ||
+        (rc = setup_control_flow(su, s, op, err)) != MP_OK ||
+        (rc = setup_volumes(su, s, op, root, err)) != MP_OK ||
         (rc = setup_args(su, s, op, err)) != MP_OK || (rc = setup_env(su, s, op, err)) != MP_OK)
         return rc;
     if (s->service && s->ready_path == NULL && s->profile != LR_SERVICE)
         return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    s->exit_handler = op == mp_pipeline_exit_op(su->p);
     char log[4096];
+    snprintf(log, sizeof(log), "%s/pids/%s", run->dir, s->name);
+    if (!(s->pid_file = strdup(log)))
+        return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
     snprintf(log, sizeof(log), "%s/logs/%s.log", run->dir, s->name);
     s->log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (s->log_fd < 0)
@@ -320,26 +522,144 @@ static int setup_step(struct lr_setup *su, struct lr_step *s, const struct mp_op
     return MP_OK;
 }
 
+static bool op_in_group(const struct mp_op *op, const struct mp_group *g)
+{
+    for (const struct mp_group *h = mp_op_group(op); h; h = mp_group_parent(h))
+        if (h == g)
+            return true;
+    return false;
+}
+
+static int add_dep(struct lr_step *s, size_t j, size_t *cap, struct mp_error *err)
+{
+    for (size_t d = 0; d < s->ndeps; d++)
+        if (s->deps[d] == j)
+            return MP_OK;
+    if (s->ndeps == *cap) {
+        size_t *v = realloc(s->deps, (*cap ? *cap * 2 : 4) * sizeof(*v));
+        if (!v)
+            return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+        s->deps = v;
+        *cap = *cap ? *cap * 2 : 4;
+    }
+    s->deps[s->ndeps++] = j;
+    return MP_OK;
+}
+
+/* A step's dependencies: its own, and those of its groups (`after` an op, or after every step
+ * of another group). A step after an op in a parallelFor waits for all its iterations; within
+ * one loop, an iteration's step waits only for the same iteration's steps (Argo runs one DAG
+ * per item). */
 static int link_deps(struct lr_run *run, const struct mp_pipeline *p, struct mp_error *err)
 {
     for (size_t i = 0; i < run->n; i++) {
-        const struct mp_op *op = mp_pipeline_op_at(p, i);
         struct lr_step *s = &run->steps[i];
-        s->ndeps = mp_op_dependency_count(op);
-        if (s->ndeps && !(s->deps = calloc(s->ndeps, sizeof(*s->deps))))
-            return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
-        for (size_t d = 0; d < s->ndeps; d++) {
-            const char *dep = mp_op_dependency_at(op, d);
-            size_t j = 0;
-            while (j < run->n && strcmp(run->steps[j].name, dep) != 0)
-                j++;
-            if (j == run->n)
+        const struct mp_op *op = mp_pipeline_op_at(p, s->op);
+        size_t cap = 0;
+        int rc = MP_OK;
+        for (size_t d = 0; d < mp_op_dependency_count(op) && rc == MP_OK; d++) {
+            const struct mp_op *dop = mp_pipeline_find_op(p, mp_op_dependency_at(op, d));
+            if (!dop)
                 return mp_error_set(err, MP_ERR_VALIDATE, "step '%s': no step '%s'", s->name,
-                                    dep);
-            s->deps[d] = j;
+                                    mp_op_dependency_at(op, d));
+            for (size_t j = 0; j < run->n && rc == MP_OK; j++) {
+                const struct lr_step *t = &run->steps[j];
+                if (mp_pipeline_op_at(p, t->op) != dop ||
+                    (s->loop && t->loop == s->loop && t->iteration != s->iteration))
+                    continue;
+                rc = add_dep(s, j, &cap, err);
+            }
         }
+        for (const struct mp_group *g = mp_op_group(op); g && rc == MP_OK; g = mp_group_parent(g))
+            for (size_t d = 0; d < mp_group_dependency_count(g) && rc == MP_OK; d++) {
+                const char *dname = mp_group_dependency_op(g, d);
+                const struct mp_group *dg = mp_group_dependency_group(g, d);
+                for (size_t j = 0; j < run->n && rc == MP_OK; j++) {
+                    const struct lr_step *t = &run->steps[j];
+                    const struct mp_op *o = mp_pipeline_op_at(p, t->op);
+                    if (j == i || (s->loop && t->loop == s->loop && t->iteration != s->iteration))
+                        continue;
+                    if (dname ? strcmp(mp_op_name(o), dname) == 0 : op_in_group(o, dg))
+                        rc = add_dep(s, j, &cap, err);
+                }
+            }
+        if (rc != MP_OK)
+            return rc;
     }
     return MP_OK;
+}
+
+/* The steps to run: one per op, one per item for an op in a parallelFor (a list, or a
+ * parameter holding a JSON list). Nested loops and loops over another step's output are
+ * refused. Ownership: *@out and its items are the caller's (free_plan). */
+static int make_plan(struct lr_setup *su, struct lr_plan **out, size_t *n, struct mp_error *err)
+{
+    const struct mp_pipeline *p = su->p;
+    size_t cap = 0;
+    int rc = MP_OK;
+    *out = NULL;
+    *n = 0;
+    for (size_t i = 0; i < mp_pipeline_op_count(p) && rc == MP_OK; i++) {
+        const struct mp_op *op = mp_pipeline_op_at(p, i);
+        const struct mp_group *loop = NULL;
+        for (const struct mp_group *g = mp_op_group(op); g; g = mp_group_parent(g)) {
+            if (mp_group_kind(g) != MP_GROUP_LOOP)
+                continue;
+            if (loop)
+                return mp_error_set(err, MP_ERR_UNSUPPORTED, "step '%s': it is in a parallelFor "
+                                    "inside another parallelFor, which the local runner does "
+                                    "not run; run it on a cluster", mp_op_name(op));
+            loop = g;
+        }
+        json_t *items = NULL;
+        if (loop) {
+            const char *text = mp_group_loop_items(loop), *src = mp_group_loop_source(loop);
+            char *rendered = NULL;
+            su->plan_step.name = (char *)mp_op_name(op); /* names it in errors */
+            su->step = &su->plan_step;
+            if (!text && src && strstr(src, "{{steps."))
+                return mp_error_set(err, MP_ERR_UNSUPPORTED, "step '%s': its parallelFor is over "
+                                    "'%s', an output of another step, which the local runner "
+                                    "does not pass between steps; run it on a cluster",
+                                    mp_op_name(op), src);
+            if (!text && (rc = render(su, src ? src : "[]", &rendered, err)) != MP_OK)
+                return rc;
+            json_error_t je;
+            items = json_loads(text ? text : rendered, JSON_DECODE_ANY, &je);
+            if (!json_is_array(items))
+                rc = mp_error_set(err, MP_ERR_VALIDATE, "step '%s': its parallelFor is over "
+                                  "'%s', which is not a JSON list", mp_op_name(op),
+                                  text ? text : rendered);
+            free(rendered);
+            su->step = NULL;
+        }
+        size_t k = items ? json_array_size(items) : 1;
+        for (size_t j = 0; j < k && rc == MP_OK; j++) {
+            if (*n == cap) {
+                struct lr_plan *v = realloc(*out, (cap ? cap * 2 : 8) * sizeof(*v));
+                if (!v) {
+                    rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+                    break;
+                }
+                *out = v;
+                cap = cap ? cap * 2 : 8;
+            }
+            struct lr_plan *pl = &(*out)[(*n)++];
+            pl->op = i;
+            pl->loop = loop;
+            pl->iteration = loop ? (int)j : -1;
+            pl->item = items ? json_incref(json_array_get(items, j)) : NULL;
+        }
+        json_decref(items);
+    }
+    return rc;
+}
+
+static void free_plan(struct lr_plan *plan, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        json_decref(plan[i].item);
+    free(plan);
 }
 
 static void run_free(struct lr_run *run)
@@ -355,10 +675,14 @@ static void run_free(struct lr_run *run)
         free(s->ready_path);
         free(s->claim_dir);
         free(s->mount_path);
+        free(s->pid_file);
+        json_decref(s->item);
         if (s->log_fd >= 0)
             close(s->log_fd);
         if (s->out_fd >= 0)
             close(s->out_fd);
+        if (s->err_fd >= 0)
+            close(s->err_fd);
     }
     free(run->steps);
     free(run->id);
@@ -370,15 +694,18 @@ int lr_cmd_run(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
                struct mp_error *err)
 {
     struct lr_run run = {0};
-    struct lr_setup su = {&run, p, ctx, NULL, false};
+    struct lr_setup su = {&run, p, ctx, NULL, false, {0}};
     struct lr_image_map *map = NULL;
+    struct lr_plan *plan = NULL;
+    size_t nplan = 0;
     char root[4096], dir[4200], id[64], why[256] = "";
     int rc = MP_OK;
     run.ctx = ctx;
     run.tty = mp_ctx_is_tty(ctx);
     run.jobs = (int)opt_long(ctx, "jobs", 4, 1, 64, err, &rc);
-    run.retries = (int)opt_long(ctx, "retries", 0, 0, 100, err, &rc);
-    run.step_timeout = (double)opt_long(ctx, "step-timeout", 0, 0, 86400 * 7, err, &rc);
+    (void)opt_long(ctx, "retries", 0, 0, 100, err, &rc);
+    (void)opt_long(ctx, "step-timeout", 0, 0, 86400 * 7, err, &rc);
+    run.timeout = (double)mp_pipeline_timeout(p);
     run.ready_timeout = (double)opt_long(ctx, "ready-timeout", 120, 1, 86400, err, &rc);
     if (rc != MP_OK)
         return rc;
@@ -400,31 +727,45 @@ int lr_cmd_run(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
     gmtime_r(&now, &tm);
     snprintf(id, sizeof(id), "%04d%02d%02d-%02d%02d%02d-%ld", tm.tm_year + 1900, tm.tm_mon + 1,
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)getpid());
-    snprintf(dir, sizeof(dir), "%s/runs/%s/logs", root, id);
+    snprintf(dir, sizeof(dir), "%s/runs/%s/pids", root, id);
     if ((rc = lr_mkdirs(dir, err)) != MP_OK)
         goto out;
     dir[strlen(dir) - 5] = '\0';
+    size_t dl = strlen(dir);
+    snprintf(dir + dl, sizeof(dir) - dl, "/logs");
+    if ((rc = lr_mkdirs(dir, err)) != MP_OK)
+        goto out;
+    dir[dl] = '\0';
     run.id = strdup(id);
     run.dir = strdup(dir);
     run.pipeline = strdup(mp_pipeline_name(p));
-    run.n = mp_pipeline_op_count(p);
-    run.steps = calloc(run.n ? run.n : 1, sizeof(*run.steps));
-    run.started = lr_now();
     run.state = "starting";
+    run.started = lr_now();
+    if (run.dir && (rc = make_plan(&su, &plan, &nplan, err)) != MP_OK)
+        goto out;
+    run.n = nplan;
+    run.steps = calloc(run.n ? run.n : 1, sizeof(*run.steps));
     if (!run.id || !run.dir || !run.pipeline || !run.steps) {
         rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
         goto out;
     }
     for (size_t i = 0; i < run.n; i++)
-        run.steps[i].out_fd = run.steps[i].log_fd = -1;
+        run.steps[i].out_fd = run.steps[i].log_fd = run.steps[i].err_fd = -1;
     const char *nons = mp_ctx_option(ctx, "no-mount-ns");
     run.use_ns = !(nons && *nons) && lr_mount_ns_works(why, sizeof(why));
     if (!run.use_ns && !(nons && *nons))
         snprintf(run.message, sizeof(run.message), "no private mount namespace (%s)", why);
     for (size_t i = 0; i < run.n; i++)
-        if ((rc = setup_step(&su, &run.steps[i], mp_pipeline_op_at(p, i), map, root, err)) !=
-            MP_OK)
+        if ((rc = setup_step(&su, &run.steps[i], &plan[i], map, root, err)) != MP_OK)
             goto out;
+    for (size_t i = 0; i < run.n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(run.steps[i].name, run.steps[j].name) == 0) {
+                rc = mp_error_set(err, MP_ERR_VALIDATE, "two steps would be named '%s' (an "
+                                  "iteration of a parallelFor is named STEP-INDEX); rename one",
+                                  run.steps[i].name);
+                goto out;
+            }
     if ((rc = link_deps(&run, p, err)) != MP_OK)
         goto out;
     mp_ctx_printf(ctx, "run %s: %zu steps, state in %s\n", run.id, run.n, run.dir);
@@ -453,6 +794,7 @@ out:
         mp_error_free(e2);
     }
     lr_image_map_free(map);
+    free_plan(plan, nplan);
     run_free(&run);
     return rc;
 }

@@ -94,6 +94,62 @@ bool lr_pid_alive(pid_t pid)
     return !(paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'));
 }
 
+double lr_parse_duration(const char *s)
+{
+    if (!s || !*s)
+        return -1;
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || v < 0)
+        return -1;
+    if (*end == '\0')
+        return v; /* plain seconds */
+    double total = 0;
+    const char *p = s;
+    while (*p) {
+        v = strtod(p, &end);
+        if (end == p || v < 0)
+            return -1;
+        p = end;
+        if (strncmp(p, "ms", 2) == 0) {
+            total += v / 1000;
+            p += 2;
+        } else if (*p == 'h') {
+            total += v * 3600;
+            p++;
+        } else if (*p == 'm') {
+            total += v * 60;
+            p++;
+        } else if (*p == 's') {
+            total += v;
+            p++;
+        } else {
+            return -1;
+        }
+    }
+    return total;
+}
+
+bool lr_pid_file_read(const char *path, pid_t *pid, int *attempt)
+{
+    char buf[64];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t r = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    long p = 0;
+    int a = 0;
+    if (r <= 0)
+        return false;
+    buf[r] = '\0';
+    if (sscanf(buf, "%ld %d", &p, &a) != 2 || p <= 0 || a <= 0)
+        return false;
+    *pid = (pid_t)p;
+    *attempt = a;
+    return true;
+}
+
 static json_t *step_json(const struct lr_step *s)
 {
     json_t *o = json_object();
@@ -112,6 +168,9 @@ static json_t *step_json(const struct lr_step *s)
     json_object_set_new(o, "service", json_boolean(s->service));
     json_object_set_new(o, "state", json_string(lr_state_name(s->state)));
     json_object_set_new(o, "attempts", json_integer(s->attempts));
+    json_object_set_new(o, "max_attempts", json_integer(s->retry_limit + 1));
+    json_object_set_new(o, "timeout", json_real(s->timeout));
+    json_object_set_new(o, "reason", json_string(s->reason));
     json_object_set_new(o, "exit_code", json_integer(s->exit_code));
     json_object_set_new(o, "signal", json_integer(s->signo));
     json_object_set_new(o, "pid", json_integer(s->pid));
@@ -139,6 +198,7 @@ int lr_state_write(const struct lr_run *run, struct mp_error *err)
     json_object_set_new(root, "runner_pid", json_integer(getpid()));
     json_object_set_new(root, "started", json_real(run->started));
     json_object_set_new(root, "finished", json_real(run->finished));
+    json_object_set_new(root, "timeout", json_real(run->timeout));
     for (size_t i = 0; i < run->n; i++) {
         json_t *s = step_json(&run->steps[i]);
         if (!s) {

@@ -98,7 +98,7 @@ if command -v python3 >/dev/null 2>&1; then
     python3 -c 'import socket,time,sys
 s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(1); print(s.getsockname()[1], flush=True); time.sleep(30)' >"$TMP/port" &
     holder=$!
-    for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$TMP/port" ] && break; sleep 0.2; done
+    for _ in $(seq 1 100); do [ -s "$TMP/port" ] && break; sleep 0.2; done
     port=$(cat "$TMP/port")
     printf 'gcr.io/ml-pipeline/ml-pipeline-kubeflow-deployer %s serve\n' "$here/fake-service.sh" >>"$TMP/map"
     : >"$TMP/services"

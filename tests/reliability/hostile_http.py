@@ -11,6 +11,8 @@ Listens on a free loopback port (written to PORT_FILE) and answers every request
   badstatus a status line that is no HTTP
   close     close the connection without a byte
   stall     answer {} after 2 s
+  hang      read the request, never answer (until killed)
+  headhang  200 and its headers (Content-Length 2), then nothing (until killed)
 Records the number of requests and bytes sent in PORT_FILE.log.
 """
 import socket
@@ -59,6 +61,12 @@ def handle(c, mode, log):
                       % (len(body), body))
         elif mode == "badstatus":
             c.sendall(b"HTTX/9 banana\r\n\r\n")
+        elif mode == "hang":
+            time.sleep(3600)
+        elif mode == "headhang":
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: 2\r\n\r\n")
+            time.sleep(3600)
         elif mode == "stall":
             time.sleep(2)
             c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"

@@ -4,7 +4,8 @@
 # of fake steps: the state dir stays readable, 'runs status' and 'runs list' tell the truth
 # (the run crashed; a step is running only while its process lives), and 'stop' ends every
 # process of the run and records it. The only stray file allowed in a run's directory is the
-# documented .status.json.PID.tmp of a write the kill interrupted.
+# documented .status.json.PID.tmp of a write the kill interrupted (beside logs/ and the steps'
+# pid files in pids/).
 . "$MP_TOP_SRCDIR/tests/lib.sh"
 . "$MP_TOP_SRCDIR/tests/local-runner/fake-steps.sh"
 # step_pid RUN STEP: the pid status.json records for STEP (0 when none)
@@ -83,7 +84,54 @@ for d in $delays; do
     else
         pass "kill $n: nothing shown running after stop"
     fi
-    stray=$(ls -A "$state/runs/$run" | grep -Ev '^(logs|status\.json|\.status\.json\.[0-9]+\.tmp)$')
+    stray=$(ls -A "$state/runs/$run" | grep -Ev '^(logs|pids|status\.json|\.status\.json\.[0-9]+\.tmp)$')
     [ -z "$stray" ] && pass "kill $n: no stray file" || fail "kill $n: stray files: $stray"
 done
+
+# The window between the fork of a step and the status.json write that records it: SIGKILL
+# the runner a random 0-40 ms after serve's pid file appears (serve is a service: it outlives
+# the runner). Whether or not status.json recorded the start, 'runs status' shows serve
+# running with its pid, and 'stop' ends it.
+tries=4
+[ -n "${MP_VALGRIND:-}" ] && tries=2
+hits=0
+i=0
+while [ $i -lt $tries ]; do
+    i=$((i + 1))
+    : >"$TMP/services"
+    rm -rf "$state/claims" "$state/runs" # the runs before were stopped; one run at a time
+    "$MNISTPIPE" $L run --image-map "$TMP/map" -p train_steps=1 >"$TMP/run.out" 2>&1 &
+    pid=$!
+    "$PYTHON3" - "$state/runs" "$pid" <<'EOP'
+import glob, os, random, signal, sys, time
+runs, pid = sys.argv[1], int(sys.argv[2])
+end = time.monotonic() + 60
+while time.monotonic() < end and not glob.glob(os.path.join(runs, "*", "pids", "serve")):
+    time.sleep(0.0005)
+time.sleep(random.uniform(0, 0.04))
+os.kill(pid, signal.SIGKILL)
+EOP
+    wait "$pid" 2>/dev/null
+    run=$(ls "$state/runs" | sort | tail -n 1)
+    read -r spid _ <"$state/runs/$run/pids/serve" || spid=0
+    recorded=$("$PYTHON3" -c 'import json,sys
+st=json.load(open(sys.argv[1]))
+print(next(s["state"] for s in st["steps"] if s["name"]=="serve"))' "$state/runs/$run/status.json")
+    [ "$recorded" = pending ] && hits=$((hits + 1))
+    expect_exit 0 "window $i (status.json: serve $recorded): runs status" -- \
+        mp --plugin local runs status "$run"
+    expect_output "^serve +running +[^ ]+ +- +$spid +1/1 " \
+        "window $i: serve is running, with the pid its process wrote"
+    expect_exit 0 "window $i: stop" -- mp --plugin local stop "$run"
+    expect_output "^serve: stopped \\(pid $spid\\)" "window $i: stop ended serve"
+    gone=0
+    for _ in $(seq 1 50); do alive "$spid" || { gone=1; break; }; sleep 0.1; done
+    [ "$gone" = 1 ] && pass "window $i: serve is gone" || fail "window $i: serve $spid still runs"
+    expect_exit 0 "window $i: status after stop" -- mp --plugin local runs status "$run"
+    expect_output '^serve +stopped ' "window $i: serve recorded as stopped"
+done
+# The kills land before status.json records serve most of the time (it is written once per
+# turn of the runner's loop, which waits up to 100 ms for output).
+[ "$hits" -ge 1 ] && pass "$hits of $tries kills landed before status.json recorded serve" ||
+    fail "no kill landed in the window ($tries tries)"
 finish

@@ -5,7 +5,8 @@
 
 RELIABILITY_TESTS = %reldir%/huge-inputs.sh %reldir%/kill-compile.sh %reldir%/kill-runner.sh \
 	%reldir%/disk-full.sh %reldir%/serve-load.sh %reldir%/cluster-faults.sh \
-	%reldir%/security.sh %reldir%/secrets-in-logs.sh %reldir%/export-vs-serve.sh
+	%reldir%/security.sh %reldir%/secrets-in-logs.sh %reldir%/export-vs-serve.sh \
+	%reldir%/kill-export.sh
 dist_check_SCRIPTS += $(RELIABILITY_TESTS)
 TESTS += $(RELIABILITY_TESTS)
 EXTRA_DIST += %reldir%/killer.py %reldir%/slowloris.py %reldir%/hostile_http.py \
