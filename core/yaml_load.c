@@ -1057,6 +1057,11 @@ bool mpi_yl_parse(struct mp_diags *d, const char *data, size_t len, yaml_documen
     size_t items[MPI_YAML_MAX_DEPTH + 2] = {0};
     yaml_mark_t begun[MPI_YAML_MAX_DEPTH + 2] = {{0}};
     size_t per_entry[MPI_YAML_MAX_DEPTH + 2] = {0};
+    /* Collections that may hold MPI_YAML_MAX_TOP_ITEMS: the file's mapping, its lists (steps,
+     * parameters) and every `after` list (a fan-in names all steps before it). after_key[d]:
+     * the last key read in the mapping at depth d was `after`. */
+    bool big[MPI_YAML_MAX_DEPTH + 2] = {false};
+    bool after_key[MPI_YAML_MAX_DEPTH + 2] = {false};
     struct composer cp = {.doc = doc};
     memset(doc, 0, sizeof(*doc));
     if (!yaml_parser_initialize(&ps)) {
@@ -1077,15 +1082,22 @@ bool mpi_yl_parse(struct mp_diags *d, const char *data, size_t len, yaml_documen
                        ev.type == YAML_SEQUENCE_START_EVENT ||
                        ev.type == YAML_MAPPING_START_EVENT;
         if (is_node && depth > 0 && depth <= MPI_YAML_MAX_DEPTH && !wide) {
-            if (++items[depth] > per_entry[depth] * (size_t)MPI_YAML_MAX_ITEMS) {
+            size_t limit = big[depth] ? MPI_YAML_MAX_TOP_ITEMS : MPI_YAML_MAX_ITEMS;
+            if (++items[depth] > per_entry[depth] * limit) {
+                char expected[40];
+                snprintf(expected, sizeof(expected), "at most %zu entries", limit);
                 mpi_diag_add(d, MP_DIAG_ERROR, (unsigned long)begun[depth].line + 1,
-                             (unsigned long)begun[depth].column + 1, "at most 10000 entries",
-                             "a list or mapping with more than %d entries",
-                             MPI_YAML_MAX_ITEMS);
+                             (unsigned long)begun[depth].column + 1, expected,
+                             "a list or mapping with more than %zu entries", limit);
                 ok = false;
                 wide = true;
             }
         }
+        bool key_position = depth > 0 && depth <= MPI_YAML_MAX_DEPTH &&
+                            per_entry[depth] == 2 && items[depth] % 2 == 1;
+        if (is_node && key_position)
+            after_key[depth] = ev.type == YAML_SCALAR_EVENT &&
+                               !strcmp((const char *)ev.data.scalar.value, "after");
         switch (ev.type) {
         case YAML_STREAM_END_EVENT: done = true; break;
         case YAML_DOCUMENT_START_EVENT:
@@ -1118,6 +1130,8 @@ bool mpi_yl_parse(struct mp_diags *d, const char *data, size_t len, yaml_documen
                 items[depth + 1] = 0;
                 begun[depth + 1] = ev.start_mark;
                 per_entry[depth + 1] = ev.type == YAML_MAPPING_START_EVENT ? 2 : 1;
+                big[depth + 1] = depth + 1 <= 2 || (depth > 0 && per_entry[depth] == 2 &&
+                                                    items[depth] % 2 == 0 && after_key[depth]);
             }
             if (++depth > MPI_YAML_MAX_DEPTH) {
                 mpi_diag_add(d, MP_DIAG_ERROR, line, col, "at most 64 levels",

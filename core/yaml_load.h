@@ -8,8 +8,11 @@
 
 #define MPI_YAML_MAX_BYTES ((size_t)64 << 20)
 #define MPI_YAML_MAX_DEPTH 64
-/* Entries in one list or mapping: bounds the work per step (lookups by name are linear). */
+/* Entries in one list or mapping: bounds the work per step or parameter (some lookups by key
+ * there are linear). The file's own lists (steps, parameters) and `after` lists may hold
+ * MPI_YAML_MAX_TOP_ITEMS: what is looked up in them is indexed. */
 #define MPI_YAML_MAX_ITEMS 10000
+#define MPI_YAML_MAX_TOP_ITEMS 1000000
 
 /* Where things are in the file, for checks made after loading (lint). 0 when absent. */
 struct mpi_yaml_info {

@@ -71,4 +71,13 @@ for cmd in lint "compile -o $big/chain.tar.gz"; do
             fail "10,000-step chain: ${cmd%% *} took ${t}s of CPU"
     fi
 done
+# The file's own lists and `after` lists may pass 10,000 entries: a fan-in of 20,000 steps
+# (one `after` naming all the others) lints clean.
+gen fan "n=20000//$scale
+print('name: p\nsteps:\n  - {name: src, image: i}'); [print('  - {name: s%d, image: i, after: [src]}' % i) for i in range(n)]
+print('  - name: sink\n    image: i\n    after:'); [print('      - s%d' % i) for i in range(n)]"
+timeout 60 "$MNISTPIPE" -f "$big/fan.yaml" $L lint >"$TMP/out" 2>&1
+code=$?
+[ "$code" -eq 0 ] && pass "$((20000 / scale))-step fan-in: lint" ||
+    { fail "$((20000 / scale))-step fan-in: lint exit $code"; head -c 600 "$TMP/out" >&2; }
 finish
