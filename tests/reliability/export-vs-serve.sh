@@ -7,15 +7,7 @@
 # version directory holds a model that mnpm-validate accepts.
 . "$MP_TOP_SRCDIR/tests/mnist/lib-serve.sh"
 need_tools
-[ "$STUB" = 0 ] || skip "needs mnist-serve and mnist-train"
-DATA=$(data_dir) || skip "real MNIST not found (\$MNISTPIPE_SHARED/data/mnist)"
-validate=$MP_TOP_BUILDDIR/tests/mnist/mnpm-validate
-[ -x "$validate" ] || skip "tests/mnist/mnpm-validate is not built"
-export_dir=$TMP/export
-train() {
-    "$TRAIN" --tf-data-dir "$DATA" --tf-export-dir "$export_dir" --tf-model-type LINEAR \
-        --tf-train-steps 1 --threads 1 --model-version "$1" --quiet >>"$TMP/train.log" 2>&1
-}
+. "$MP_TOP_SRCDIR/tests/reliability/lib-export.sh"
 t0=$(date +%s.%N)
 train 1 || { cat "$TMP/train.log" >&2; fail "first export"; finish; }
 took=$(echo "$t0 $(date +%s.%N)" | awk '{ print $2 - $1 }')
@@ -42,21 +34,5 @@ while [ $i -lt $kills ]; do
     [ "$CODE" = 200 ] || fail "predict after kill $i: HTTP $CODE"
 done
 v=$((v + 1))
-train "$v" || fail "a last complete export"
-sleep 2.5 # two polls
-req GET "$S_URL/v1/models/mnist"
-expect_code 200 "status"
-expect_json "[s['version'] for s in d['model_version_status'] if s['state'] == 'AVAILABLE'] == ['$v']" \
-    "the newest complete version ($v) is the one available"
-req POST "$S_URL/v1/models/mnist:predict" "$TMP/body.json"
-expect_code 200 "predict with the newest version"
-if grep -E "failed to load|cannot" "$TMP/S.log"; then fail "mnist-serve met a broken export"; else
-    pass "mnist-serve never met a broken export"; fi
-bad=
-for d in "$export_dir"/[0-9]*; do
-    "$validate" "$d/model.mnpm" >/dev/null 2>&1 || bad="$bad ${d##*/}"
-done
-[ -z "$bad" ] && pass "every version directory holds a complete model" || fail "incomplete:$bad"
-echo "export dir: $(ls -A "$export_dir" | tr '\n' ' ')"
-stop "$S_PID" && pass "clean exit" || fail "exit status $?"
+exports_settle "$v"
 finish

@@ -10,19 +10,10 @@
 # to load one.
 . "$MP_TOP_SRCDIR/tests/mnist/lib-serve.sh"
 need_tools
-[ "$STUB" = 0 ] || skip "needs mnist-serve and mnist-train"
-DATA=$(data_dir) || skip "real MNIST not found (\$MNISTPIPE_SHARED/data/mnist)"
-validate=$MP_TOP_BUILDDIR/tests/mnist/mnpm-validate
-[ -x "$validate" ] || skip "tests/mnist/mnpm-validate is not built"
+. "$MP_TOP_SRCDIR/tests/reliability/lib-export.sh"
 command -v strace >/dev/null 2>&1 || skip "no strace"
 strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=1 true 2>/dev/null ||
     skip "strace cannot trace here (ptrace refused?)"
-export_dir=$TMP/export
-train() { # train VERSION [strace...]
-    v=$1; shift
-    "$@" "$TRAIN" --tf-data-dir "$DATA" --tf-export-dir "$export_dir" --tf-model-type LINEAR \
-        --tf-train-steps 1 --threads 1 --model-version "$v" --quiet >>"$TMP/train.log" 2>&1
-}
 train 1 || { cat "$TMP/train.log" >&2; fail "first export"; finish; }
 start_bg S "$SERVE" --model_base_path "$export_dir" --rest_api_port 0 \
     --file_system_poll_wait_seconds 1
@@ -85,19 +76,5 @@ done
     fail "no kill landed in the middle of an export"
 cat "$TMP/watch.log"
 v=$((v + 1))
-train "$v" || fail "a last complete export"
-sleep 2.5 # two polls
-req GET "$S_URL/v1/models/mnist"
-expect_code 200 "status"
-expect_json "[s['version'] for s in d['model_version_status'] if s['state'] == 'AVAILABLE'] == ['$v']" \
-    "the newest complete version ($v) is the one available"
-if grep -E "failed to load|cannot" "$TMP/S.log"; then fail "mnist-serve met a broken export"; else
-    pass "mnist-serve never met a broken export"; fi
-bad=
-for d in "$export_dir"/[0-9]*; do
-    "$validate" "$d/model.mnpm" >/dev/null 2>&1 || bad="$bad ${d##*/}"
-done
-[ -z "$bad" ] && pass "every version directory holds a complete model" || fail "incomplete:$bad"
-echo "export dir: $(ls -A "$export_dir" | tr '\n' ' ')"
-stop "$S_PID" && pass "clean exit" || fail "exit status $?"
+exports_settle "$v"
 finish

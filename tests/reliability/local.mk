@@ -9,8 +9,8 @@ RELIABILITY_TESTS = %reldir%/huge-inputs.sh %reldir%/kill-compile.sh %reldir%/ki
 	%reldir%/kill-export.sh
 dist_check_SCRIPTS += $(RELIABILITY_TESTS)
 TESTS += $(RELIABILITY_TESTS)
-EXTRA_DIST += %reldir%/killer.py %reldir%/slowloris.py %reldir%/hostile_http.py \
-	%reldir%/tls_server.py
+EXTRA_DIST += %reldir%/lib-export.sh %reldir%/killer.py %reldir%/slowloris.py \
+	%reldir%/hostile_http.py %reldir%/tls_server.py
 
 # The secrets check reads the logs of the cluster-client tests: it runs after them.
 %reldir%/secrets-in-logs.log: tests/kfp/kfp.log tests/kfp/auth.log tests/kfp/argo.log
