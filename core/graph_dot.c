@@ -104,6 +104,22 @@ static void dot_edge(const struct mp_pipeline *p, const char *from, size_t from_
     mp_buf_printf(out, "%s];\n", attrs);
 }
 
+/* A dashed edge for @output of step @from read by step @to, labelled with the output's name;
+ * @style starts the attributes. */
+static void dot_data_edge(const struct mp_pipeline *p, const char *from, const char *output,
+                          const char *to, const char *style, struct mp_buf *out)
+{
+    struct mp_buf *a = mp_buf_new();
+    if (a) {
+        mp_buf_puts(a, style);
+        mp_buf_puts(a, "label=");
+        dot_quote(a, output);
+    }
+    dot_edge(p, from, SIZE_MAX, to, SIZE_MAX,
+             a && !mp_buf_error(a) ? mp_buf_data(a) : "style=dashed", out);
+    mp_buf_free(a);
+}
+
 static void dot_op(const struct mp_pipeline *p, const struct mp_op *op, const char *indent,
                    struct mp_buf *out)
 {
@@ -172,26 +188,13 @@ int mp_graph_dot(const struct mp_pipeline *p, struct mp_buf *out, struct mp_erro
         const char *me = mp_op_name(op);
         for (size_t d = 0; d < mp_op_dependency_count(op); d++)
             dot_edge(p, mp_op_dependency_at(op, d), SIZE_MAX, me, SIZE_MAX, "", out);
-        for (size_t d = 0; d < mp_op_output_ref_count(op); d++) {
-            struct mp_buf *a = mp_buf_new();
-            if (a) {
-                mp_buf_puts(a, "style=dashed, label=");
-                dot_quote(a, mp_op_output_ref_output(op, d));
-            }
-            dot_edge(p, mp_op_output_ref_step(op, d), SIZE_MAX, me, SIZE_MAX,
-                     a && !mp_buf_error(a) ? mp_buf_data(a) : "style=dashed", out);
-            mp_buf_free(a);
-        }
-        for (size_t d = 0; d < mp_op_input_artifact_count(op); d++) {
-            struct mp_buf *a = mp_buf_new();
-            if (a) {
-                mp_buf_puts(a, "style=dashed, arrowhead=empty, label=");
-                dot_quote(a, mp_op_input_artifact_output(op, d));
-            }
-            dot_edge(p, mp_op_input_artifact_step(op, d), SIZE_MAX, me, SIZE_MAX,
-                     a && !mp_buf_error(a) ? mp_buf_data(a) : "style=dashed", out);
-            mp_buf_free(a);
-        }
+        for (size_t d = 0; d < mp_op_output_ref_count(op); d++)
+            dot_data_edge(p, mp_op_output_ref_step(op, d), mp_op_output_ref_output(op, d), me,
+                          "style=dashed, ", out);
+        for (size_t d = 0; d < mp_op_input_artifact_count(op); d++)
+            dot_data_edge(p, mp_op_input_artifact_step(op, d),
+                          mp_op_input_artifact_output(op, d), me,
+                          "style=dashed, arrowhead=empty, ", out);
     }
     for (size_t i = 0; i < mp_pipeline_group_count(p); i++) {
         const struct mp_group *g = mp_pipeline_group_at(p, i);
