@@ -32,7 +32,7 @@ static const struct mp_plugin_option run_options[] = {
 static const struct mp_plugin_command local_commands[] = {
     {"run", "run the pipeline on this machine (trains, serves, starts the web UI)", run_options,
      true},
-    {"runs", "local runs: 'runs list', 'runs status RUN'", NULL, false},
+    {"runs", "local runs: 'runs list', 'runs status RUN', 'runs outputs RUN [STEP]'", NULL, false},
     {"logs", "print a local run's logs: 'logs RUN [STEP]'", NULL, false},
     {"stop", "stop a local run and its services: 'stop [RUN]'", NULL, false},
     {NULL, NULL, NULL, false}};

@@ -57,7 +57,7 @@ struct lr_step {
     double timeout;              /* seconds per attempt; 0: none */
     double first_started, next_try;
     bool start_error;            /* the last attempt could not start its program */
-    char reason[128];            /* why it failed, was skipped or retried, e.g. "timed out after 2s" */
+    char reason[256];            /* why it failed, was skipped or retried, e.g. "timed out after 2s" */
     char *pid_file;              /* RUNDIR/pids/STEP, written by the child before exec */
     int out_fd, log_fd;
     int err_fd; /* close-on-exec pipe from the child: a byte when it could not start */
@@ -65,6 +65,13 @@ struct lr_step {
     size_t linelen;
     char progress[96]; /* the step's own progress, e.g. "step 40/200" */
     char summary[160]; /* e.g. "test_acc=0.9781" or a URL */
+    /* Outputs passed between steps (outputs.c). */
+    bool tmpl;          /* stands for the iterations of a loop over another step's output
+                         * until that output is known (then expanded into them) */
+    bool hidden;        /* an expanded stand-in: neither run nor shown */
+    bool deferred_cond; /* a `when` around it reads an output: evaluated when it is ready */
+    char *files_dir;    /* RUNDIR/files/STEP: where its output and input paths are placed */
+    json_t *outputs;    /* {NAME: {kind, path, file, value}} once it succeeded, or NULL */
 };
 
 struct lr_run {
@@ -82,6 +89,8 @@ struct lr_run {
     char message[256];
     double started, finished;
     int view_lines; /* lines of the live view currently on the terminal */
+    const struct mp_pipeline *p;
+    void *setup; /* setup.c's state, for the iterations of loops expanded while running */
 };
 
 /* ---- state.c ---- */
@@ -122,6 +131,50 @@ int lr_run_execute(struct lr_run *run, struct mp_error *err);
 bool lr_mount_ns_works(char *why, size_t size);
 /* SIGTERM the process group @pid, then SIGKILL after @grace seconds. True when it is gone. */
 bool lr_kill_group(pid_t pid, double grace);
+
+/* ---- setup.c: while running ---- */
+/* Expand the loop that stand-in step @t belongs to into one step per item of @items (a JSON
+ * array): each stand-in of the loop becomes ITEM-count steps named STEP-INDEX, appended to
+ * run->steps (which may move), and the steps that waited for a stand-in wait for its
+ * iterations. Errors: as setting up a step. */
+int lr_setup_expand(struct lr_run *run, size_t t, json_t *items, struct mp_error *err);
+/* Evaluate the `when` conditions around @s, outputs included. *@holds false: @reason says
+ * which one is false. Errors: MP_ERR_VALIDATE (an operand that cannot be rendered). */
+int lr_setup_conditions(struct lr_run *run, struct lr_step *s, bool *holds, char *reason,
+                        size_t size, struct mp_error *err);
+
+/* ---- outputs.c ---- */
+/* Argo's bound on an output parameter (the pod annotation that carries outputs): 256 KiB. */
+#define LR_PARAM_MAX (256 * 1024)
+/* Where the file that @s sees at the absolute @path is on this machine: under its claim
+ * directory for a path under its mount path, else under its files directory. */
+void lr_local_path(const struct lr_step *s, const char *path, char *out, size_t size);
+/* Rewrite, in @text, each declared output path and input artifact path of @op to where that
+ * file is on this machine (paths under a claim bound in a mount namespace stay).
+ * *@out: the new string, or NULL when nothing changed. Errors: MP_ERR_NOMEM. */
+int lr_paths_rewrite(const struct mp_op *op, const struct lr_step *s, const char *text,
+                     char **out, struct mp_error *err);
+/* Tell where the step's declared output and input paths are on this machine. */
+void lr_outputs_note(const struct lr_run *run, const struct lr_step *s);
+/* Replace {{steps.S.outputs.O}} in @text by the values @s reads. Errors: MP_ERR_VALIDATE
+ * naming the step and the output that has no value. */
+int lr_outputs_render(struct lr_run *run, const struct lr_step *s, const char *text, char **out,
+                      struct mp_error *err);
+/* Make each step depend on the steps whose outputs it reads (strings, files, conditions,
+ * loop lists). Errors: MP_ERR_NOMEM. */
+int lr_link_data_deps(struct lr_run *run, size_t i, struct mp_error *err);
+/* Just before @s starts: conditions on outputs, output values in its arguments and
+ * environment, its input files in place. LR_PREP_START, or LR_PREP_SKIP / LR_PREP_FAIL with
+ * its state and reason set. */
+enum lr_prep { LR_PREP_START = 0, LR_PREP_SKIP, LR_PREP_FAIL };
+enum lr_prep lr_outputs_prepare(struct lr_run *run, struct lr_step *s);
+/* After @s exited 0: read its parameter outputs and keep each output's file in the run's
+ * state. False (the reason set) when one is missing, too large or not text. */
+bool lr_outputs_collect(struct lr_run *run, struct lr_step *s);
+/* A stand-in @t is ready: parse the list it loops over and expand its loop. False (its
+ * loop's stand-ins failed, reasons set) when the list is no JSON list. Errors: as
+ * lr_setup_expand(). */
+int lr_outputs_expand(struct lr_run *run, size_t t, bool *ok, struct mp_error *err);
 
 /* ---- progress.c ---- */
 /* A state change of @s (or of the run when @s is NULL): a plain line or a redraw. */

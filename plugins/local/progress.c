@@ -66,9 +66,13 @@ void lr_progress_draw(struct lr_run *run)
         return;
     double now = lr_now();
     clear_view(run);
+    int lines = 0;
     for (size_t i = 0; i < run->n; i++)
-        draw_step(run, &run->steps[i], now);
-    run->view_lines = (int)run->n;
+        if (!run->steps[i].hidden) { /* iterations appear as their loop is expanded */
+            draw_step(run, &run->steps[i], now);
+            lines++;
+        }
+    run->view_lines = lines;
 }
 
 void lr_progress_event(struct lr_run *run, const struct lr_step *s, const char *fmt, ...)
@@ -105,7 +109,8 @@ void lr_progress_final(struct lr_run *run)
     } else {
         double now = lr_now();
         for (size_t i = 0; i < run->n; i++)
-            draw_step(run, &run->steps[i], now);
+            if (!run->steps[i].hidden)
+                draw_step(run, &run->steps[i], now);
     }
     mp_ctx_printf(run->ctx, "run %s %s (logs: mnistpipe logs %s STEP; state: %s)\n", run->id,
                   run->state, run->id, run->dir);

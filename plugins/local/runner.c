@@ -367,10 +367,12 @@ static void finish_step(struct lr_run *run, struct lr_step *s, int status)
         s->out_fd = -1;
     }
     bool timed_out = s->kill_at > 0;
+    bool exited_ok = !lr_interrupted && !s->service && s->exit_code == 0 && !timed_out;
+    bool outputs_bad = exited_ok && !lr_outputs_collect(run, s); /* sets the reason */
     if (lr_interrupted) {
         s->state = LR_STOPPED;
         lr_progress_event(run, s, "stopped");
-    } else if (!s->service && s->exit_code == 0 && !timed_out) {
+    } else if (exited_ok && !outputs_bad) {
         s->state = LR_SUCCEEDED;
         lr_progress_event(run, s, "done in %.1fs%s%s", s->finished - s->started,
                           s->summary[0] ? "  " : "", s->summary);
@@ -380,6 +382,8 @@ static void finish_step(struct lr_run *run, struct lr_step *s, int status)
                      run->timeout);
         else if (timed_out)
             snprintf(s->reason, sizeof(s->reason), "timed out after %gs", s->timeout);
+        else if (outputs_bad)
+            ; /* the reason names the output */
         else if (s->start_error)
             snprintf(s->reason, sizeof(s->reason), "could not start its program (see its log)");
         else if (s->signo)
@@ -468,6 +472,7 @@ static bool port_free(int port)
 /* One pass of the scheduler: start what may start. */
 static int schedule(struct lr_run *run, int *active, struct mp_error *err)
 {
+again:
     for (size_t i = 0; i < run->n && *active < run->jobs && !lr_interrupted; i++) {
         struct lr_step *s = &run->steps[i];
         bool blocked;
@@ -478,10 +483,20 @@ static int schedule(struct lr_run *run, int *active, struct mp_error *err)
             s->state = LR_SKIPPED;
             snprintf(s->reason, sizeof(s->reason), "a step it depends on did not succeed");
             lr_progress_event(run, s, "skipped: %s", s->reason);
-            continue;
+            run->state_dirty = true;
+            goto again; /* what waits for it, earlier in the list, is decided now too */
         }
         if (!ready)
             continue;
+        if (s->tmpl) { /* the list it loops over is known: its iterations replace it */
+            bool ok;
+            int rc = lr_outputs_expand(run, i, &ok, err);
+            if (rc != MP_OK)
+                return rc;
+            run->state_dirty = true;
+            goto again;
+        }
+
         if (s->loop && s->loop_parallelism > 0) { /* the loop's parallelism */
             long long busy = 0;
             for (size_t j = 0; j < run->n; j++)
@@ -497,6 +512,13 @@ static int schedule(struct lr_run *run, int *active, struct mp_error *err)
                      "runs list' and 'mnistpipe stop RUN'; or pick other ports with "
                      "--serve-port/--ui-port)", s->name, s->port);
             continue;
+        }
+        enum lr_prep pr = lr_outputs_prepare(run, s); /* each attempt: fresh inputs */
+        if (pr != LR_PREP_START) {
+            lr_progress_event(run, s, "%s: %s", pr == LR_PREP_SKIP ? "skipped" : "failed",
+                              s->reason);
+            run->state_dirty = true;
+            goto again;
         }
         int rc = start_step(run, s, err);
         if (rc != MP_OK)

@@ -219,14 +219,57 @@ static int runs_list(const struct mp_plugin_ctx *ctx, struct mp_error *err)
     return MP_OK;
 }
 
+/* `runs outputs RUN [STEP]`: each output a step kept: a parameter's value (newlines shown as
+ * \n), an artifact's file in the run's state. */
+static int show_outputs(const struct mp_plugin_ctx *ctx, json_t *st, const char *want,
+                        struct mp_error *err)
+{
+    size_t i;
+    json_t *step;
+    bool found = false;
+    mp_ctx_printf(ctx, "%-10s %-12s %-10s %s\n", "STEP", "OUTPUT", "KIND", "VALUE / FILE");
+    json_array_foreach(json_object_get(st, "steps"), i, step)
+    {
+        const char *name = jstr(step, "name"), *oname;
+        json_t *o;
+        if (want && strcmp(name, want) != 0)
+            continue;
+        found = true;
+        json_object_foreach(json_object_get(step, "outputs"), oname, o)
+        {
+            const char *kind = jstr(o, "kind"), *v = jstr(o, "value");
+            struct mp_buf *b = mp_buf_new();
+            if (!b)
+                return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+            if (strcmp(kind, "parameter") == 0)
+                for (const char *c = v; *c; c++) {
+                    if (*c == '\n')
+                        mp_buf_puts(b, "\\n");
+                    else if (*c == '\\')
+                        mp_buf_puts(b, "\\\\");
+                    else
+                        mp_buf_append(b, c, 1);
+                }
+            else
+                mp_buf_puts(b, jstr(o, "file"));
+            mp_ctx_printf(ctx, "%-10s %-12s %-10s %s\n", name, oname, kind, mp_buf_data(b));
+            mp_buf_free(b);
+        }
+    }
+    if (want && !found)
+        return mp_error_set(err, MP_ERR_NOTFOUND, "run %s has no step '%s'", jstr(st, "id"),
+                            want);
+    return MP_OK;
+}
+
 int lr_cmd_runs(const struct mp_plugin_ctx *ctx, struct mp_error *err)
 {
     const char *sub = mp_ctx_arg_count(ctx) ? mp_ctx_arg_at(ctx, 0) : "list";
     if (strcmp(sub, "list") == 0)
         return runs_list(ctx, err);
-    if (strcmp(sub, "status") != 0)
-        return mp_error_set(err, MP_ERR_USAGE, "runs: expected 'list' or 'status RUN', not '%s'",
-                            sub);
+    if (strcmp(sub, "status") != 0 && strcmp(sub, "outputs") != 0)
+        return mp_error_set(err, MP_ERR_USAGE, "runs: expected 'list', 'status RUN' or "
+                            "'outputs RUN [STEP]', not '%s'", sub);
     char dir[4200];
     int rc = find_run(mp_ctx_arg_count(ctx) > 1 ? mp_ctx_arg_at(ctx, 1) : NULL, dir,
                       sizeof(dir), err);
@@ -235,9 +278,12 @@ int lr_cmd_runs(const struct mp_plugin_ctx *ctx, struct mp_error *err)
     json_t *st = load_status(dir, err);
     if (!st)
         return MP_ERR_IO;
-    show_status(ctx, st, dir);
+    if (strcmp(sub, "outputs") == 0)
+        rc = show_outputs(ctx, st, mp_ctx_arg_count(ctx) > 2 ? mp_ctx_arg_at(ctx, 2) : NULL, err);
+    else
+        show_status(ctx, st, dir);
     json_decref(st);
-    return MP_OK;
+    return rc;
 }
 
 static int cat_file(const struct mp_plugin_ctx *ctx, const char *path, struct mp_error *err)

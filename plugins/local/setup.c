@@ -31,6 +31,7 @@ struct lr_plan {
     const struct mp_group *loop;
     int iteration;
     json_t *item;
+    bool tmpl; /* a loop over another step's output: stands for its iterations */
 };
 
 static long opt_long(const struct mp_plugin_ctx *ctx, const char *name, long def, long min,
@@ -184,13 +185,22 @@ static int add_arg(struct lr_setup *su, struct lr_step *s, size_t *n, const char
                    struct mp_error *err)
 {
     size_t ml = s->mount_path ? strlen(s->mount_path) : 0;
-    if (s->claim_dir && !s->use_ns && strncmp(arg, s->mount_path, ml) == 0 &&
+    char *rw = NULL;
+    int rc = lr_paths_rewrite(mp_pipeline_op_at(su->p, s->op), s, arg, &rw, err);
+    if (rc != MP_OK)
+        return rc;
+    if (rw)
+        rc = push(&s->argv, n, rw, err);
+    else if (s->claim_dir && !s->use_ns && strncmp(arg, s->mount_path, ml) == 0 &&
         (arg[ml] == '\0' || arg[ml] == '/')) {
         char buf[4096];
         snprintf(buf, sizeof(buf), "%s%s", s->claim_dir, arg + ml);
-        return push(&s->argv, n, buf, err);
+        rc = push(&s->argv, n, buf, err);
+    } else {
+        rc = push(&s->argv, n, arg, err);
     }
-    return push(&s->argv, n, arg, err);
+    free(rw);
+    return rc;
 }
 
 static int setup_volumes(struct lr_setup *su, struct lr_step *s, const struct mp_op *op,
@@ -259,7 +269,13 @@ static int setup_env(struct lr_setup *su, struct lr_step *s, const struct mp_op 
         }
         if ((rc = render(su, value, &v, err)) != MP_OK)
             break;
-        snprintf(buf, sizeof(buf), "%s=%s", name, v);
+        char *rw = NULL;
+        if ((rc = lr_paths_rewrite(op, s, v, &rw, err)) != MP_OK) {
+            free(v);
+            break;
+        }
+        snprintf(buf, sizeof(buf), "%s=%s", name, rw ? rw : v);
+        free(rw);
         free(v);
         rc = push(&s->env, &n, buf, err);
     }
@@ -387,14 +403,9 @@ static int setup_retry(struct lr_setup *su, struct lr_step *s, const struct mp_o
     return MP_OK;
 }
 
-/* A `when` operand: a literal, or {{params.NAME}} rendered. Outputs of other steps are not
- * passed between steps by the local runner. */
+/* A `when` operand: a literal, or {{params.NAME}} rendered (outputs: lr_setup_conditions). */
 static int cond_operand(struct lr_setup *su, const char *text, char **out, struct mp_error *err)
 {
-    if (strstr(text, "{{steps."))
-        return mp_error_set(err, MP_ERR_UNSUPPORTED, "step '%s': its condition reads '%s', an "
-                            "output of another step, which the local runner does not pass "
-                            "between steps; run it on a cluster", su->step->name, text);
     return render(su, text, out, err);
 }
 
@@ -430,28 +441,21 @@ static bool cond_holds(const char *l, const char *op, const char *r)
     return c >= 0;
 }
 
-/* The step's groups: each enclosing `when` is evaluated now (parameters and loop items are
- * known before the run); a false one skips the step as Argo skips it. Outputs read as strings
- * and input artifacts are refused. */
+/* The step's groups: each enclosing `when` on parameters and loop items is evaluated now
+ * (they are known before the run); a false one skips the step as Argo skips it. One that
+ * reads an output, or around a loop's stand-in, is evaluated when the step is ready. */
 static int setup_control_flow(struct lr_setup *su, struct lr_step *s, const struct mp_op *op,
                               struct mp_error *err)
 {
-    if (mp_op_output_ref_count(op))
-        return mp_error_set(err, MP_ERR_UNSUPPORTED, "step '%s': it reads output '%s' of step "
-                            "'%s' ({{steps.%s.outputs.%s}}), which the local runner does not "
-                            "pass between steps; run it on a cluster", s->name,
-                            mp_op_output_ref_output(op, 0), mp_op_output_ref_step(op, 0),
-                            mp_op_output_ref_step(op, 0), mp_op_output_ref_output(op, 0));
-    if (mp_op_input_artifact_count(op))
-        return mp_error_set(err, MP_ERR_UNSUPPORTED, "step '%s': it takes artifact '%s' of step "
-                            "'%s' as an input file, which the local runner does not pass "
-                            "between steps; run it on a cluster", s->name,
-                            mp_op_input_artifact_output(op, 0), mp_op_input_artifact_step(op, 0));
     for (const struct mp_group *g = mp_op_group(op); g; g = mp_group_parent(g)) {
         if (mp_group_kind(g) != MP_GROUP_CONDITION || s->cond_false)
             continue;
         const char *lt = mp_group_condition_left(g), *o = mp_group_condition_operator(g);
         const char *rt = mp_group_condition_right(g);
+        if (s->tmpl || (lt && strstr(lt, "{{steps.")) || (rt && strstr(rt, "{{steps."))) {
+            s->deferred_cond = true;
+            continue;
+        }
         char *l = NULL, *r = NULL;
         int rc = cond_operand(su, lt ? lt : "", &l, err);
         if (rc == MP_OK)
@@ -482,12 +486,17 @@ static int setup_step(struct lr_setup *su, struct lr_step *s, const struct lr_pl
     s->iteration = pl->iteration;
     s->loop_parallelism = pl->loop ? mp_group_parallelism(pl->loop) : 0;
     s->item = pl->item ? json_incref(pl->item) : NULL;
+    s->tmpl = pl->tmpl;
     /* An iteration is named as its op and the item's index: train-0, train-1, ... */
-    if (pl->loop)
+    if (pl->loop && !pl->tmpl)
         snprintf(name, sizeof(name), "%s-%d", mp_op_name(op), pl->iteration);
     else
         snprintf(name, sizeof(name), "%s", mp_op_name(op));
     if (!(s->name = strdup(name)) || !(s->image = strdup(mp_op_image(op))))
+        return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    char files[4096];
+    snprintf(files, sizeof(files), "%s/files/%s", run->dir, s->name);
+    if (!(s->files_dir = strdup(files)))
         return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
     su->step = s;
     if ((rc = lr_image_map_resolve(map, s->name, s->image, &s->program, &s->profile, err)) !=
@@ -617,15 +626,12 @@ static int make_plan(struct lr_setup *su, struct lr_plan **out, size_t *n, struc
             char *rendered = NULL;
             su->plan_step.name = (char *)mp_op_name(op); /* names it in errors */
             su->step = &su->plan_step;
-            if (!text && src && strstr(src, "{{steps."))
-                return mp_error_set(err, MP_ERR_UNSUPPORTED, "step '%s': its parallelFor is over "
-                                    "'%s', an output of another step, which the local runner "
-                                    "does not pass between steps; run it on a cluster",
-                                    mp_op_name(op), src);
-            if (!text && (rc = render(su, src ? src : "[]", &rendered, err)) != MP_OK)
+            bool later = !text && src && strstr(src, "{{steps."); /* known when it ran */
+            if (!text && !later && (rc = render(su, src ? src : "[]", &rendered, err)) != MP_OK)
                 return rc;
             json_error_t je;
-            items = json_loads(text ? text : rendered, JSON_DECODE_ANY, &je);
+            items = later ? json_pack("[n]") : json_loads(text ? text : rendered,
+                                                          JSON_DECODE_ANY, &je);
             if (!json_is_array(items))
                 rc = mp_error_set(err, MP_ERR_VALIDATE, "step '%s': its parallelFor is over "
                                   "'%s', which is not a JSON list", mp_op_name(op),
@@ -647,8 +653,10 @@ static int make_plan(struct lr_setup *su, struct lr_plan **out, size_t *n, struc
             struct lr_plan *pl = &(*out)[(*n)++];
             pl->op = i;
             pl->loop = loop;
-            pl->iteration = loop ? (int)j : -1;
-            pl->item = items ? json_incref(json_array_get(items, j)) : NULL;
+            pl->tmpl = loop && !mp_group_loop_items(loop) &&
+                       strstr(mp_group_loop_source(loop), "{{steps.") != NULL;
+            pl->iteration = loop && !pl->tmpl ? (int)j : -1;
+            pl->item = items && !pl->tmpl ? json_incref(json_array_get(items, j)) : NULL;
         }
         json_decref(items);
     }
@@ -676,6 +684,8 @@ static void run_free(struct lr_run *run)
         free(s->claim_dir);
         free(s->mount_path);
         free(s->pid_file);
+        free(s->files_dir);
+        json_decref(s->outputs);
         json_decref(s->item);
         if (s->log_fd >= 0)
             close(s->log_fd);
@@ -690,6 +700,128 @@ static void run_free(struct lr_run *run)
     free(run->pipeline);
 }
 
+/* What lr_cmd_run keeps for the steps set up while the run goes on. */
+struct lr_setup_keep {
+    struct lr_setup *su;
+    const struct lr_image_map *map;
+    const char *root;
+};
+
+static int append_dep(struct lr_step *s, size_t j, struct mp_error *err)
+{
+    for (size_t d = 0; d < s->ndeps; d++)
+        if (s->deps[d] == j)
+            return MP_OK;
+    size_t *v = realloc(s->deps, (s->ndeps + 1) * sizeof(*v));
+    if (!v)
+        return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    s->deps = v;
+    s->deps[s->ndeps++] = j;
+    return MP_OK;
+}
+
+int lr_setup_expand(struct lr_run *run, size_t t, json_t *items, struct mp_error *err)
+{
+    struct lr_setup_keep *keep = run->setup;
+    const void *loop = run->steps[t].loop;
+    size_t nt = 0, *tm = NULL, base = run->n, ni = json_array_size(items);
+    int rc = MP_OK;
+    for (size_t i = 0; i < base; i++)
+        if (run->steps[i].tmpl && !run->steps[i].hidden && run->steps[i].loop == loop) {
+            size_t *v = realloc(tm, (nt + 1) * sizeof(*v));
+            if (!v) {
+                free(tm);
+                return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+            }
+            tm = v;
+            tm[nt++] = i;
+        }
+    size_t add = ni * nt;
+    struct lr_step *v = realloc(run->steps, (base + add + 1) * sizeof(*v));
+    if (!v) {
+        free(tm);
+        return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    }
+    run->steps = v;
+    memset(run->steps + base, 0, (add + 1) * sizeof(*v));
+    for (size_t i = base; i < base + add; i++)
+        run->steps[i].out_fd = run->steps[i].log_fd = run->steps[i].err_fd = -1;
+    run->n = base + add;
+    /* Iteration j of stand-in k is step base + j * nt + k; it waits for what the stand-in
+     * waited for, a stand-in of the same loop being the same iteration's step. */
+    for (size_t j = 0; j < ni && rc == MP_OK; j++)
+        for (size_t k = 0; k < nt && rc == MP_OK; k++) {
+            size_t idx = base + j * nt + k;
+            const struct lr_step *tp = &run->steps[tm[k]];
+            struct lr_plan pl = {tp->op, loop, (int)j, json_array_get(items, j), false};
+            if ((rc = setup_step(keep->su, &run->steps[idx], &pl, keep->map, keep->root, err)) !=
+                MP_OK)
+                break;
+            for (size_t i = 0; i < idx && rc == MP_OK; i++)
+                if (!run->steps[i].hidden && strcmp(run->steps[i].name, run->steps[idx].name) == 0)
+                    rc = mp_error_set(err, MP_ERR_VALIDATE, "two steps would be named '%s' (an "
+                                      "iteration of a parallelFor is named STEP-INDEX); rename "
+                                      "one", run->steps[idx].name);
+            for (size_t d = 0; d < run->steps[tm[k]].ndeps && rc == MP_OK; d++) {
+                size_t dep = run->steps[tm[k]].deps[d];
+                for (size_t m = 0; m < nt; m++)
+                    if (tm[m] == dep)
+                        dep = base + j * nt + m;
+                rc = append_dep(&run->steps[idx], dep, err);
+            }
+            if (rc == MP_OK && run->steps[idx].cond_false)
+                lr_progress_event(run, &run->steps[idx], "skipped: %s", run->steps[idx].reason);
+        }
+    /* What waited for a stand-in waits for all its iterations. */
+    for (size_t i = 0; i < base && rc == MP_OK; i++)
+        for (size_t d = 0; d < run->steps[i].ndeps && rc == MP_OK; d++)
+            for (size_t k = 0; k < nt && rc == MP_OK; k++)
+                if (run->steps[i].deps[d] == tm[k])
+                    for (size_t j = 0; j < ni && rc == MP_OK; j++)
+                        rc = append_dep(&run->steps[i], base + j * nt + k, err);
+    for (size_t k = 0; k < nt && rc == MP_OK; k++) {
+        run->steps[tm[k]].hidden = true;
+        run->steps[tm[k]].state = LR_SUCCEEDED;
+    }
+    run->state_dirty = true;
+    free(tm);
+    return rc;
+}
+
+int lr_setup_conditions(struct lr_run *run, struct lr_step *s, bool *holds, char *reason,
+                        size_t size, struct mp_error *err)
+{
+    struct lr_setup *su = ((struct lr_setup_keep *)run->setup)->su;
+    const struct mp_op *op = mp_pipeline_op_at(run->p, s->op);
+    int rc = MP_OK;
+    *holds = true;
+    su->step = s;
+    for (const struct mp_group *g = mp_op_group(op); g && *holds && rc == MP_OK;
+         g = mp_group_parent(g)) {
+        if (mp_group_kind(g) != MP_GROUP_CONDITION)
+            continue;
+        const char *text[2] = {mp_group_condition_left(g), mp_group_condition_right(g)};
+        const char *o = mp_group_condition_operator(g);
+        char *v[2] = {NULL, NULL};
+        for (int i = 0; i < 2 && rc == MP_OK; i++) {
+            char *r = NULL;
+            if ((rc = render(su, text[i] ? text[i] : "", &r, err)) == MP_OK)
+                rc = lr_outputs_render(run, s, r, &v[i], err);
+            free(r);
+        }
+        if (rc == MP_OK && !cond_holds(v[0], o ? o : "==", v[1])) {
+            *holds = false;
+            snprintf(reason, size, "when '%s %s %s' is false", v[0], o ? o : "==", v[1]);
+        }
+        free(v[0]);
+        free(v[1]);
+    }
+    su->step = NULL;
+    if (rc != MP_OK)
+        mp_error_prefix(err, "step '%s': its condition: ", s->name);
+    return rc;
+}
+
 int lr_cmd_run(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
                struct mp_error *err)
 {
@@ -700,7 +832,10 @@ int lr_cmd_run(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
     size_t nplan = 0;
     char root[4096], dir[4200], id[64], why[256] = "";
     int rc = MP_OK;
+    struct lr_setup_keep keep = {&su, NULL, root};
     run.ctx = ctx;
+    run.p = p;
+    run.setup = &keep;
     run.tty = mp_ctx_is_tty(ctx);
     run.jobs = (int)opt_long(ctx, "jobs", 4, 1, 64, err, &rc);
     (void)opt_long(ctx, "retries", 0, 0, 100, err, &rc);
@@ -722,6 +857,7 @@ int lr_cmd_run(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
     if ((rc = lr_state_root(root, sizeof(root), err)) != MP_OK ||
         (rc = lr_image_map_load(mp_ctx_option(ctx, "image-map"), &map, err)) != MP_OK)
         return rc;
+    keep.map = map;
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
@@ -768,6 +904,9 @@ int lr_cmd_run(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
             }
     if ((rc = link_deps(&run, p, err)) != MP_OK)
         goto out;
+    for (size_t i = 0; i < run.n; i++)
+        if ((rc = lr_link_data_deps(&run, i, err)) != MP_OK)
+            goto out;
     mp_ctx_printf(ctx, "run %s: %zu steps, state in %s\n", run.id, run.n, run.dir);
     for (size_t i = 0; i < run.n; i++)
         if (run.steps[i].claim_dir)
@@ -780,6 +919,8 @@ int lr_cmd_run(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
                           : run.use_ns ? "the mount path does not exist here: paths in its "
                                          "arguments were rewritten instead"
                                        : "--no-mount-ns: paths in its arguments were rewritten");
+    for (size_t i = 0; i < run.n; i++)
+        lr_outputs_note(&run, &run.steps[i]);
     if (why[0] && mp_ctx_verbose(ctx))
         mp_ctx_warn(ctx, "mount namespace: %s", why);
     run.message[0] = '\0';

@@ -179,6 +179,8 @@ static json_t *step_json(const struct lr_step *s)
     json_object_set_new(o, "port", json_integer(s->port));
     json_object_set_new(o, "progress", json_string(s->progress));
     json_object_set_new(o, "summary", json_string(s->summary));
+    if (s->outputs)
+        json_object_set(o, "outputs", s->outputs);
     return o;
 }
 
@@ -200,6 +202,8 @@ int lr_state_write(const struct lr_run *run, struct mp_error *err)
     json_object_set_new(root, "finished", json_real(run->finished));
     json_object_set_new(root, "timeout", json_real(run->timeout));
     for (size_t i = 0; i < run->n; i++) {
+        if (run->steps[i].hidden) /* an expanded stand-in: its iterations are listed */
+            continue;
         json_t *s = step_json(&run->steps[i]);
         if (!s) {
             rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");

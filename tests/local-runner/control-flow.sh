@@ -3,8 +3,8 @@
 # Control flow on the local runner, as Argo runs it: a `when` group runs or is skipped by its
 # condition on parameters (a skipped step does not block what comes after it), the onExit step
 # runs last whatever the outcome, a group's `after` orders it, a parallelFor runs once per
-# item; what the local runner cannot do (nested loops, outputs passed between steps,
-# conditions and loops on them) is refused before anything runs, naming the step.
+# item; what the local runner cannot do (nested loops) is refused before anything runs, naming
+# the step. Outputs passed between steps: outputs.sh.
 . "$MP_TOP_SRCDIR/tests/lib.sh"
 export XDG_STATE_HOME="$TMP/state"
 echo 'busybox - job' >"$TMP/map"
@@ -119,29 +119,4 @@ expect_exit 4 "nested parallelFor" -- mpr "$TMP/nested.yaml"
 expect_output "step 'inner': it is in a parallelFor inside another parallelFor, which the local runner does not run" \
     "a nested loop is refused, naming the step"
 grep -q '^inner' "$TMP/out" && fail "the loop body ran" || pass "nothing ran"
-cat >"$TMP/outcond.yaml" <<'EOM'
-name: outcond
-steps:
-  - name: flip
-    image: busybox:1.36
-    command: [sh, -c, "echo heads >/tmp/result"]
-    outputs: [{name: result, path: /tmp/result}]
-  - when: "{{steps.flip.outputs.result}} == heads"
-    steps:
-      - {name: cheer, image: busybox:1.36, command: [echo, yay]}
-EOM
-expect_exit 4 "a condition on an output" -- mpr "$TMP/outcond.yaml"
-expect_output "step 'cheer': its condition reads '\{\{steps.flip.outputs.result\}\}', an output of another step" \
-    "names the step and the output"
-cat >"$TMP/outref.yaml" <<'EOM'
-name: outref
-steps:
-  - name: flip
-    image: busybox:1.36
-    command: [sh, -c, "echo heads >/tmp/result"]
-    outputs: [{name: result, path: /tmp/result}]
-  - {name: show, image: busybox:1.36, command: [echo, "{{steps.flip.outputs.result}}"]}
-EOM
-expect_exit 4 "an output read as a string" -- mpr "$TMP/outref.yaml"
-expect_output "step 'show': it reads output 'result' of step 'flip'" "names the step and the output"
 finish

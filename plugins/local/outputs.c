@@ -1,0 +1,557 @@
+/* SPDX-License-Identifier: MIT */
+/* outputs.c: outputs passed between the local runner's steps, as Argo passes them: a step's
+ * declared outputs are files it writes; once it succeeded, a parameter output's content (one
+ * trailing newline dropped, at most 256 KiB) is the value later steps read through
+ * {{steps.S.outputs.O}}, in their arguments, environment, `when` conditions and loop lists,
+ * and every output's file is kept in the run's state (RUNDIR/outputs/STEP/NAME), from which
+ * input artifacts are copied into the steps that take them. A step sees a declared path through
+ * its files directory (RUNDIR/files/STEP + path), the paths in its arguments rewritten. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "local.h"
+
+static const struct mp_op *step_op(const struct lr_run *run, const struct lr_step *s)
+{
+    return mp_pipeline_op_at(run->p, s->op);
+}
+
+static bool under(const char *path, const char *dir)
+{
+    size_t n = dir ? strlen(dir) : 0;
+    return dir && strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+void lr_local_path(const struct lr_step *s, const char *path, char *out, size_t size)
+{
+    if (s->claim_dir && under(path, s->mount_path))
+        snprintf(out, size, "%s%s", s->claim_dir, path + strlen(s->mount_path));
+    else
+        snprintf(out, size, "%s%s", s->files_dir ? s->files_dir : "", path);
+}
+
+static bool path_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '.' || c == '-';
+}
+
+/* Replace each occurrence of @path in @text that stands alone as a path (nothing path-like
+ * before it; after it the end, a separator, or a '/' going further down) by @local. */
+static int replace_path(const char *text, const char *path, const char *local, char **out)
+{
+    size_t pl = strlen(path);
+    struct mp_buf *b = NULL;
+    const char *p = text, *from = text, *q; /* copied up to @p; searched from @from */
+    *out = NULL;
+    while ((q = strstr(from, path)) != NULL) {
+        bool alone = (q == text || !(path_char(q[-1]) || q[-1] == '/')) && !path_char(q[pl]);
+        if (!alone) {
+            from = q + 1;
+            continue;
+        }
+        if (!b && !(b = mp_buf_new()))
+            return MP_ERR_NOMEM;
+        mp_buf_append(b, p, (size_t)(q - p));
+        mp_buf_puts(b, local);
+        p = from = q + pl;
+    }
+    if (!b)
+        return MP_OK;
+    mp_buf_puts(b, p);
+    if (mp_buf_error(b) == MP_OK)
+        *out = strdup(mp_buf_data(b));
+    mp_buf_free(b);
+    return *out ? MP_OK : MP_ERR_NOMEM;
+}
+
+int lr_paths_rewrite(const struct mp_op *op, const struct lr_step *s, const char *text,
+                     char **out, struct mp_error *err)
+{
+    size_t no = mp_op_output_count(op), ni = mp_op_input_artifact_count(op);
+    char *cur = NULL;
+    *out = NULL;
+    for (size_t i = 0; i < no + ni; i++) {
+        const char *path = i < no ? mp_op_output_path(op, i) : mp_op_input_artifact_path(op, i - no);
+        char local[4096], *next = NULL;
+        if (!path || !*path || (s->claim_dir && s->use_ns && under(path, s->mount_path)))
+            continue; /* seen where it is through the bind mount */
+        lr_local_path(s, path, local, sizeof(local));
+        if (replace_path(cur ? cur : text, path, local, &next) != MP_OK) {
+            free(cur);
+            return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+        }
+        if (next) {
+            free(cur);
+            cur = next;
+        }
+    }
+    *out = cur;
+    return MP_OK;
+}
+
+void lr_outputs_note(const struct lr_run *run, const struct lr_step *s)
+{
+    const struct mp_op *op = step_op(run, s);
+    size_t no = mp_op_output_count(op), ni = mp_op_input_artifact_count(op);
+    for (size_t i = 0; i < no + ni && !s->tmpl; i++) { /* iterations: files/STEP-INDEX */
+        const char *path = i < no ? mp_op_output_path(op, i) : mp_op_input_artifact_path(op, i - no);
+        char local[4096];
+        if (s->claim_dir && s->use_ns && under(path, s->mount_path))
+            continue;
+        lr_local_path(s, path, local, sizeof(local));
+        mp_ctx_printf(run->ctx, "%s: its %s %s is the file %s (the path is rewritten in its "
+                      "command, arguments and environment)\n", s->name,
+                      i < no ? "output" : "input", path, local);
+    }
+}
+
+/* The step whose output @s reads as {{steps.@opname...}}: in a loop that @s is in, the same
+ * iteration's. NULL with @why set when there is no single one. */
+static struct lr_step *producer(struct lr_run *run, const struct lr_step *s, const char *opname,
+                                char *why, size_t size)
+{
+    struct lr_step *found = NULL;
+    for (size_t i = 0; i < run->n; i++) {
+        struct lr_step *t = &run->steps[i];
+        if (t == s || t->hidden || strcmp(mp_op_name(step_op(run, t)), opname) != 0)
+            continue;
+        if (t->loop && t->loop != s->loop) {
+            snprintf(why, size, "step '%s' runs once per item of a parallelFor that '%s' is "
+                     "not in; the local runner does not gather its iterations' outputs",
+                     opname, s->name);
+            return NULL;
+        }
+        if (t->loop && t->iteration != s->iteration)
+            continue;
+        found = t;
+    }
+    if (!found)
+        snprintf(why, size, "there is no step '%s' to read it from", opname);
+    return found;
+}
+
+struct render_ctx {
+    struct lr_run *run;
+    const struct lr_step *s;
+};
+
+static int render_output(void *user, const char *step, const char *output, struct mp_buf *out,
+                         struct mp_error *err)
+{
+    struct render_ctx *rc = user;
+    char why[256];
+    struct lr_step *t = producer(rc->run, rc->s, step, why, sizeof(why));
+    json_t *o = t && t->outputs ? json_object_get(t->outputs, output) : NULL;
+    const char *v = json_string_value(json_object_get(o, "value"));
+    if (t && t->state != LR_SUCCEEDED)
+        snprintf(why, sizeof(why), "step '%.64s' %s%s%.150s", t->name,
+                 t->state == LR_SKIPPED ? "was skipped" : "did not succeed",
+                 t->reason[0] ? ": " : "", t->reason);
+    else if (t && !v)
+        snprintf(why, sizeof(why), "step '%s' has no parameter output '%s'", t->name, output);
+    if (!t || !v)
+        return mp_error_set(err, MP_ERR_VALIDATE, "{{steps.%s.outputs.%s}} has no value: %s",
+                            step, output, why);
+    return mp_buf_puts(out, v) == MP_OK ? MP_OK
+                                        : mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+}
+
+int lr_outputs_render(struct lr_run *run, const struct lr_step *s, const char *text, char **out,
+                      struct mp_error *err)
+{
+    if (!strstr(text, "{{steps.")) {
+        *out = strdup(text);
+        return *out ? MP_OK : mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    }
+    struct mp_buf *b = mp_buf_new();
+    struct render_ctx rc = {run, s};
+    if (!b)
+        return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    int r = mp_render_outputs(text, NULL, render_output, &rc, b, err);
+    if (r == MP_OK && !(*out = strdup(mp_buf_data(b))))
+        r = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    mp_buf_free(b);
+    return r;
+}
+
+/* ---- dependencies ---- */
+
+static int dep_add(struct lr_step *s, size_t j, struct mp_error *err)
+{
+    for (size_t d = 0; d < s->ndeps; d++)
+        if (s->deps[d] == j)
+            return MP_OK;
+    size_t *v = realloc(s->deps, (s->ndeps + 1) * sizeof(*v));
+    if (!v)
+        return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    s->deps = v;
+    s->deps[s->ndeps++] = j;
+    return MP_OK;
+}
+
+struct dep_ctx {
+    struct lr_run *run;
+    size_t i;
+};
+
+static int dep_on(struct dep_ctx *dc, const char *opname, struct mp_error *err)
+{
+    struct lr_step *s = &dc->run->steps[dc->i];
+    for (size_t j = 0; j < dc->run->n; j++) {
+        const struct lr_step *t = &dc->run->steps[j];
+        if (j == dc->i || strcmp(mp_op_name(step_op(dc->run, t)), opname) != 0 ||
+            (s->loop && t->loop == s->loop && t->iteration != s->iteration))
+            continue;
+        int rc = dep_add(s, j, err);
+        if (rc != MP_OK)
+            return rc;
+    }
+    return MP_OK;
+}
+
+static int dep_ref(void *user, const char *step, const char *output, struct mp_buf *out,
+                   struct mp_error *err)
+{
+    (void)output;
+    (void)out;
+    return dep_on(user, step, err);
+}
+
+int lr_link_data_deps(struct lr_run *run, size_t i, struct mp_error *err)
+{
+    struct dep_ctx dc = {run, i};
+    const struct mp_op *op = step_op(run, &run->steps[i]);
+    int rc = MP_OK;
+    for (size_t k = 0; k < mp_op_output_ref_count(op) && rc == MP_OK; k++)
+        rc = dep_on(&dc, mp_op_output_ref_step(op, k), err);
+    for (size_t k = 0; k < mp_op_input_artifact_count(op) && rc == MP_OK; k++)
+        rc = dep_on(&dc, mp_op_input_artifact_step(op, k), err);
+    for (const struct mp_group *g = mp_op_group(op); g && rc == MP_OK; g = mp_group_parent(g)) {
+        const char *texts[3] = {NULL, NULL, NULL};
+        if (mp_group_kind(g) == MP_GROUP_CONDITION) {
+            texts[0] = mp_group_condition_left(g);
+            texts[1] = mp_group_condition_right(g);
+        } else if (mp_group_kind(g) == MP_GROUP_LOOP) {
+            texts[0] = mp_group_loop_source(g);
+        }
+        for (int t = 0; t < 3 && rc == MP_OK; t++) {
+            struct mp_buf *b;
+            if (!texts[t] || !strstr(texts[t], "{{steps."))
+                continue;
+            if (!(b = mp_buf_new()))
+                return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+            rc = mp_render_outputs(texts[t], NULL, dep_ref, &dc, b, err);
+            mp_buf_free(b);
+        }
+    }
+    return rc;
+}
+
+/* ---- files ---- */
+
+/* mkdir -p of the directory that holds @path. */
+static int mkdir_parent(const char *path, struct mp_error *err)
+{
+    char dir[4400];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return MP_OK;
+    *slash = '\0';
+    return lr_mkdirs(dir, err);
+}
+
+/* Copy @src to @dst (a new file, written whole then renamed into place). */
+static int copy_file(const char *src, const char *dst, char *why, size_t size)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", dst, (long)getpid());
+    int in = open(src, O_RDONLY | O_CLOEXEC), out = -1;
+    if (in < 0) {
+        snprintf(why, size, "%s: %s", src, strerror(errno));
+        return -1;
+    }
+    struct stat sb;
+    if (fstat(in, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+        (out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, sb.st_mode & 0777)) < 0) {
+        snprintf(why, size, "%.300s: %s", out < 0 && S_ISREG(sb.st_mode) ? tmp : src,
+                 S_ISREG(sb.st_mode) ? strerror(errno) : "not a regular file");
+        close(in);
+        return -1;
+    }
+    char buf[65536];
+    ssize_t r = 0;
+    while ((r = read(in, buf, sizeof(buf))) > 0)
+        for (ssize_t w = 0, k; w < r; w += k)
+            if ((k = write(out, buf + w, (size_t)(r - w))) < 0) {
+                r = -1;
+                break;
+            }
+    int e = errno;
+    close(in);
+    if (close(out) != 0 || r < 0 || rename(tmp, dst) != 0) {
+        snprintf(why, size, "copying %.200s to %.200s: %s", src, dst, strerror(r < 0 ? e : errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* A line in the step's log from the runner: why it failed or was skipped. */
+static void log_note(struct lr_step *s, const char *fmt, ...) MP_PRINTF(2, 3);
+static void log_note(struct lr_step *s, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof(text) - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0 || s->log_fd < 0)
+        return;
+    if ((size_t)n > sizeof(text) - 2)
+        n = (int)sizeof(text) - 2;
+    text[n++] = '\n';
+    (void)!write(s->log_fd, "mnistpipe local: ", 17);
+    (void)!write(s->log_fd, text, (size_t)n);
+}
+
+static enum lr_prep prep_fail(struct lr_step *s, const char *msg)
+{
+    s->state = LR_FAILED;
+    snprintf(s->reason, sizeof(s->reason), "%.*s", (int)sizeof(s->reason) - 1, msg);
+    log_note(s, "%s", msg);
+    return LR_PREP_FAIL;
+}
+
+/* {{steps...}} in each of @vec's strings replaced; "/mnt/x" rewritten as add_arg() does. */
+static int render_vec(struct lr_run *run, struct lr_step *s, char **vec, bool args,
+                      struct mp_error *err)
+{
+    for (char **a = vec; a && *a; a++) {
+        char *v = NULL;
+        if (!strstr(*a, "{{steps."))
+            continue;
+        int rc = lr_outputs_render(run, s, *a, &v, err);
+        if (rc != MP_OK)
+            return rc;
+        if (args && s->claim_dir && !s->use_ns && under(v, s->mount_path)) {
+            char buf[4096];
+            snprintf(buf, sizeof(buf), "%s%s", s->claim_dir, v + strlen(s->mount_path));
+            free(v);
+            if (!(v = strdup(buf)))
+                return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+        }
+        free(*a);
+        *a = v;
+    }
+    return MP_OK;
+}
+
+enum lr_prep lr_outputs_prepare(struct lr_run *run, struct lr_step *s)
+{
+    const struct mp_op *op = step_op(run, s);
+    struct mp_error *err = mp_error_new();
+    char why[512], local[4096], msg[768];
+    enum lr_prep r = LR_PREP_START;
+    if (!err)
+        return prep_fail(s, "out of memory");
+    bool holds = true;
+    if (s->deferred_cond && lr_setup_conditions(run, s, &holds, why, sizeof(why), err) != MP_OK) {
+        r = prep_fail(s, mp_error_message(err));
+        goto out;
+    }
+    if (!holds) {
+        s->state = LR_SKIPPED;
+        s->cond_false = true;
+        snprintf(s->reason, sizeof(s->reason), "%.*s", (int)sizeof(s->reason) - 1, why);
+        r = LR_PREP_SKIP;
+        goto out;
+    }
+    if (render_vec(run, s, s->argv, true, err) != MP_OK ||
+        render_vec(run, s, s->env, false, err) != MP_OK) {
+        r = prep_fail(s, mp_error_message(err));
+        goto out;
+    }
+    /* The output files of an earlier attempt are not this attempt's. */
+    for (size_t i = 0; i < mp_op_output_count(op); i++) {
+        lr_local_path(s, mp_op_output_path(op, i), local, sizeof(local));
+        if (mkdir_parent(local, err) != MP_OK) {
+            r = prep_fail(s, mp_error_message(err));
+            goto out;
+        }
+        if (!(s->claim_dir && under(mp_op_output_path(op, i), s->mount_path)))
+            (void)unlink(local);
+    }
+    for (size_t i = 0; i < mp_op_input_artifact_count(op); i++) {
+        const char *from = mp_op_input_artifact_step(op, i);
+        const char *name = mp_op_input_artifact_output(op, i);
+        struct lr_step *t = producer(run, s, from, why, sizeof(why));
+        const char *file = t && t->state == LR_SUCCEEDED
+                               ? json_string_value(json_object_get(
+                                     json_object_get(t->outputs, name), "file"))
+                               : NULL;
+        if (t && !file)
+            snprintf(why, sizeof(why), "step '%s' %s", t->name,
+                     t->state == LR_SUCCEEDED ? "kept no such output" : "did not succeed");
+        lr_local_path(s, mp_op_input_artifact_path(op, i), local, sizeof(local));
+        if (!file || mkdir_parent(local, err) != MP_OK ||
+            copy_file(file, local, why, sizeof(why)) != 0) {
+            snprintf(msg, sizeof(msg), "input artifact %s of step '%s': %s", name, from,
+                     file && mp_error_code(err) != MP_OK ? mp_error_message(err) : why);
+            r = prep_fail(s, msg);
+            goto out;
+        }
+    }
+out:
+    mp_error_free(err);
+    return r;
+}
+
+/* Whether @text[0..@n) is UTF-8 text without NUL bytes (what a parameter can carry). */
+static bool is_text(const char *text, size_t n)
+{
+    if (memchr(text, '\0', n))
+        return false;
+    json_t *j = json_stringn(text, n);
+    json_decref(j);
+    return j != NULL;
+}
+
+static bool collect_fail(struct lr_step *s, const char *fmt, ...) MP_PRINTF(2, 3);
+static bool collect_fail(struct lr_step *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
+    va_end(ap);
+    log_note(s, "%s", s->reason);
+    return false;
+}
+
+bool lr_outputs_collect(struct lr_run *run, struct lr_step *s)
+{
+    const struct mp_op *op = step_op(run, s);
+    size_t n = mp_op_output_count(op);
+    if (n == 0)
+        return true;
+    json_t *outs = json_object();
+    if (!outs)
+        return collect_fail(s, "out of memory");
+    char local[4096], keep[4400], why[512];
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++) {
+        const char *name = mp_op_output_name(op, i), *path = mp_op_output_path(op, i);
+        bool param = mp_op_output_kind(op, i) == MP_OUTPUT_PARAMETER;
+        bool in_claim = s->claim_dir && under(path, s->mount_path);
+        struct stat sb;
+        lr_local_path(s, path, local, sizeof(local));
+        if (stat(local, &sb) != 0) {
+            ok = collect_fail(s, "output '%s': no file at %s (%s)", name, path, strerror(errno));
+            log_note(s, "output '%s' is looked for at %s", name, local);
+            break;
+        }
+        if (!S_ISREG(sb.st_mode)) {
+            ok = collect_fail(s, "output '%s': %s is not a regular file", name, path);
+            break;
+        }
+        if (param && sb.st_size > LR_PARAM_MAX) {
+            ok = collect_fail(s, "output '%s': %s holds %lld bytes; an output parameter holds "
+                              "at most %d", name, path, (long long)sb.st_size, LR_PARAM_MAX);
+            break;
+        }
+        snprintf(keep, sizeof(keep), "%s/outputs/%s/%s", run->dir, s->name, name);
+        struct mp_error *err = mp_error_new();
+        (void)unlink(keep);
+        if (!err || mkdir_parent(keep, err) != MP_OK ||
+            ((in_claim || link(local, keep) != 0) && copy_file(local, keep, why, sizeof(why)) != 0)) {
+            ok = collect_fail(s, "output '%s': %s", name,
+                              err && mp_error_code(err) != MP_OK ? mp_error_message(err) : why);
+            mp_error_free(err);
+            break;
+        }
+        mp_error_free(err);
+        json_t *o = json_pack("{s:s, s:s, s:s}", "kind", param ? "parameter" : "artifact",
+                              "path", path, "file", keep);
+        if (o && param) {
+            /* The kept copy is read: the step's own file may change under a claim. */
+            char *text = malloc((size_t)sb.st_size + 1);
+            int fd = open(keep, O_RDONLY | O_CLOEXEC);
+            ssize_t got = 0, r = 1;
+            while (text && fd >= 0 && got < (ssize_t)sb.st_size &&
+                   (r = read(fd, text + got, (size_t)sb.st_size - (size_t)got)) > 0)
+                got += r;
+            if (fd >= 0)
+                close(fd);
+            if (!text || got != (ssize_t)sb.st_size)
+                ok = collect_fail(s, "output '%s': reading %s: %s", name, keep,
+                                  text ? strerror(errno) : "out of memory");
+            else if (!is_text(text, (size_t)got))
+                ok = collect_fail(s, "output '%s': %s is not text (a NUL byte or invalid "
+                                  "UTF-8); pass it as an artifact", name, path);
+            else {
+                /* Argo drops one trailing newline ("for user convenience"). */
+                size_t len = (size_t)got - (got > 0 && text[got - 1] == '\n');
+                json_object_set_new(o, "value", json_stringn(text, len));
+            }
+            free(text);
+        }
+        if (!o || json_object_set_new(outs, name, o) != 0)
+            ok = ok ? collect_fail(s, "out of memory") : false;
+    }
+    if (ok) {
+        json_decref(s->outputs);
+        s->outputs = outs;
+    } else {
+        json_decref(outs);
+    }
+    return ok;
+}
+
+int lr_outputs_expand(struct lr_run *run, size_t t, bool *ok, struct mp_error *err)
+{
+    struct lr_step *s = &run->steps[t];
+    const char *src = mp_group_loop_source(s->loop);
+    struct mp_error *e2 = mp_error_new();
+    char *text = NULL, msg[512];
+    json_t *items = NULL;
+    *ok = true;
+    if (!e2)
+        return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+    if (lr_outputs_render(run, s, src ? src : "[]", &text, e2) != MP_OK) {
+        snprintf(msg, sizeof(msg), "%s", mp_error_message(e2));
+    } else {
+        json_error_t je;
+        items = json_loads(text, JSON_DECODE_ANY, &je);
+        if (!json_is_array(items))
+            snprintf(msg, sizeof(msg), "its parallelFor is over %s, which is not a JSON list: "
+                     "'%.40s%s'", src, text, strlen(text) > 40 ? "..." : "");
+    }
+    mp_error_free(e2);
+    free(text);
+    if (!json_is_array(items)) {
+        json_decref(items);
+        *ok = false;
+        for (size_t i = 0; i < run->n; i++) {
+            struct lr_step *x = &run->steps[i];
+            if (x->tmpl && !x->hidden && x->loop == s->loop && x->state == LR_PENDING) {
+                (void)prep_fail(x, msg);
+                lr_progress_event(run, x, "failed: %s", x->reason);
+            }
+        }
+        return MP_OK;
+    }
+    size_t k = json_array_size(items);
+    lr_progress_event(run, s, "%zu iteration%s from %s", k, k == 1 ? "" : "s", src);
+    int rc = lr_setup_expand(run, t, items, err);
+    json_decref(items);
+    return rc;
+}
