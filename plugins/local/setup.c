@@ -793,13 +793,17 @@ int lr_setup_conditions(struct lr_run *run, struct lr_step *s, bool *holds, char
 {
     struct lr_setup *su = ((struct lr_setup_keep *)run->setup)->su;
     const struct mp_op *op = mp_pipeline_op_at(run->p, s->op);
+    const struct mp_group *groups[64];
+    size_t ng = 0;
     int rc = MP_OK;
     *holds = true;
     su->step = s;
-    for (const struct mp_group *g = mp_op_group(op); g && *holds && rc == MP_OK;
-         g = mp_group_parent(g)) {
-        if (mp_group_kind(g) != MP_GROUP_CONDITION)
-            continue;
+    for (const struct mp_group *g = mp_op_group(op); g && ng < 64; g = mp_group_parent(g))
+        if (mp_group_kind(g) == MP_GROUP_CONDITION)
+            groups[ng++] = g;
+    /* Outermost first, as Argo decides: a false outer group skips what is inside it unread. */
+    while (ng > 0 && *holds && rc == MP_OK) {
+        const struct mp_group *g = groups[--ng];
         const char *text[2] = {mp_group_condition_left(g), mp_group_condition_right(g)};
         const char *o = mp_group_condition_operator(g);
         char *v[2] = {NULL, NULL};
@@ -818,7 +822,7 @@ int lr_setup_conditions(struct lr_run *run, struct lr_step *s, bool *holds, char
     }
     su->step = NULL;
     if (rc != MP_OK)
-        mp_error_prefix(err, "step '%s': its condition: ", s->name);
+        mp_error_prefix(err, "its condition");
     return rc;
 }
 

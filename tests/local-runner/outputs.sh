@@ -144,6 +144,74 @@ expect_exit 0 "coin: heads then heads" -- coin "heads heads"
 expect_output "^print1: skipped: when 'heads == tails' is false" "the nested condition is false"
 expect_exit 1 "coin: tails" -- coin "tails"
 expect_output "^flip-again: skipped: when 'tails == heads' is false" "flip-again is skipped"
+expect_output "^print1: skipped: when 'tails == heads' is false" \
+    "print1: the outer condition is decided first, the inner one (on flip-again) not read"
 expect_output "^print2: failed: \{\{steps.flip-again.outputs.output\}\} has no value: step 'flip-again' was skipped" \
     "print2 reads the output of a skipped step: it fails, saying why (Argo cannot resolve it either)"
+echo 'busybox - job' >"$TMP/map"
+
+# A retried step starts without the output files of its failed attempt.
+cat >"$TMP/retry.yaml" <<EOM
+name: retry
+steps:
+  - name: flaky
+    image: busybox:1.36
+    command: [sh, -c, "if [ -f $TMP/tried ]; then exit 0; fi; touch $TMP/tried; echo stale >/tmp/v; exit 3"]
+    outputs: [{name: v, path: /tmp/v}]
+    retries: {limit: 1}
+EOM
+expect_exit 1 "a retry that writes no output" -- mpr "$TMP/retry.yaml"
+expect_output '^flaky: exit code 3 \(attempt 1 of 2\)' "the first attempt failed"
+expect_output "^flaky: failed: output 'v': no file at /tmp/v" "the first attempt's file is gone"
+
+# Paths under a claim are the claim's files: /mnt/x is seen there through the mount namespace,
+# or rewritten to the claim directory without one.
+cat >"$TMP/claim.yaml" <<'EOM'
+name: claim
+steps:
+  - name: make
+    image: busybox:1.36
+    command: [sh, -c, "mkdir -p /mnt/out && echo in-claim >/mnt/out/v"]
+    outputs: [{name: v, path: /mnt/out/v}]
+    volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]
+    volumeMounts: [{name: d, mountPath: /mnt}]
+  - name: take
+    image: busybox:1.36
+    command: [sh, -c, "cat /mnt/in/v /tmp/v; echo {{steps.make.outputs.v}}"]
+    inputArtifacts:
+      - {from: "{{steps.make.outputs.v}}", path: /mnt/in/v}
+      - {from: "{{steps.make.outputs.v}}", path: /tmp/v}
+    volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]
+    volumeMounts: [{name: d, mountPath: /mnt}]
+EOM
+for ns in "" --no-mount-ns; do
+    expect_exit 0 "outputs and inputs in a claim ${ns:-(mount namespace where the kernel allows)}" -- \
+        mpr "$TMP/claim.yaml" $ns
+    [ "$(grep -Ec '^take +\| in-claim$' "$TMP/out")" = 3 ] &&
+        pass "the claim's file as an output and as input files" || fail "take did not see in-claim 3 times"
+    [ -f "$XDG_STATE_HOME/mnistpipe/claims/data/in/v" ] &&
+        pass "an input under the claim is a file of the claim" || fail "no claims/data/in/v"
+done
+
+# A killed runner still tells the truth about the iterations it added.
+cat >"$TMP/crash.yaml" <<'EOM'
+name: crash
+steps:
+  - {name: make, image: busybox:1.36, command: [sh, -c, "echo '[1, 2]' >/tmp/l"], outputs: [{name: l, path: /tmp/l}]}
+  - parallelFor: "{{steps.make.outputs.l}}"
+    parallelism: 1
+    steps:
+      - {name: slow, image: busybox:1.36, command: [sh, -c, "exec sleep 30"]}
+EOM
+"$MNISTPIPE" -f "$TMP/crash.yaml" --plugin local run --image-map "$TMP/map" >"$TMP/crash.out" 2>&1 &
+runner=$!
+for _ in $(seq 100); do grep -q '^slow-0: started' "$TMP/crash.out" && break; sleep 0.1; done
+sleep 0.3
+kill -KILL "$runner"; wait "$runner" 2>/dev/null
+sleep 0.3
+expect_exit 0 "runs status of a killed runner" -- mp --plugin local runs status "$(last_run)"
+expect_output '^state: +crashed' "the run crashed"
+expect_output '^slow-0 +lost' "the iteration that ran is lost (it ended with its runner)"
+expect_output '^slow-1 +not run' "the iteration that waited was not run"
+mp --plugin local stop "$(last_run)" >/dev/null 2>&1
 finish
