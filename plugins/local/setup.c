@@ -892,8 +892,8 @@ int lr_cmd_run(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
     for (size_t i = 0; i < run.n; i++)
         run.steps[i].out_fd = run.steps[i].log_fd = run.steps[i].err_fd = -1;
     const char *nons = mp_ctx_option(ctx, "no-mount-ns");
-    run.use_ns = !(nons && *nons) && lr_mount_ns_works(why, sizeof(why));
-    if (!run.use_ns && !(nons && *nons))
+    run.use_ns = !nons && lr_mount_ns_works(why, sizeof(why)); /* a flag: "" when given */
+    if (!run.use_ns && !nons)
         snprintf(run.message, sizeof(run.message), "no private mount namespace (%s)", why);
     for (size_t i = 0; i < run.n; i++)
         if ((rc = setup_step(&su, &run.steps[i], &plan[i], map, root, err)) != MP_OK)

@@ -171,7 +171,7 @@ name: claim
 steps:
   - name: make
     image: busybox:1.36
-    command: [sh, -c, "mkdir -p /mnt/out && echo in-claim >/mnt/out/v"]
+    command: [sh, -c, "echo in-claim >/mnt/out/v"]
     outputs: [{name: v, path: /mnt/out/v}]
     volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]
     volumeMounts: [{name: d, mountPath: /mnt}]
@@ -189,6 +189,8 @@ for ns in "" --no-mount-ns; do
         mpr "$TMP/claim.yaml" $ns
     [ "$(grep -Ec '^take +\| in-claim$' "$TMP/out")" = 3 ] &&
         pass "the claim's file as an output and as input files" || fail "take did not see in-claim 3 times"
+    [ -z "$ns" ] || expect_output '^make: sees .* at /mnt \(--no-mount-ns: paths in its arguments were rewritten\)' \
+        "--no-mount-ns: no namespace"
     [ -f "$XDG_STATE_HOME/mnistpipe/claims/data/in/v" ] &&
         pass "an input under the claim is a file of the claim" || fail "no claims/data/in/v"
 done
