@@ -59,12 +59,14 @@ struct mp_node *mp_doc_seq(struct mp_doc *doc)
     return node_new(doc, MPI_NODE_SEQ);
 }
 
+static const char *intern(struct mp_doc *doc, const char *s);
+
 struct mp_node *mp_doc_str(struct mp_doc *doc, const char *s)
 {
     struct mp_node *n = node_new(doc, MPI_NODE_STR);
     if (!n)
         return NULL;
-    if (!s || !(n->str = mpi_arena_strdup(&doc->arena, s))) {
+    if (!s || !(n->str = intern(doc, s))) {
         doc->err = s ? MP_ERR_NOMEM : MP_ERR_INVAL;
         return NULL;
     }
@@ -92,7 +94,7 @@ struct mp_node *mp_doc_null(struct mp_doc *doc)
     return node_new(doc, MPI_NODE_NULL);
 }
 
-static size_t key_hash(const char *s, size_t *len)
+static size_t str_hash(const char *s, size_t *len)
 {
     size_t h = 14695981039346656037u;
     const char *p = s;
@@ -102,36 +104,38 @@ static size_t key_hash(const char *s, size_t *len)
     return h;
 }
 
-/* The document's copy of @key, made on first use. Errors: NULL when out of memory. */
-static const char *intern_key(struct mp_doc *doc, const char *key)
+/* The document's copy of @s, made on first use. Errors: NULL when out of memory. */
+static const char *intern(struct mp_doc *doc, const char *s)
 {
-    size_t len, h = key_hash(key, &len);
-    if ((doc->nkeys + 1) * 2 > doc->keycap) {
-        size_t cap = doc->keycap ? doc->keycap * 2 : 64;
+    size_t len, h = str_hash(s, &len);
+    if ((doc->nstrs + 1) * 2 > doc->strcap) {
+        size_t cap = doc->strcap ? doc->strcap * 2 : 256;
         const char **t = mpi_arena_alloc(&doc->arena, cap * sizeof(*t));
         if (!t)
             return NULL;
-        for (size_t i = 0; i < doc->keycap; i++) {
-            if (!doc->keys[i])
+        for (size_t i = 0; i < doc->strcap; i++) {
+            if (!doc->strs[i])
                 continue;
-            size_t l, j = key_hash(doc->keys[i], &l) & (cap - 1);
+            size_t l, j = str_hash(doc->strs[i], &l) & (cap - 1);
             while (t[j])
                 j = (j + 1) & (cap - 1);
-            t[j] = doc->keys[i];
+            t[j] = doc->strs[i];
         }
-        doc->keys = t;
-        doc->keycap = cap;
+        doc->strs = t;
+        doc->strcap = cap;
     }
-    size_t j = h & (doc->keycap - 1);
-    for (; doc->keys[j]; j = (j + 1) & (doc->keycap - 1))
-        if (strcmp(doc->keys[j], key) == 0)
-            return doc->keys[j];
-    const char *k = mpi_arena_strndup(&doc->arena, key, len);
-    if (k) {
-        doc->keys[j] = k;
-        doc->nkeys++;
-    }
-    return k;
+    size_t j = h & (doc->strcap - 1);
+    for (const char *t; (t = doc->strs[j]); j = (j + 1) & (doc->strcap - 1))
+        if (mpi_dstr_of(t)->len == len && memcmp(t, s, len) == 0)
+            return t;
+    struct mpi_dstr *d = mpi_arena_alloc(&doc->arena, sizeof(*d) + len + 1);
+    if (!d)
+        return NULL;
+    d->len = len;
+    memcpy(d->text, s, len + 1);
+    doc->strs[j] = d->text;
+    doc->nstrs++;
+    return d->text;
 }
 
 static bool add_item(struct mp_node *parent, const char *key, struct mp_node *value)
@@ -157,7 +161,7 @@ static bool add_item(struct mp_node *parent, const char *key, struct mp_node *va
         parent->cap = cap;
     }
     if (parent->kind == MPI_NODE_MAP) {
-        const char *k = intern_key(doc, key);
+        const char *k = intern(doc, key);
         if (!k) {
             doc->err = MP_ERR_NOMEM;
             return false;

@@ -5,6 +5,8 @@
 
 #include <mnistpipe/mnistpipe.h>
 
+#include <stddef.h>
+
 #include "arena.h"
 
 enum mpi_node_kind { MPI_NODE_MAP, MPI_NODE_SEQ, MPI_NODE_STR, MPI_NODE_INT, MPI_NODE_BOOL,
@@ -28,14 +30,30 @@ struct mp_node {
     size_t cap;
 };
 
+/* Every string of a document (mapping keys and string values) is stored once, after this
+ * header: a workflow repeats a few dozen keys ("name", "value", ...) hundreds of thousands of
+ * times, and most values (images, commands, labels) thousands of times. A writer may cache
+ * what it decides about a string in @yaml, so that it decides once per distinct string. */
+struct mpi_dstr {
+    size_t len;
+    unsigned short yaml; /* core/yaml_emit.c's analysis; 0 until the string is first written */
+    char text[];
+};
+
+/* The header of @s, a key or the str of a node of some document. */
+static inline struct mpi_dstr *mpi_dstr_of(const char *s)
+{
+    return (struct mpi_dstr *)(void *)(s - offsetof(struct mpi_dstr, text));
+}
+
 struct mp_doc {
     unsigned magic;
     int err;
     struct mpi_arena arena;
-    /* Mapping keys, each copied once: a workflow repeats a few dozen keys ("name",
-     * "value", ...) hundreds of thousands of times. Open addressing, in the arena. */
-    const char **keys;
-    size_t nkeys, keycap;
+    /* The distinct strings (the text of each struct mpi_dstr). Open addressing, in the
+     * arena. */
+    const char **strs;
+    size_t nstrs, strcap;
 };
 
 #endif /* MNISTPIPE_CORE_DOC_H */

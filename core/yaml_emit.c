@@ -441,46 +441,81 @@ static int scalar_info(const char *text, size_t *len, struct yscalar *a, bool *a
     return MP_OK;
 }
 
-/* One scalar, in the style libyaml would pick; @single asks for single quotes. */
-static void yw_scalar_out(struct yw *w, const char *text, size_t len, const struct yscalar *a,
-                          bool ascii, bool single, bool simple_key)
+/* What yw_scalar_out() needs of a document string, kept in its struct mpi_dstr. */
+enum {
+    YI_DONE = 1,        /* the analysis below was made */
+    YI_BAD = 2,         /* not valid UTF-8: cannot be written */
+    YI_QUOTE = 4,       /* a YAML 1.1 implicit type (mpi_yaml_needs_quotes): single quotes */
+    YI_ASCII = 8,
+    YI_SPACE = 16,      /* holds a space (somewhere to fold) */
+    YI_MULTILINE = 32,
+    YI_FLOW_PLAIN = 64,
+    YI_BLOCK_PLAIN = 128,
+    YI_SINGLE = 256,    /* single quotes allowed */
+};
+
+static unsigned scalar_bits(const char *text)
+{
+    size_t len;
+    struct yscalar a;
+    bool ascii;
+    if (scalar_info(text, &len, &a, &ascii) != MP_OK)
+        return YI_DONE | YI_BAD;
+    return YI_DONE | (mpi_yaml_needs_quotes(text) ? YI_QUOTE : 0) | (ascii ? YI_ASCII : 0) |
+           (memchr(text, ' ', len) ? YI_SPACE : 0) | (a.multiline ? YI_MULTILINE : 0) |
+           (a.flow_plain ? YI_FLOW_PLAIN : 0) | (a.block_plain ? YI_BLOCK_PLAIN : 0) |
+           (a.single_quoted ? YI_SINGLE : 0);
+}
+
+/* The analysis of @text, a string of the document, made on its first use. */
+static unsigned dstr_bits(const char *text, size_t *len)
+{
+    struct mpi_dstr *d = mpi_dstr_of(text);
+    if (!d->yaml)
+        d->yaml = (unsigned short)scalar_bits(text);
+    *len = d->len;
+    return d->yaml;
+}
+
+/* One scalar (@len bytes, analysed into @bits), in the style libyaml would pick: plain,
+ * else single-quoted, else double-quoted; YI_QUOTE asks for single quotes. */
+static void yw_scalar_out(struct yw *w, const char *text, size_t len, unsigned bits,
+                          bool simple_key)
 {
     const unsigned char *s = (const unsigned char *)text;
-    enum { PLAIN, SINGLE, DOUBLE } style = single ? SINGLE : PLAIN;
-    if (simple_key && a->multiline)
+    enum { PLAIN, SINGLE, DOUBLE } style = bits & YI_QUOTE ? SINGLE : PLAIN;
+    if (simple_key && (bits & YI_MULTILINE))
         style = DOUBLE;
-    if (style == PLAIN && ((w->flow && !a->flow_plain) || (!w->flow && !a->block_plain) ||
+    if (style == PLAIN && ((w->flow && !(bits & YI_FLOW_PLAIN)) ||
+                           (!w->flow && !(bits & YI_BLOCK_PLAIN)) ||
                            (!len && (w->flow || simple_key))))
         style = SINGLE;
-    if (style == SINGLE && !a->single_quoted)
+    if (style == SINGLE && !(bits & YI_SINGLE))
         style = DOUBLE;
-    int saved = w->indent;
-    w->indent = w->indent < 0 ? YAML_INDENT : w->indent + YAML_INDENT;
-    if (style == PLAIN && ascii && !memchr(s, ' ', len)) {
+    if (style == PLAIN && (bits & (YI_ASCII | YI_SPACE)) == YI_ASCII) {
         /* no space, so nowhere to fold: one copy */
         if (!w->whitespace)
             yw_put(w, ' ');
         yw_bytes(w, text, len, (int)len);
         w->whitespace = w->indention = false;
-    } else if (style == PLAIN) {
-        write_plain(w, s, len, !simple_key);
-    } else if (style == SINGLE) {
-        write_single(w, s, len, !simple_key);
-    } else {
-        write_double(w, s, len, !simple_key);
+        return;
     }
+    int saved = w->indent;
+    w->indent = w->indent < 0 ? YAML_INDENT : w->indent + YAML_INDENT;
+    if (style == PLAIN)
+        write_plain(w, s, len, !simple_key);
+    else if (style == SINGLE)
+        write_single(w, s, len, !simple_key);
+    else
+        write_double(w, s, len, !simple_key);
     w->indent = saved;
 }
 
-static int yw_scalar(struct yw *w, const char *text, bool single, bool simple_key)
+/* A scalar that is not a document string (numbers, true, false, null): written as itself,
+ * never quoted for its type. */
+static void yw_scalar(struct yw *w, const char *text, bool simple_key)
 {
-    size_t len;
-    struct yscalar a;
-    bool ascii;
-    int rc = scalar_info(text, &len, &a, &ascii);
-    if (rc == MP_OK)
-        yw_scalar_out(w, text, len, &a, ascii, single, simple_key);
-    return rc;
+    yw_scalar_out(w, text, strlen(text), scalar_bits(text) & ~(unsigned)YI_QUOTE, simple_key);
 }
 
 static bool is_scalar(const struct mp_node *n)
@@ -503,18 +538,15 @@ static int yw_node(struct yw *w, const struct mp_node *n, bool mapping_ctx, bool
 static int yw_key(struct yw *w, const char *key, const struct mp_node *value)
 {
     size_t len;
-    struct yscalar a;
-    bool ascii;
-    int rc = scalar_info(key, &len, &a, &ascii);
-    if (rc != MP_OK)
-        return rc;
-    bool quote = mpi_yaml_needs_quotes(key);
-    if (!a.multiline && len <= YAML_SIMPLE_KEY_MAX) {
-        yw_scalar_out(w, key, len, &a, ascii, quote, true);
+    unsigned bits = dstr_bits(key, &len);
+    if (bits & YI_BAD)
+        return MP_ERR_INVAL;
+    if (!(bits & YI_MULTILINE) && len <= YAML_SIMPLE_KEY_MAX) {
+        yw_scalar_out(w, key, len, bits, true);
         yw_indicator(w, ":", false, false, false);
     } else {
         yw_indicator(w, "?", true, false, !w->flow);
-        yw_scalar_out(w, key, len, &a, ascii, quote, false);
+        yw_scalar_out(w, key, len, bits, false);
         if (!w->flow || w->column > YAML_WIDTH)
             yw_indent(w);
         yw_indicator(w, ":", true, false, !w->flow);
@@ -568,16 +600,25 @@ static int yw_block(struct yw *w, const struct mp_node *n, bool mapping_ctx)
 static int yw_node(struct yw *w, const struct mp_node *n, bool mapping_ctx, bool simple)
 {
     char num[32];
+    size_t len;
+    unsigned bits;
     switch (n->kind) {
     case MPI_NODE_STR:
-        return yw_scalar(w, n->str, mpi_yaml_needs_quotes(n->str), simple);
+        bits = dstr_bits(n->str, &len);
+        if (bits & YI_BAD)
+            return MP_ERR_INVAL;
+        yw_scalar_out(w, n->str, len, bits, simple);
+        return MP_OK;
     case MPI_NODE_INT:
         snprintf(num, sizeof(num), "%lld", n->num);
-        return yw_scalar(w, num, false, simple);
+        yw_scalar(w, num, simple);
+        return MP_OK;
     case MPI_NODE_BOOL:
-        return yw_scalar(w, n->flag ? "true" : "false", false, simple);
+        yw_scalar(w, n->flag ? "true" : "false", simple);
+        return MP_OK;
     case MPI_NODE_NULL:
-        return yw_scalar(w, "null", false, simple);
+        yw_scalar(w, "null", simple);
+        return MP_OK;
     case MPI_NODE_MAP:
     case MPI_NODE_SEQ:
         if (w->flow || n->n == 0 || all_scalars(n))
