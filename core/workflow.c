@@ -100,6 +100,8 @@ static int output_to_input(void *user, const char *step, const char *output, str
 #define rendered mpi_wf_rendered
 struct mp_node *mpi_wf_rendered(struct mpi_wf *b, const char *s)
 {
+    if (s && !strstr(s, "{{")) /* no placeholder of any kind: the string as it is */
+        return mp_doc_str(b->doc, s);
     mp_buf_reset(&b->tmp);
     if (mp_render_outputs(s, to_input, output_to_input, NULL, &b->tmp, b->err) != MP_OK)
         return NULL;

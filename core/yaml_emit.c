@@ -106,8 +106,12 @@ static void yw_indent(struct yw *w)
     int indent = w->indent >= 0 ? w->indent : 0;
     if (!w->indention || w->column > indent || (w->column == indent && !w->whitespace))
         yw_break(w);
-    while (w->column < indent)
-        yw_put(w, ' ');
+    if (w->column < indent && yw_room(w, (size_t)(indent - w->column))) {
+        memset(w->out->data + w->out->len, ' ', (size_t)(indent - w->column));
+        w->out->len += (size_t)(indent - w->column);
+    }
+    if (w->column < indent)
+        w->column = indent;
     w->whitespace = true;
     w->indention = true;
 }
@@ -452,6 +456,7 @@ enum {
     YI_FLOW_PLAIN = 64,
     YI_BLOCK_PLAIN = 128,
     YI_SINGLE = 256,    /* single quotes allowed */
+    YI_QUOTE_CHAR = 512, /* holds a single quote */
 };
 
 static unsigned scalar_bits(const char *text)
@@ -464,7 +469,7 @@ static unsigned scalar_bits(const char *text)
     return YI_DONE | (mpi_yaml_needs_quotes(text) ? YI_QUOTE : 0) | (ascii ? YI_ASCII : 0) |
            (memchr(text, ' ', len) ? YI_SPACE : 0) | (a.multiline ? YI_MULTILINE : 0) |
            (a.flow_plain ? YI_FLOW_PLAIN : 0) | (a.block_plain ? YI_BLOCK_PLAIN : 0) |
-           (a.single_quoted ? YI_SINGLE : 0);
+           (a.single_quoted ? YI_SINGLE : 0) | (memchr(text, '\'', len) ? YI_QUOTE_CHAR : 0);
 }
 
 /* The analysis of @text, a string of the document, made on its first use. */
@@ -497,6 +502,15 @@ static void yw_scalar_out(struct yw *w, const char *text, size_t len, unsigned b
         if (!w->whitespace)
             yw_put(w, ' ');
         yw_bytes(w, text, len, (int)len);
+        w->whitespace = w->indention = false;
+        return;
+    }
+    if (style == SINGLE &&
+        (bits & (YI_ASCII | YI_SPACE | YI_MULTILINE | YI_QUOTE_CHAR)) == YI_ASCII) {
+        /* nowhere to fold, no break, nothing to double: the bytes between two quotes */
+        yw_indicator(w, "'", true, false, false);
+        yw_bytes(w, text, len, (int)len);
+        yw_indicator(w, "'", false, false, false);
         w->whitespace = w->indention = false;
         return;
     }
