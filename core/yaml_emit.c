@@ -466,6 +466,11 @@ static unsigned scalar_bits(const char *text)
     bool ascii;
     if (scalar_info(text, &len, &a, &ascii) != MP_OK)
         return YI_DONE | YI_BAD;
+    if (!ascii && len) { /* scalar_info() only tells for plain scalars */
+        ascii = true;
+        for (size_t i = 0; i < len && ascii; i++)
+            ascii = !((unsigned char)text[i] & 0x80);
+    }
     return YI_DONE | (mpi_yaml_needs_quotes(text) ? YI_QUOTE : 0) | (ascii ? YI_ASCII : 0) |
            (memchr(text, ' ', len) ? YI_SPACE : 0) | (a.multiline ? YI_MULTILINE : 0) |
            (a.flow_plain ? YI_FLOW_PLAIN : 0) | (a.block_plain ? YI_BLOCK_PLAIN : 0) |
