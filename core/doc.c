@@ -64,14 +64,17 @@ static const char *intern(struct mp_doc *doc, const char *s);
 
 struct mp_node *mp_doc_str(struct mp_doc *doc, const char *s)
 {
-    struct mp_node *n = node_new(doc, MPI_NODE_STR);
-    if (!n)
+    if (!doc || doc->magic != DOC_MAGIC)
         return NULL;
-    if (!s || !(n->str = intern(doc, s))) {
+    const char *str = s ? intern(doc, s) : NULL;
+    if (!str) {
         doc->err = s ? MP_ERR_NOMEM : MP_ERR_INVAL;
         return NULL;
     }
-    return n;
+    struct mpi_dstr *d = mpi_dstr_of(str);
+    if (!d->node && (d->node = node_new(doc, MPI_NODE_STR)))
+        d->node->str = str;
+    return d->node;
 }
 
 struct mp_node *mp_doc_int(struct mp_doc *doc, long long v)
@@ -148,30 +151,48 @@ static const char *intern(struct mp_doc *doc, const char *s)
     return d->text;
 }
 
+/* The document's copy of mapping key @key: through doc->recent when the caller passes the
+ * same pointer with the same text as before. */
+static const char *intern_key(struct mp_doc *doc, const char *key)
+{
+    size_t slot = ((uintptr_t)key >> 3) & 63;
+    if (doc->recent[slot].from == key && strcmp(doc->recent[slot].str, key) == 0)
+        return doc->recent[slot].str;
+    const char *k = intern(doc, key);
+    if (k) {
+        doc->recent[slot].from = key;
+        doc->recent[slot].str = k;
+    }
+    return k;
+}
+
 static bool add_item(struct mp_node *parent, const char *key, struct mp_node *value)
 {
     struct mp_doc *doc = parent->doc;
+    bool map = parent->kind == MPI_NODE_MAP;
     if (parent->n == parent->cap) {
-        size_t cap;
-        struct mp_node **items = mpi_arena_grow(&doc->arena, parent->items, sizeof(*items),
-                                                parent->cap, parent->n + 1, &cap);
-        const char **keys = NULL;
-        if (items && parent->kind == MPI_NODE_MAP) {
-            size_t kcap;
-            keys = mpi_arena_grow(&doc->arena, parent->keys, sizeof(*keys), parent->cap,
-                                  parent->n + 1, &kcap);
-        }
-        if (!items || (parent->kind == MPI_NODE_MAP && !keys)) {
+        /* items and (for a mapping) keys in one block, doubled when full */
+        size_t cap = parent->cap ? parent->cap * 2 : 4, per = map ? 2 * sizeof(void *)
+                                                                  : sizeof(void *);
+        void *block = cap < SIZE_MAX / 4 / per ? mpi_arena_alloc(&doc->arena, cap * per) : NULL;
+        if (!block) {
             doc->err = MP_ERR_NOMEM;
             return false;
         }
-        parent->items = items;
-        if (keys)
+        struct mp_node **items = block;
+        if (parent->n)
+            memcpy(items, parent->items, parent->n * sizeof(*items));
+        if (map) {
+            const char **keys = (const char **)(void *)(items + cap);
+            if (parent->n)
+                memcpy(keys, parent->keys, parent->n * sizeof(*keys));
             parent->keys = keys;
+        }
+        parent->items = items;
         parent->cap = cap;
     }
-    if (parent->kind == MPI_NODE_MAP) {
-        const char *k = intern(doc, key);
+    if (map) {
+        const char *k = intern_key(doc, key);
         if (!k) {
             doc->err = MP_ERR_NOMEM;
             return false;

@@ -13,7 +13,8 @@ enum mpi_node_kind { MPI_NODE_MAP, MPI_NODE_SEQ, MPI_NODE_STR, MPI_NODE_INT, MPI
                      MPI_NODE_NULL };
 
 /* 48 bytes: the fields of a scalar and of a collection share their place (a 5,000-step
- * workflow has about 250,000 nodes). */
+ * workflow has about 250,000 nodes). A string node is shared by every use of its string
+ * (struct mpi_dstr): nodes are never changed once made, except by adding to a collection. */
 struct mp_node {
     enum mpi_node_kind kind;
     bool flag;          /* MPI_NODE_BOOL */
@@ -35,6 +36,7 @@ struct mp_node {
  * times, and most values (images, commands, labels) thousands of times. A writer may cache
  * what it decides about a string in @yaml, so that it decides once per distinct string. */
 struct mpi_dstr {
+    struct mp_node *node; /* the string's one MPI_NODE_STR node, made on first use */
     size_t len;
     unsigned short yaml; /* core/yaml_emit.c's analysis; 0 until the string is first written */
     char text[];
@@ -54,6 +56,11 @@ struct mp_doc {
      * arena. */
     const char **strs;
     size_t nstrs, strcap;
+    /* Recently used keys by address (callers pass the same literals again and again): the
+     * caller's pointer and the document's copy, taken only when the text still matches. */
+    struct {
+        const char *from, *str;
+    } recent[64];
 };
 
 #endif /* MNISTPIPE_CORE_DOC_H */
