@@ -8,9 +8,12 @@
 
 #include "tarzip.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -23,68 +26,150 @@
  * less. */
 #define MPI_DEFLATE_LEVEL 1
 
-struct zout {
-    z_stream zs;
-    gz_header gz; /* read by zlib until the header is out */
-    struct mp_buf *out;
-    uLong crc;      /* of the input, for zip's headers (gzip's trailer gets zlib's own) */
-    bool want_crc;
-    size_t written;
+/* The bytes to compress: a tar header, the member and zero padding (or the member alone). */
+struct zsrc {
+    const unsigned char *p[3];
+    size_t n[3];
+    int count;
+    size_t total;
 };
 
-/* gzip (windowBits 31) or raw deflate (-15) into @out. */
-static int z_begin(struct zout *z, struct mp_buf *out, int level, int window_bits,
-                   struct mp_error *err)
+/* Compressed in pieces of Z_CHUNK input bytes, each by a deflate stream of its own primed with
+ * the 32 KiB before it (deflate's whole window) and ended with a sync flush, so that the pieces
+ * join into one deflate stream (as pigz does) and two threads can share the work. The bytes
+ * depend only on the input, never on the threads: the same package on every machine. A package
+ * of one piece (under 1 MiB of tar) is exactly zlib's one-stream output. */
+#define Z_CHUNK ((size_t)1 << 20)
+#define Z_DICT 32768
+
+struct zpiece {
+    struct mp_buf out; /* raw deflate bytes of this piece */
+    uLong crc;         /* of its input */
+    int rc;
+};
+
+struct zjob {
+    const struct zsrc *src;
+    struct zpiece *piece;
+    size_t npieces;
+    atomic_size_t next; /* the next piece to take */
+};
+
+static void src_copy(const struct zsrc *src, size_t from, size_t len, unsigned char *dst)
 {
-    memset(z, 0, sizeof(*z));
-    z->out = out;
-    z->crc = crc32(0L, Z_NULL, 0);
-    z->want_crc = window_bits < 0;
-    if (deflateInit2(&z->zs, level, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return mp_error_set(err, MP_ERR_NOMEM, "package: out of memory (zlib)");
-    if (window_bits > 15) {
-        /* No name, no time, Unix: the same bytes for the same input, wherever it runs. */
-        z->gz.os = 3;
-        deflateSetHeader(&z->zs, &z->gz);
+    size_t off = 0;
+    for (int i = 0; i < src->count && len; off += src->n[i], i++) {
+        if (from >= off + src->n[i])
+            continue;
+        size_t at = from - off, n = src->n[i] - at < len ? src->n[i] - at : len;
+        memcpy(dst, src->p[i] + at, n);
+        dst += n;
+        from += n;
+        len -= n;
     }
+}
+
+/* Run deflate over @len bytes with @flush, appending what comes out to @out. */
+static int z_run(z_stream *zs, const unsigned char *p, size_t len, int flush, struct mp_buf *out)
+{
+    zs->next_in = (Bytef *)(uintptr_t)p; /* zlib does not write through next_in */
+    zs->avail_in = (uInt)len;
+    int zrc;
+    do {
+        if (mpi_buf_reserve(out, 65536) != MP_OK)
+            return mp_buf_error(out);
+        zs->next_out = (Bytef *)out->data + out->len;
+        zs->avail_out = (uInt)(out->cap - out->len - 1);
+        uInt room = zs->avail_out;
+        zrc = deflate(zs, flush);
+        out->len += room - zs->avail_out;
+        if (zrc == Z_STREAM_ERROR)
+            return MP_ERR_IO;
+    } while (zs->avail_out == 0);
+    return flush == Z_FINISH && zrc != Z_STREAM_END ? MP_ERR_IO : MP_OK;
+}
+
+static int z_piece(z_stream *zs, const struct zsrc *src, size_t k, bool last, struct zpiece *pc)
+{
+    size_t start = k * Z_CHUNK, end = src->total - start > Z_CHUNK ? start + Z_CHUNK : src->total;
+    if (deflateReset(zs) != Z_OK)
+        return MP_ERR_IO;
+    if (start) {
+        unsigned char dict[Z_DICT];
+        size_t n = start < Z_DICT ? start : Z_DICT;
+        src_copy(src, start - n, n, dict);
+        if (deflateSetDictionary(zs, dict, (uInt)n) != Z_OK)
+            return MP_ERR_IO;
+    }
+    pc->crc = crc32(0L, Z_NULL, 0);
+    size_t off = 0;
+    for (int i = 0; i < src->count; off += src->n[i], i++) {
+        size_t a = start > off ? start : off;
+        size_t b = end < off + src->n[i] ? end : off + src->n[i];
+        if (a >= b)
+            continue;
+        pc->crc = crc32(pc->crc, src->p[i] + (a - off), (uInt)(b - a));
+        int rc = z_run(zs, src->p[i] + (a - off), b - a, Z_NO_FLUSH, &pc->out);
+        if (rc != MP_OK)
+            return rc;
+    }
+    return z_run(zs, NULL, 0, last ? Z_FINISH : Z_SYNC_FLUSH, &pc->out);
+}
+
+static void *z_worker(void *arg)
+{
+    struct zjob *job = arg;
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    bool ok = deflateInit2(&zs, MPI_DEFLATE_LEVEL, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) ==
+              Z_OK;
+    for (size_t k; (k = atomic_fetch_add(&job->next, 1)) < job->npieces;)
+        job->piece[k].rc = ok ? z_piece(&zs, job->src, k, k + 1 == job->npieces, &job->piece[k])
+                              : MP_ERR_NOMEM;
+    if (ok)
+        deflateEnd(&zs);
+    return NULL;
+}
+
+/* Raw deflate of @src appended to @out, with its CRC-32 and compressed size. */
+static int z_deflate(const struct zsrc *src, struct mp_buf *out, uint32_t *crc, size_t *csize,
+                     struct mp_error *err)
+{
+    size_t n = src->total ? (src->total - 1) / Z_CHUNK + 1 : 1;
+    struct zjob job = {.src = src, .npieces = n, .piece = calloc(n, sizeof(*job.piece))};
+    if (!job.piece)
+        return mp_error_set(err, MP_ERR_NOMEM, "package: out of memory");
+    atomic_init(&job.next, 0);
+    for (size_t k = 0; k < n; k++)
+        mpi_buf_init(&job.piece[k].out);
+    pthread_t helper;
+    bool threaded = n > 1 && pthread_create(&helper, NULL, z_worker, &job) == 0;
+    z_worker(&job);
+    if (threaded)
+        pthread_join(helper, NULL);
+    int rc = MP_OK;
+    uLong c = crc32(0L, Z_NULL, 0);
+    size_t before = mp_buf_len(out);
+    for (size_t k = 0; k < n && rc == MP_OK; k++) {
+        size_t len = k + 1 < n ? Z_CHUNK : src->total - k * Z_CHUNK;
+        if ((rc = job.piece[k].rc) == MP_OK) {
+            c = crc32_combine(c, job.piece[k].crc, (z_off_t)len);
+            rc = mp_buf_append(out, job.piece[k].out.data, job.piece[k].out.len);
+        }
+    }
+    for (size_t k = 0; k < n; k++)
+        mpi_buf_release(&job.piece[k].out);
+    free(job.piece);
+    if (rc != MP_OK)
+        return mp_error_set(err, rc, "package: %s", rc == MP_ERR_IO ? "zlib could not compress the data"
+                                                                   : mp_strerror(rc));
+    *crc = (uint32_t)c;
+    *csize = mp_buf_len(out) - before;
     return MP_OK;
 }
 
-/* Compress @len more bytes; @last finishes the stream. Frees the stream on failure. */
-static int z_feed(struct zout *z, const void *data, size_t len, bool last, struct mp_error *err)
-{
-    unsigned char chunk[16384];
-    const unsigned char *p = data;
-    int zrc;
-    do {
-        uInt in = len > (1u << 30) ? (1u << 30) : (uInt)len;
-        z->zs.next_in = (Bytef *)(uintptr_t)p; /* zlib does not write through next_in */
-        z->zs.avail_in = in;
-        if (z->want_crc)
-            z->crc = crc32(z->crc, p, in);
-        p += in;
-        len -= in;
-        int flush = (len || !last) ? Z_NO_FLUSH : Z_FINISH;
-        do {
-            z->zs.next_out = chunk;
-            z->zs.avail_out = sizeof(chunk);
-            zrc = deflate(&z->zs, flush);
-            size_t got = sizeof(chunk) - z->zs.avail_out;
-            z->written += got;
-            if (mp_buf_append(z->out, chunk, got) != MP_OK) {
-                deflateEnd(&z->zs);
-                return mp_error_set(err, mp_buf_error(z->out), "package: %s",
-                                    mp_strerror(mp_buf_error(z->out)));
-            }
-        } while (z->zs.avail_out == 0);
-    } while (len);
-    if (last) {
-        deflateEnd(&z->zs);
-        if (zrc != Z_STREAM_END)
-            return mp_error_set(err, MP_ERR_IO, "package: zlib could not compress the data");
-    }
-    return MP_OK;
-}
+static void le16(unsigned char *p, unsigned v);
+static void le32(unsigned char *p, uint32_t v);
 
 static void octal(char *field, size_t width, uint64_t v)
 {
@@ -123,20 +208,25 @@ int mpi_archive_tar_gz(const char *member, const void *data, size_t len, struct 
     for (size_t i = 0; i < sizeof(h); i++)
         sum += (unsigned char)h[i];
     octal(h + 148, 7, sum);    /* six digits, NUL, and the space already there */
-    /* Streamed: header, member, then zeros for the member's last block, the two end blocks
-     * and the rest of the record; the uncompressed archive is never held in memory. */
-    struct zout z;
-    int rc = z_begin(&z, out, MPI_DEFLATE_LEVEL, 15 + 16, err);
-    if (rc != MP_OK || (rc = z_feed(&z, h, sizeof(h), false, err)) != MP_OK ||
-        (rc = z_feed(&z, data, len, false, err)) != MP_OK)
+    /* Then the member, zeros for its last block, the two end blocks and the rest of the
+     * record; the uncompressed archive is never held in memory. */
+    static const unsigned char zeros[TAR_BLOCK + 2 * TAR_BLOCK + TAR_RECORD];
+    struct zsrc src = {.p = {(const unsigned char *)h, data, zeros},
+                       .n = {TAR_BLOCK, len, total - TAR_BLOCK - len}, .count = 3, .total = total};
+    /* gzip: no name, no time, "fastest" (XFL 4, as zlib writes for level 1), Unix */
+    static const unsigned char gz_head[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 3};
+    if (mp_buf_append(out, gz_head, sizeof(gz_head)) != MP_OK)
+        return mp_error_set(err, mp_buf_error(out), "package: %s", mp_strerror(mp_buf_error(out)));
+    uint32_t crc;
+    size_t csize;
+    int rc = z_deflate(&src, out, &crc, &csize, err);
+    if (rc != MP_OK)
         return rc;
-    static const char zeros[TAR_BLOCK];
-    for (size_t pad = total - TAR_BLOCK - len; pad;) {
-        size_t n = pad < sizeof(zeros) ? pad : sizeof(zeros);
-        pad -= n;
-        if ((rc = z_feed(&z, zeros, n, pad == 0, err)) != MP_OK)
-            return rc;
-    }
+    unsigned char trailer[8];
+    le32(trailer, crc);
+    le32(trailer + 4, (uint32_t)total); /* ISIZE: the length modulo 2^32 */
+    if (mp_buf_append(out, trailer, sizeof(trailer)) != MP_OK)
+        return mp_error_set(err, mp_buf_error(out), "package: %s", mp_strerror(mp_buf_error(out)));
     return MP_OK;
 }
 
@@ -173,12 +263,12 @@ int mpi_archive_zip(const char *member, const void *data, size_t len, struct mp_
     if (mp_buf_append(out, lh, sizeof(lh)) != MP_OK ||
         mp_buf_append(out, member, name_len) != MP_OK)
         return mp_error_set(err, mp_buf_error(out), "package: %s", mp_strerror(mp_buf_error(out)));
-    struct zout z;
-    int rc = z_begin(&z, out, MPI_DEFLATE_LEVEL, -15, err);
-    if (rc != MP_OK || (rc = z_feed(&z, data, len, true, err)) != MP_OK)
+    struct zsrc src = {.p = {data}, .n = {len}, .count = 1, .total = len};
+    uint32_t crc;
+    size_t csize;
+    int rc = z_deflate(&src, out, &crc, &csize, err);
+    if (rc != MP_OK)
         return rc;
-    uint32_t crc = (uint32_t)z.crc;
-    size_t csize = z.written;
     if ((uint64_t)csize > 0xfffffffeu || mp_buf_len(out) - start > 0xfffffffeu)
         return mp_error_set(err, MP_ERR_INVAL, "package: member too large for a zip file");
     /* The sizes are known now: fill them into the local header (no data descriptor). */
