@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -24,6 +25,22 @@
 #define YAML_INDENT 2  /* best_indent */
 #define YAML_SIMPLE_KEY_MAX 128 /* longer keys are written as "? key" */
 
+/* Flow collections of strings already written, by content and by the state they started in:
+ * a workflow repeats the same small ones ({name: MODE, value: bench}, ['true'], its labels)
+ * in every template, and the same content from the same state gives the same bytes. A
+ * document keeps one node per distinct string and one copy of each key, so equal collections
+ * of strings hold equal pointers. */
+#define MEMO_SLOTS 4096 /* a power of two; filled to three quarters at most */
+#define MEMO_MAX_ITEMS 16
+
+struct memo {
+    const struct mp_node *node; /* the first collection written with this content */
+    size_t hash;
+    size_t at, len; /* its bytes in the output */
+    int column, indent, end_column;
+    bool whitespace, indention;
+};
+
 struct yw {
     struct mp_buf *out;
     int column;      /* in characters, as libyaml counts */
@@ -31,6 +48,8 @@ struct yw {
     int flow;        /* flow level */
     bool whitespace; /* the last thing written was whitespace (or nothing) */
     bool indention;  /* only indentation on this line so far */
+    struct memo *memo; /* MEMO_SLOTS entries, or NULL */
+    size_t nmemo;
 };
 
 /* How libyaml may write a scalar, from one look at its characters. */
@@ -573,7 +592,78 @@ static int yw_key(struct yw *w, const char *key, const struct mp_node *value)
     return yw_node(w, value, true, false);
 }
 
+static size_t memo_hash(const struct yw *w, const struct mp_node *n)
+{
+    uint64_t h = ((uint64_t)n->kind << 56) ^ ((uint64_t)n->n << 40) ^
+                 ((uint64_t)(unsigned)w->column << 20) ^ ((uint64_t)(unsigned)w->indent << 2) ^
+                 ((uint64_t)w->whitespace << 1) ^ (uint64_t)w->indention;
+    for (size_t i = 0; i < n->n; i++) {
+        h = (h ^ (uintptr_t)n->items[i]) * 0x9e3779b97f4a7c15u;
+        if (n->kind == MPI_NODE_MAP)
+            h = (h ^ (uintptr_t)n->keys[i]) * 0x9e3779b97f4a7c15u;
+        h ^= h >> 29;
+    }
+    return (size_t)(h ^ (h >> 32));
+}
+
+static bool memo_same(const struct memo *e, size_t hash, const struct yw *w,
+                      const struct mp_node *n)
+{
+    const struct mp_node *m = e->node;
+    return e->hash == hash && m->kind == n->kind && m->n == n->n && e->column == w->column &&
+           e->indent == w->indent && e->whitespace == w->whitespace &&
+           e->indention == w->indention &&
+           !memcmp(m->items, n->items, n->n * sizeof(*n->items)) &&
+           (n->kind != MPI_NODE_MAP || !memcmp(m->keys, n->keys, n->n * sizeof(*n->keys)));
+}
+
+/* The slot for @n in @w's memo: the one holding the same content and state, or an empty one
+ * (NULL when @n is not memoised: not a small collection of strings at flow level 0). */
+static struct memo *memo_slot(const struct yw *w, const struct mp_node *n, size_t *hash)
+{
+    if (!w->memo || w->flow || !n->n || n->n > MEMO_MAX_ITEMS)
+        return NULL;
+    for (size_t i = 0; i < n->n; i++)
+        if (n->items[i]->kind != MPI_NODE_STR)
+            return NULL;
+    *hash = memo_hash(w, n);
+    size_t j = *hash & (MEMO_SLOTS - 1);
+    for (; w->memo[j].node; j = (j + 1) & (MEMO_SLOTS - 1))
+        if (memo_same(&w->memo[j], *hash, w, n))
+            break;
+    return &w->memo[j];
+}
+
+static int yw_flow_items(struct yw *w, const struct mp_node *n);
+
 static int yw_flow(struct yw *w, const struct mp_node *n)
+{
+    size_t hash = 0;
+    struct memo *e = memo_slot(w, n, &hash);
+    if (e && e->node) {
+        /* written before from the same state: the same bytes again */
+        if (yw_room(w, e->len)) {
+            memcpy(w->out->data + w->out->len, w->out->data + e->at, e->len);
+            w->out->len += e->len;
+        }
+        w->column = e->end_column;
+        w->whitespace = w->indention = false;
+        return MP_OK;
+    }
+    struct memo start = {.node = n, .hash = hash, .at = w->out->len, .column = w->column,
+                         .indent = w->indent, .whitespace = w->whitespace,
+                         .indention = w->indention};
+    int rc = yw_flow_items(w, n);
+    if (e && rc == MP_OK && w->out->err == MP_OK && (w->nmemo + 1) * 4 <= MEMO_SLOTS * 3) {
+        start.len = w->out->len - start.at;
+        start.end_column = w->column;
+        *e = start;
+        w->nmemo++;
+    }
+    return rc;
+}
+
+static int yw_flow_items(struct yw *w, const struct mp_node *n)
 {
     bool map = n->kind == MPI_NODE_MAP;
     yw_indicator(w, map ? "{" : "[", true, true, false);
@@ -654,9 +744,11 @@ int mp_write_yaml(const struct mp_node *root, struct mp_buf *out, struct mp_erro
     if (root->doc->err != MP_OK)
         return mp_error_set(err, root->doc->err, "document is incomplete: %s",
                             mp_strerror(root->doc->err));
-    struct yw w = {.out = out, .indent = -1, .whitespace = true, .indention = true};
+    struct yw w = {.out = out, .indent = -1, .whitespace = true, .indention = true,
+                   .memo = calloc(MEMO_SLOTS, sizeof(struct memo))}; /* optional */
     size_t start = out->len;
     int rc = yw_node(&w, root, false, false);
+    free(w.memo);
     if (rc == MP_OK)
         yw_indent(&w); /* the end of the document: a final line break */
     if (mp_buf_error(out) != MP_OK) {
