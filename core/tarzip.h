@@ -12,6 +12,11 @@
 int mpi_archive_tar_gz(const char *member, const void *data, size_t len, struct mp_buf *out,
                        struct mp_error *err);
 
+/* The same for the YAML of @root (mp_write_yaml()'s bytes): the compression of the member's
+ * first mebibytes overlaps the writing of the rest. Errors: as both. */
+int mpi_archive_tar_gz_yaml(const char *member, const struct mp_node *root,
+                            struct mp_buf *out, struct mp_error *err);
+
 /* Append to @out a zip archive holding @member, deflated, mode 0644, dated 1980-01-01 (the
  * earliest a zip entry can be). Ownership and errors as above (MP_ERR_INVAL over 4 GiB). */
 int mpi_archive_zip(const char *member, const void *data, size_t len, struct mp_buf *out,

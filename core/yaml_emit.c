@@ -50,7 +50,13 @@ struct yw {
     bool indention;  /* only indentation on this line so far */
     struct memo *memo; /* MEMO_SLOTS entries, or NULL */
     size_t nmemo;
+    void (*progress)(void *user, const char *data, size_t len);
+    void *user;
+    size_t mark; /* call progress once the output reaches this length */
+    size_t base; /* where this document starts in the output */
 };
+
+#define PROGRESS_EVERY 65536
 
 /* How libyaml may write a scalar, from one look at its characters. */
 struct yscalar {
@@ -91,6 +97,10 @@ static void yw_break(struct yw *w)
     if (yw_room(w, 1))
         w->out->data[w->out->len++] = '\n';
     w->column = 0;
+    if (w->progress && w->out->len >= w->mark && w->out->err == MP_OK) {
+        w->mark = w->out->len + PROGRESS_EVERY;
+        w->progress(w->user, w->out->data + w->base, w->out->len - w->base);
+    }
 }
 
 /* Bytes in the UTF-8 sequence led by @c (0 for a byte that cannot lead one). */
@@ -739,13 +749,22 @@ static int yw_node(struct yw *w, const struct mp_node *n, bool mapping_ctx, bool
 
 int mp_write_yaml(const struct mp_node *root, struct mp_buf *out, struct mp_error *err)
 {
+    return mpi_write_yaml_progress(root, out, err, NULL, NULL);
+}
+
+int mpi_write_yaml_progress(const struct mp_node *root, struct mp_buf *out, struct mp_error *err,
+                            void (*progress)(void *user, const char *data, size_t len),
+                            void *user)
+{
     if (!root || !out)
         return mp_error_set(err, MP_ERR_INVAL, "mp_write_yaml: NULL argument");
     if (root->doc->err != MP_OK)
         return mp_error_set(err, root->doc->err, "document is incomplete: %s",
                             mp_strerror(root->doc->err));
     struct yw w = {.out = out, .indent = -1, .whitespace = true, .indention = true,
-                   .memo = calloc(MEMO_SLOTS, sizeof(struct memo))}; /* optional */
+                   .memo = calloc(MEMO_SLOTS, sizeof(struct memo)), /* optional */
+                   .progress = progress, .user = user, .mark = out->len + PROGRESS_EVERY,
+                   .base = out->len};
     size_t start = out->len;
     int rc = yw_node(&w, root, false, false);
     free(w.memo);

@@ -211,6 +211,69 @@ START_TEST(test_small_is_one_stream)
 }
 END_TEST
 
+/* The YAML of a tree packaged while it is written (pieces compressed before the writing ends)
+ * gives the same bytes as writing it first and packaging the result, small or large. */
+START_TEST(test_build_yaml_same_bytes)
+{
+    static const size_t steps[] = {3, 40000};
+    for (size_t t = 0; t < 2; t++) {
+        struct mp_doc *doc = mp_doc_new();
+        struct mp_node *root = mp_doc_map(doc);
+        struct mp_node *seq = mp_node_put_seq(root, "templates");
+        for (size_t i = 0; i < steps[t]; i++) {
+            char name[32], arg[64];
+            snprintf(name, sizeof(name), "step-%zu", i);
+            snprintf(arg, sizeof(arg), "--seed=%zu", i * 2654435761u % 100000);
+            struct mp_node *m = mp_node_push(seq, mp_doc_map(doc));
+            mp_node_put_str(m, "name", name);
+            struct mp_node *c = mp_node_put_map(m, "container");
+            mp_node_put_str(c, "image", "busybox:1.36");
+            struct mp_node *args = mp_node_put_seq(c, "args");
+            mp_node_push(args, mp_doc_str(doc, arg));
+            mp_node_push(args, mp_doc_str(doc, name));
+        }
+        for (int fmt = MP_PACKAGE_TAR_GZ; fmt <= MP_PACKAGE_YAML; fmt++) {
+            struct mp_buf text, want, got;
+            mpi_buf_init(&text);
+            mpi_buf_init(&want);
+            mpi_buf_init(&got);
+            mp_buf_set_limit(&text, (size_t)1 << 30);
+            mp_buf_set_limit(&want, (size_t)1 << 30);
+            mp_buf_set_limit(&got, (size_t)1 << 30);
+            ck_assert_int_eq(mp_write_yaml(root, &text, NULL), MP_OK);
+            if (t)
+                ck_assert_uint_gt(mp_buf_len(&text), (size_t)3 << 20); /* several pieces */
+            ck_assert_int_eq(mp_package_build(fmt, "pipeline.yaml", mp_buf_data(&text),
+                                              mp_buf_len(&text), &want, NULL), MP_OK);
+            ck_assert_int_eq(mp_package_build_yaml(fmt, "pipeline.yaml", root, &got, NULL),
+                             MP_OK);
+            ck_assert_uint_eq(mp_buf_len(&got), mp_buf_len(&want));
+            ck_assert_int_eq(memcmp(mp_buf_data(&got), mp_buf_data(&want), mp_buf_len(&want)),
+                             0);
+            mpi_buf_release(&text);
+            mpi_buf_release(&want);
+            mpi_buf_release(&got);
+        }
+        /* bad input: nothing appended, a clear error */
+        struct mp_buf out;
+        mpi_buf_init(&out);
+        struct mp_error *err = mp_error_new();
+        ck_assert_int_eq(mp_package_build_yaml(MP_PACKAGE_TAR_GZ, "x", NULL, &out, err),
+                         MP_ERR_INVAL);
+        char longname[128];
+        memset(longname, 'n', 120);
+        longname[120] = '\0';
+        ck_assert_int_eq(mp_package_build_yaml(MP_PACKAGE_TAR_GZ, longname, root, &out, err),
+                         MP_ERR_INVAL);
+        ck_assert_ptr_nonnull(strstr(mp_error_message(err), "longer than 100"));
+        ck_assert_uint_eq(mp_buf_len(&out), 0);
+        mp_error_free(err);
+        mpi_buf_release(&out);
+        mp_doc_free(doc);
+    }
+}
+END_TEST
+
 static int count_entries(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -261,6 +324,7 @@ int main(void)
     tcase_add_test(tc, test_zip);
     tcase_add_test(tc, test_big_member);
     tcase_add_test(tc, test_small_is_one_stream);
+    tcase_add_test(tc, test_build_yaml_same_bytes);
     tcase_add_test(tc, test_atomic_write);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
