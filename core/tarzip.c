@@ -35,12 +35,13 @@ struct zsrc {
     size_t total;
 };
 
-/* Compressed in pieces of Z_CHUNK input bytes, each by a deflate stream of its own primed with
- * the 32 KiB before it (deflate's whole window) and ended with a sync flush, so that the pieces
- * join into one deflate stream (as pigz does) and two threads can share the work. The bytes
- * depend only on the input, never on the threads: the same package on every machine. A package
- * of one piece (under 1 MiB of tar) is exactly zlib's one-stream output. */
-#define Z_CHUNK ((size_t)1 << 20)
+/* Compressed in pieces of Z_CHUNK input bytes, each by a deflate stream of its own primed
+ * with the 32 KiB before it (deflate's whole window) and ended with a sync flush, so that the
+ * pieces join into one deflate stream (as pigz does) and two threads can share the work. The
+ * bytes depend only on the input, never on the threads: the same package on every machine. A
+ * package of one piece (under 256 KiB of tar: the MNIST pipeline's is 10 KiB) is exactly
+ * zlib's one-stream output. */
+#define Z_CHUNK ((size_t)1 << 18)
 #define Z_DICT 32768
 
 /* One piece: the range [start, end) of @src (the 32 KiB before start prime it), compressed
@@ -162,8 +163,8 @@ static void zpack_init(struct zpack *zp, size_t head)
     zp->head = head;
 }
 
-/* Queue a piece for the threads (starting the helper with the first one). */
-static void zpack_queue(struct zpack *zp, struct zpiece *pc)
+/* Queue a piece for the threads; @helper: start the helper thread if it is not running. */
+static void zpack_queue(struct zpack *zp, struct zpiece *pc, bool helper)
 {
     mpi_buf_init(&pc->out);
     pthread_mutex_lock(&zp->mu);
@@ -183,7 +184,7 @@ static void zpack_queue(struct zpack *zp, struct zpiece *pc)
     zp->piece[zp->n++] = pc;
     pthread_cond_signal(&zp->more);
     pthread_mutex_unlock(&zp->mu);
-    if (!zp->threaded && !zp->closed)
+    if (helper && !zp->threaded && !zp->closed)
         zp->threaded = pthread_create(&zp->helper, NULL, z_worker, zp) == 0;
 }
 
@@ -208,7 +209,7 @@ static void zpack_progress(void *user, const char *data, size_t len)
         *pc = (struct zpiece){.index = k, .src = {.p = {copy}, .n = {to - from}, .count = 1,
                                                    .total = to - from},
                               .start = Z_DICT, .end = to - from, .copy = copy};
-        zpack_queue(zp, pc);
+        zpack_queue(zp, pc, true);
         zp->streamed = k;
     }
 }
@@ -231,7 +232,7 @@ static int zpack_finish(struct zpack *zp, const struct zsrc *src, struct mp_buf 
         *pc = (struct zpiece){.index = k, .src = *src, .start = k * Z_CHUNK,
                               .end = k + 1 < n ? (k + 1) * Z_CHUNK : src->total,
                               .last = k + 1 == n};
-        zpack_queue(zp, pc);
+        zpack_queue(zp, pc, k + 1 < n); /* one piece alone: no second thread */
     }
     pthread_mutex_lock(&zp->mu);
     zp->closed = true;

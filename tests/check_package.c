@@ -97,11 +97,11 @@ START_TEST(test_zip)
 }
 END_TEST
 
-/* A member of several 1 MiB pieces (compressed by two threads): read back whole, the same
+/* A member of several 256 KiB pieces (compressed by two threads): read back whole, the same
  * bytes on every build, for both formats. */
 static char *big_member(size_t *len)
 {
-    size_t cap = (size_t)5 << 19, n = 0; /* 2.5 MiB: three pieces */
+    size_t cap = (size_t)5 << 19, n = 0; /* 2.5 MiB: ten pieces */
     char *s = malloc(cap + 128);
     ck_assert_ptr_nonnull(s);
     unsigned x = 12345;
