@@ -38,7 +38,9 @@ struct mp_node {
 struct mpi_dstr {
     struct mp_node *node; /* the string's one MPI_NODE_STR node, made on first use */
     size_t len;
-    unsigned short yaml; /* core/yaml_emit.c's analysis; 0 until the string is first written */
+    /* core/yaml_emit.c's analysis, 0 until the string is first written (so one document is
+     * written by one thread at a time) */
+    unsigned short yaml;
     char text[];
 };
 
