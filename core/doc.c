@@ -4,6 +4,7 @@
 
 #include "doc.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,16 +60,21 @@ struct mp_node *mp_doc_seq(struct mp_doc *doc)
     return node_new(doc, MPI_NODE_SEQ);
 }
 
+static const char *intern(struct mp_doc *doc, const char *s);
+
 struct mp_node *mp_doc_str(struct mp_doc *doc, const char *s)
 {
-    struct mp_node *n = node_new(doc, MPI_NODE_STR);
-    if (!n)
+    if (!doc || doc->magic != DOC_MAGIC)
         return NULL;
-    if (!s || !(n->str = mpi_arena_strdup(&doc->arena, s))) {
+    const char *str = s ? intern(doc, s) : NULL;
+    if (!str) {
         doc->err = s ? MP_ERR_NOMEM : MP_ERR_INVAL;
         return NULL;
     }
-    return n;
+    struct mpi_dstr *d = mpi_dstr_of(str);
+    if (!d->node && (d->node = node_new(doc, MPI_NODE_STR)))
+        d->node->str = str;
+    return d->node;
 }
 
 struct mp_node *mp_doc_int(struct mp_doc *doc, long long v)
@@ -92,44 +98,70 @@ struct mp_node *mp_doc_null(struct mp_doc *doc)
     return node_new(doc, MPI_NODE_NULL);
 }
 
-static size_t key_hash(const char *s, size_t *len)
+/* Eight bytes at a time: this runs for every key and string of a workflow. */
+static size_t str_hash(const char *s, size_t *len)
 {
-    size_t h = 14695981039346656037u;
-    const char *p = s;
-    for (; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211u;
-    *len = (size_t)(p - s);
-    return h;
+    size_t n = strlen(s);
+    uint64_t h = 14695981039346656037u ^ n, w;
+    const char *p = s, *end = s + n;
+    for (; end - p >= 8; p += 8) {
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0x9e3779b97f4a7c15u;
+        h ^= h >> 29;
+    }
+    w = 0;
+    memcpy(&w, p, (size_t)(end - p));
+    h = (h ^ w) * 0x9e3779b97f4a7c15u;
+    h ^= h >> 32;
+    *len = n;
+    return (size_t)h;
 }
 
-/* The document's copy of @key, made on first use. Errors: NULL when out of memory. */
-static const char *intern_key(struct mp_doc *doc, const char *key)
+/* The document's copy of @s, made on first use. Errors: NULL when out of memory. */
+static const char *intern(struct mp_doc *doc, const char *s)
 {
-    size_t len, h = key_hash(key, &len);
-    if ((doc->nkeys + 1) * 2 > doc->keycap) {
-        size_t cap = doc->keycap ? doc->keycap * 2 : 64;
+    size_t len, h = str_hash(s, &len);
+    if ((doc->nstrs + 1) * 2 > doc->strcap) {
+        size_t cap = doc->strcap ? doc->strcap * 2 : 256;
         const char **t = mpi_arena_alloc(&doc->arena, cap * sizeof(*t));
         if (!t)
             return NULL;
-        for (size_t i = 0; i < doc->keycap; i++) {
-            if (!doc->keys[i])
+        for (size_t i = 0; i < doc->strcap; i++) {
+            if (!doc->strs[i])
                 continue;
-            size_t l, j = key_hash(doc->keys[i], &l) & (cap - 1);
+            size_t l, j = str_hash(doc->strs[i], &l) & (cap - 1);
             while (t[j])
                 j = (j + 1) & (cap - 1);
-            t[j] = doc->keys[i];
+            t[j] = doc->strs[i];
         }
-        doc->keys = t;
-        doc->keycap = cap;
+        doc->strs = t;
+        doc->strcap = cap;
     }
-    size_t j = h & (doc->keycap - 1);
-    for (; doc->keys[j]; j = (j + 1) & (doc->keycap - 1))
-        if (strcmp(doc->keys[j], key) == 0)
-            return doc->keys[j];
-    const char *k = mpi_arena_strndup(&doc->arena, key, len);
+    size_t j = h & (doc->strcap - 1);
+    for (const char *t; (t = doc->strs[j]); j = (j + 1) & (doc->strcap - 1))
+        if (mpi_dstr_of(t)->len == len && memcmp(t, s, len) == 0)
+            return t;
+    struct mpi_dstr *d = mpi_arena_alloc(&doc->arena, sizeof(*d) + len + 1);
+    if (!d)
+        return NULL;
+    d->len = len;
+    memcpy(d->text, s, len + 1);
+    doc->strs[j] = d->text;
+    doc->nstrs++;
+    return d->text;
+}
+
+/* The document's copy of mapping key @key: through doc->recent when the caller passes the
+ * same pointer with the same text as before. */
+static const char *intern_key(struct mp_doc *doc, const char *key)
+{
+    size_t slot = ((uintptr_t)key >> 3) & 63;
+    if (doc->recent[slot].from == key && strcmp(doc->recent[slot].str, key) == 0)
+        return doc->recent[slot].str;
+    const char *k = intern(doc, key);
     if (k) {
-        doc->keys[j] = k;
-        doc->nkeys++;
+        doc->recent[slot].from = key;
+        doc->recent[slot].str = k;
     }
     return k;
 }
@@ -137,26 +169,29 @@ static const char *intern_key(struct mp_doc *doc, const char *key)
 static bool add_item(struct mp_node *parent, const char *key, struct mp_node *value)
 {
     struct mp_doc *doc = parent->doc;
+    bool map = parent->kind == MPI_NODE_MAP;
     if (parent->n == parent->cap) {
-        size_t cap;
-        struct mp_node **items = mpi_arena_grow(&doc->arena, parent->items, sizeof(*items),
-                                                parent->cap, parent->n + 1, &cap);
-        const char **keys = NULL;
-        if (items && parent->kind == MPI_NODE_MAP) {
-            size_t kcap;
-            keys = mpi_arena_grow(&doc->arena, parent->keys, sizeof(*keys), parent->cap,
-                                  parent->n + 1, &kcap);
-        }
-        if (!items || (parent->kind == MPI_NODE_MAP && !keys)) {
+        /* items and (for a mapping) keys in one block, doubled when full */
+        size_t cap = parent->cap ? parent->cap * 2 : 4, per = map ? 2 * sizeof(void *)
+                                                                  : sizeof(void *);
+        void *block = cap < SIZE_MAX / 4 / per ? mpi_arena_alloc(&doc->arena, cap * per) : NULL;
+        if (!block) {
             doc->err = MP_ERR_NOMEM;
             return false;
         }
-        parent->items = items;
-        if (keys)
+        struct mp_node **items = block;
+        if (parent->n)
+            memcpy(items, parent->items, parent->n * sizeof(*items));
+        if (map) {
+            const char **keys = (const char **)(void *)(items + cap);
+            if (parent->n)
+                memcpy(keys, parent->keys, parent->n * sizeof(*keys));
             parent->keys = keys;
+        }
+        parent->items = items;
         parent->cap = cap;
     }
-    if (parent->kind == MPI_NODE_MAP) {
+    if (map) {
         const char *k = intern_key(doc, key);
         if (!k) {
             doc->err = MP_ERR_NOMEM;

@@ -5,13 +5,16 @@
 
 #include <mnistpipe/mnistpipe.h>
 
+#include <stddef.h>
+
 #include "arena.h"
 
 enum mpi_node_kind { MPI_NODE_MAP, MPI_NODE_SEQ, MPI_NODE_STR, MPI_NODE_INT, MPI_NODE_BOOL,
                      MPI_NODE_NULL };
 
 /* 48 bytes: the fields of a scalar and of a collection share their place (a 5,000-step
- * workflow has about 250,000 nodes). */
+ * workflow has about 250,000 nodes). A string node is shared by every use of its string
+ * (struct mpi_dstr): nodes are never changed once made, except by adding to a collection. */
 struct mp_node {
     enum mpi_node_kind kind;
     bool flag;          /* MPI_NODE_BOOL */
@@ -28,14 +31,38 @@ struct mp_node {
     size_t cap;
 };
 
+/* Every string of a document (mapping keys and string values) is stored once, after this
+ * header: a workflow repeats a few dozen keys ("name", "value", ...) hundreds of thousands of
+ * times, and most values (images, commands, labels) thousands of times. A writer may cache
+ * what it decides about a string in @yaml, so that it decides once per distinct string. */
+struct mpi_dstr {
+    struct mp_node *node; /* the string's one MPI_NODE_STR node, made on first use */
+    size_t len;
+    /* core/yaml_emit.c's analysis, 0 until the string is first written (so one document is
+     * written by one thread at a time) */
+    unsigned short yaml;
+    char text[];
+};
+
+/* The header of @s, a key or the str of a node of some document. */
+static inline struct mpi_dstr *mpi_dstr_of(const char *s)
+{
+    return (struct mpi_dstr *)(void *)(s - offsetof(struct mpi_dstr, text));
+}
+
 struct mp_doc {
     unsigned magic;
     int err;
     struct mpi_arena arena;
-    /* Mapping keys, each copied once: a workflow repeats a few dozen keys ("name",
-     * "value", ...) hundreds of thousands of times. Open addressing, in the arena. */
-    const char **keys;
-    size_t nkeys, keycap;
+    /* The distinct strings (the text of each struct mpi_dstr). Open addressing, in the
+     * arena. */
+    const char **strs;
+    size_t nstrs, strcap;
+    /* Recently used keys by address (callers pass the same literals again and again): the
+     * caller's pointer and the document's copy, taken only when the text still matches. */
+    struct {
+        const char *from, *str;
+    } recent[64];
 };
 
 #endif /* MNISTPIPE_CORE_DOC_H */

@@ -33,7 +33,7 @@ noinst_LTLIBRARIES += %reldir%/libmpcore.la
 	$(JANSSON_CFLAGS)
 %canon_reldir%_libmpcore_la_LIBADD = %reldir%/libmploader.la $(YAML_LIBS) $(ZLIB_LIBS) \
 	$(JANSSON_LIBS) \
-	$(DL_LIBS)
+	$(DL_LIBS) $(PTHREAD_LIBS)
 
 # The loader alone gets the plugin directory, expanded by make (not configure), so that
 # 'make prefix=...' and distcheck's temporary prefix work.

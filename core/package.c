@@ -52,6 +52,25 @@ int mp_package_build(enum mp_package_format fmt, const char *member, const void 
                                     : mpi_archive_zip(member, data, len, out, err);
 }
 
+int mp_package_build_yaml(enum mp_package_format fmt, const char *member,
+                          const struct mp_node *root, struct mp_buf *out, struct mp_error *err)
+{
+    if (!member || !*member || !root || !out)
+        return mp_error_set(err, MP_ERR_INVAL, "mp_package_build_yaml: invalid argument");
+    if (fmt == MP_PACKAGE_TAR_GZ)
+        return mpi_archive_tar_gz_yaml(member, root, out, err);
+    if (fmt == MP_PACKAGE_YAML)
+        return mp_write_yaml(root, out, err);
+    struct mp_buf yaml;
+    mpi_buf_init(&yaml);
+    mp_buf_set_limit(&yaml, (size_t)1 << 30); /* 100,000 steps: 70 MB */
+    int rc = mp_write_yaml(root, &yaml, err);
+    if (rc == MP_OK)
+        rc = mp_package_build(fmt, member, yaml.data, yaml.len, out, err);
+    mpi_buf_release(&yaml);
+    return rc;
+}
+
 int mpi_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;

@@ -78,12 +78,20 @@ int mpi_pipeline_spec_json(const struct mp_pipeline *p, struct mp_buf *out)
     return mp_buf_error(out);
 }
 
+int mpi_wf_input_ref(struct mp_buf *out, const char *name)
+{
+    static const char pre[] = "{{inputs.parameters.";
+    mp_buf_append(out, pre, sizeof(pre) - 1);
+    mp_buf_puts(out, name);
+    return mp_buf_append(out, "}}", 2);
+}
+
 /* {{params.X}} -> {{inputs.parameters.X}} */
 static int to_input(void *user, const char *name, struct mp_buf *out, struct mp_error *err)
 {
     (void)user;
     (void)err;
-    return mp_buf_printf(out, "{{inputs.parameters.%s}}", name);
+    return mpi_wf_input_ref(out, name);
 }
 
 /* {{steps.S.outputs.X}} -> {{inputs.parameters.S-X}} */
@@ -93,13 +101,19 @@ static int output_to_input(void *user, const char *step, const char *output, str
     (void)user;
     (void)err;
     if (mpi_output_is_ui(output))
-        return mp_buf_printf(out, "{{inputs.parameters.%s}}", output);
-    return mp_buf_printf(out, "{{inputs.parameters.%s-%s}}", step, output);
+        return mpi_wf_input_ref(out, output);
+    mp_buf_puts(out, "{{inputs.parameters.");
+    mp_buf_puts(out, step);
+    mp_buf_putc(out, '-');
+    mp_buf_puts(out, output);
+    return mp_buf_puts(out, "}}");
 }
 
 #define rendered mpi_wf_rendered
 struct mp_node *mpi_wf_rendered(struct mpi_wf *b, const char *s)
 {
+    if (s && !strstr(s, "{{")) /* no placeholder of any kind: the string as it is */
+        return mp_doc_str(b->doc, s);
     mp_buf_reset(&b->tmp);
     if (mp_render_outputs(s, to_input, output_to_input, NULL, &b->tmp, b->err) != MP_OK)
         return NULL;

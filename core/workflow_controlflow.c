@@ -337,7 +337,7 @@ static void operand(struct cf *cf, int cond, const char *s, struct mp_buf *out)
         for (size_t i = 0; i < c->nin; i++)
             if (!strcmp(c->in[i].name, argo)) {
                 if (c->in[i].from < 0)
-                    mp_buf_printf(out, "{{inputs.parameters.%s}}", argo);
+                    mpi_wf_input_ref(out, argo);
                 else
                     mp_buf_printf(out, "{{tasks.%s.outputs.parameters.%s}}",
                                   cf->n[c->in[i].from].name, argo);
@@ -345,7 +345,7 @@ static void operand(struct cf *cf, int cond, const char *s, struct mp_buf *out)
             }
         mp_buf_printf(out, "{{tasks.%s.outputs.parameters.%s}}", cf->n[prod].name, argo);
     } else if (param_source(s, name, sizeof(name)) && mp_pipeline_find_param(cf->p, name)) {
-        mp_buf_printf(out, "{{inputs.parameters.%s}}", name);
+        mpi_wf_input_ref(out, name);
     } else {
         mp_buf_puts(out, s);
     }
@@ -370,7 +370,7 @@ static void argument(struct cf *cf, int kid, const struct cf_in *in, struct mp_b
             return;
         }
     }
-    mp_buf_printf(out, "{{inputs.parameters.%s}}", in->name);
+    mpi_wf_input_ref(out, in->name);
 }
 
 static void task(struct cf *cf, int kid, struct mp_node *t)

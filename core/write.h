@@ -11,4 +11,10 @@
  * timestamps, the merge key '<<', and the empty string. Such strings must be quoted. */
 bool mpi_yaml_needs_quotes(const char *s);
 
+/* mp_write_yaml(), calling @progress (when not NULL) every 64 KiB or so with the bytes written
+ * so far (@data valid during the call only): a consumer can start on them early. */
+int mpi_write_yaml_progress(const struct mp_node *root, struct mp_buf *out, struct mp_error *err,
+                            void (*progress)(void *user, const char *data, size_t len),
+                            void *user);
+
 #endif /* MNISTPIPE_CORE_WRITE_H */

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -24,6 +25,22 @@
 #define YAML_INDENT 2  /* best_indent */
 #define YAML_SIMPLE_KEY_MAX 128 /* longer keys are written as "? key" */
 
+/* Flow collections of strings already written, by content and by the state they started in:
+ * a workflow repeats the same small ones ({name: MODE, value: bench}, ['true'], its labels)
+ * in every template, and the same content from the same state gives the same bytes. A
+ * document keeps one node per distinct string and one copy of each key, so equal collections
+ * of strings hold equal pointers. */
+#define MEMO_SLOTS 4096 /* a power of two; filled to three quarters at most */
+#define MEMO_MAX_ITEMS 16
+
+struct memo {
+    const struct mp_node *node; /* the first collection written with this content */
+    size_t hash;
+    size_t at, len; /* its bytes in the output */
+    int column, indent, end_column;
+    bool whitespace, indention;
+};
+
 struct yw {
     struct mp_buf *out;
     int column;      /* in characters, as libyaml counts */
@@ -31,7 +48,15 @@ struct yw {
     int flow;        /* flow level */
     bool whitespace; /* the last thing written was whitespace (or nothing) */
     bool indention;  /* only indentation on this line so far */
+    struct memo *memo; /* MEMO_SLOTS entries, or NULL */
+    size_t nmemo;
+    void (*progress)(void *user, const char *data, size_t len);
+    void *user;
+    size_t mark; /* call progress once the output reaches this length */
+    size_t base; /* where this document starts in the output */
 };
+
+#define PROGRESS_EVERY 65536
 
 /* How libyaml may write a scalar, from one look at its characters. */
 struct yscalar {
@@ -72,6 +97,10 @@ static void yw_break(struct yw *w)
     if (yw_room(w, 1))
         w->out->data[w->out->len++] = '\n';
     w->column = 0;
+    if (w->progress && w->out->len >= w->mark && w->out->err == MP_OK) {
+        w->mark = w->out->len + PROGRESS_EVERY;
+        w->progress(w->user, w->out->data + w->base, w->out->len - w->base);
+    }
 }
 
 /* Bytes in the UTF-8 sequence led by @c (0 for a byte that cannot lead one). */
@@ -106,8 +135,12 @@ static void yw_indent(struct yw *w)
     int indent = w->indent >= 0 ? w->indent : 0;
     if (!w->indention || w->column > indent || (w->column == indent && !w->whitespace))
         yw_break(w);
-    while (w->column < indent)
-        yw_put(w, ' ');
+    if (w->column < indent && yw_room(w, (size_t)(indent - w->column))) {
+        memset(w->out->data + w->out->len, ' ', (size_t)(indent - w->column));
+        w->out->len += (size_t)(indent - w->column);
+    }
+    if (w->column < indent)
+        w->column = indent;
     w->whitespace = true;
     w->indention = true;
 }
@@ -441,46 +474,96 @@ static int scalar_info(const char *text, size_t *len, struct yscalar *a, bool *a
     return MP_OK;
 }
 
-/* One scalar, in the style libyaml would pick; @single asks for single quotes. */
-static void yw_scalar_out(struct yw *w, const char *text, size_t len, const struct yscalar *a,
-                          bool ascii, bool single, bool simple_key)
+/* What yw_scalar_out() needs of a document string, kept in its struct mpi_dstr. */
+enum {
+    YI_DONE = 1,        /* the analysis below was made */
+    YI_BAD = 2,         /* not valid UTF-8: cannot be written */
+    YI_QUOTE = 4,       /* a YAML 1.1 implicit type (mpi_yaml_needs_quotes): single quotes */
+    YI_ASCII = 8,
+    YI_SPACE = 16,      /* holds a space (somewhere to fold) */
+    YI_MULTILINE = 32,
+    YI_FLOW_PLAIN = 64,
+    YI_BLOCK_PLAIN = 128,
+    YI_SINGLE = 256,    /* single quotes allowed */
+    YI_QUOTE_CHAR = 512, /* holds a single quote */
+};
+
+static unsigned scalar_bits(const char *text)
+{
+    size_t len;
+    struct yscalar a;
+    bool ascii;
+    if (scalar_info(text, &len, &a, &ascii) != MP_OK)
+        return YI_DONE | YI_BAD;
+    if (!ascii && len) { /* scalar_info() only tells for plain scalars */
+        ascii = true;
+        for (size_t i = 0; i < len && ascii; i++)
+            ascii = !((unsigned char)text[i] & 0x80);
+    }
+    return YI_DONE | (mpi_yaml_needs_quotes(text) ? YI_QUOTE : 0) | (ascii ? YI_ASCII : 0) |
+           (memchr(text, ' ', len) ? YI_SPACE : 0) | (a.multiline ? YI_MULTILINE : 0) |
+           (a.flow_plain ? YI_FLOW_PLAIN : 0) | (a.block_plain ? YI_BLOCK_PLAIN : 0) |
+           (a.single_quoted ? YI_SINGLE : 0) | (memchr(text, '\'', len) ? YI_QUOTE_CHAR : 0);
+}
+
+/* The analysis of @text, a string of the document, made on its first use. */
+static unsigned dstr_bits(const char *text, size_t *len)
+{
+    struct mpi_dstr *d = mpi_dstr_of(text);
+    if (!d->yaml)
+        d->yaml = (unsigned short)scalar_bits(text);
+    *len = d->len;
+    return d->yaml;
+}
+
+/* One scalar (@len bytes, analysed into @bits), in the style libyaml would pick: plain,
+ * else single-quoted, else double-quoted; YI_QUOTE asks for single quotes. */
+static void yw_scalar_out(struct yw *w, const char *text, size_t len, unsigned bits,
+                          bool simple_key)
 {
     const unsigned char *s = (const unsigned char *)text;
-    enum { PLAIN, SINGLE, DOUBLE } style = single ? SINGLE : PLAIN;
-    if (simple_key && a->multiline)
+    enum { PLAIN, SINGLE, DOUBLE } style = bits & YI_QUOTE ? SINGLE : PLAIN;
+    if (simple_key && (bits & YI_MULTILINE))
         style = DOUBLE;
-    if (style == PLAIN && ((w->flow && !a->flow_plain) || (!w->flow && !a->block_plain) ||
+    if (style == PLAIN && ((w->flow && !(bits & YI_FLOW_PLAIN)) ||
+                           (!w->flow && !(bits & YI_BLOCK_PLAIN)) ||
                            (!len && (w->flow || simple_key))))
         style = SINGLE;
-    if (style == SINGLE && !a->single_quoted)
+    if (style == SINGLE && !(bits & YI_SINGLE))
         style = DOUBLE;
-    int saved = w->indent;
-    w->indent = w->indent < 0 ? YAML_INDENT : w->indent + YAML_INDENT;
-    if (style == PLAIN && ascii && !memchr(s, ' ', len)) {
+    if (style == PLAIN && (bits & (YI_ASCII | YI_SPACE)) == YI_ASCII) {
         /* no space, so nowhere to fold: one copy */
         if (!w->whitespace)
             yw_put(w, ' ');
         yw_bytes(w, text, len, (int)len);
         w->whitespace = w->indention = false;
-    } else if (style == PLAIN) {
-        write_plain(w, s, len, !simple_key);
-    } else if (style == SINGLE) {
-        write_single(w, s, len, !simple_key);
-    } else {
-        write_double(w, s, len, !simple_key);
+        return;
     }
+    if (style == SINGLE &&
+        (bits & (YI_ASCII | YI_SPACE | YI_MULTILINE | YI_QUOTE_CHAR)) == YI_ASCII) {
+        /* nowhere to fold, no break, nothing to double: the bytes between two quotes */
+        yw_indicator(w, "'", true, false, false);
+        yw_bytes(w, text, len, (int)len);
+        yw_indicator(w, "'", false, false, false);
+        w->whitespace = w->indention = false;
+        return;
+    }
+    int saved = w->indent;
+    w->indent = w->indent < 0 ? YAML_INDENT : w->indent + YAML_INDENT;
+    if (style == PLAIN)
+        write_plain(w, s, len, !simple_key);
+    else if (style == SINGLE)
+        write_single(w, s, len, !simple_key);
+    else
+        write_double(w, s, len, !simple_key);
     w->indent = saved;
 }
 
-static int yw_scalar(struct yw *w, const char *text, bool single, bool simple_key)
+/* A scalar that is not a document string (numbers, true, false, null): written as itself,
+ * never quoted for its type. */
+static void yw_scalar(struct yw *w, const char *text, bool simple_key)
 {
-    size_t len;
-    struct yscalar a;
-    bool ascii;
-    int rc = scalar_info(text, &len, &a, &ascii);
-    if (rc == MP_OK)
-        yw_scalar_out(w, text, len, &a, ascii, single, simple_key);
-    return rc;
+    yw_scalar_out(w, text, strlen(text), scalar_bits(text) & ~(unsigned)YI_QUOTE, simple_key);
 }
 
 static bool is_scalar(const struct mp_node *n)
@@ -503,18 +586,15 @@ static int yw_node(struct yw *w, const struct mp_node *n, bool mapping_ctx, bool
 static int yw_key(struct yw *w, const char *key, const struct mp_node *value)
 {
     size_t len;
-    struct yscalar a;
-    bool ascii;
-    int rc = scalar_info(key, &len, &a, &ascii);
-    if (rc != MP_OK)
-        return rc;
-    bool quote = mpi_yaml_needs_quotes(key);
-    if (!a.multiline && len <= YAML_SIMPLE_KEY_MAX) {
-        yw_scalar_out(w, key, len, &a, ascii, quote, true);
+    unsigned bits = dstr_bits(key, &len);
+    if (bits & YI_BAD)
+        return MP_ERR_INVAL;
+    if (!(bits & YI_MULTILINE) && len <= YAML_SIMPLE_KEY_MAX) {
+        yw_scalar_out(w, key, len, bits, true);
         yw_indicator(w, ":", false, false, false);
     } else {
         yw_indicator(w, "?", true, false, !w->flow);
-        yw_scalar_out(w, key, len, &a, ascii, quote, false);
+        yw_scalar_out(w, key, len, bits, false);
         if (!w->flow || w->column > YAML_WIDTH)
             yw_indent(w);
         yw_indicator(w, ":", true, false, !w->flow);
@@ -522,7 +602,78 @@ static int yw_key(struct yw *w, const char *key, const struct mp_node *value)
     return yw_node(w, value, true, false);
 }
 
+static size_t memo_hash(const struct yw *w, const struct mp_node *n)
+{
+    uint64_t h = ((uint64_t)n->kind << 56) ^ ((uint64_t)n->n << 40) ^
+                 ((uint64_t)(unsigned)w->column << 20) ^ ((uint64_t)(unsigned)w->indent << 2) ^
+                 ((uint64_t)w->whitespace << 1) ^ (uint64_t)w->indention;
+    for (size_t i = 0; i < n->n; i++) {
+        h = (h ^ (uintptr_t)n->items[i]) * 0x9e3779b97f4a7c15u;
+        if (n->kind == MPI_NODE_MAP)
+            h = (h ^ (uintptr_t)n->keys[i]) * 0x9e3779b97f4a7c15u;
+        h ^= h >> 29;
+    }
+    return (size_t)(h ^ (h >> 32));
+}
+
+static bool memo_same(const struct memo *e, size_t hash, const struct yw *w,
+                      const struct mp_node *n)
+{
+    const struct mp_node *m = e->node;
+    return e->hash == hash && m->kind == n->kind && m->n == n->n && e->column == w->column &&
+           e->indent == w->indent && e->whitespace == w->whitespace &&
+           e->indention == w->indention &&
+           !memcmp(m->items, n->items, n->n * sizeof(*n->items)) &&
+           (n->kind != MPI_NODE_MAP || !memcmp(m->keys, n->keys, n->n * sizeof(*n->keys)));
+}
+
+/* The slot for @n in @w's memo: the one holding the same content and state, or an empty one
+ * (NULL when @n is not memoised: not a small collection of strings at flow level 0). */
+static struct memo *memo_slot(const struct yw *w, const struct mp_node *n, size_t *hash)
+{
+    if (!w->memo || w->flow || !n->n || n->n > MEMO_MAX_ITEMS)
+        return NULL;
+    for (size_t i = 0; i < n->n; i++)
+        if (n->items[i]->kind != MPI_NODE_STR)
+            return NULL;
+    *hash = memo_hash(w, n);
+    size_t j = *hash & (MEMO_SLOTS - 1);
+    for (; w->memo[j].node; j = (j + 1) & (MEMO_SLOTS - 1))
+        if (memo_same(&w->memo[j], *hash, w, n))
+            break;
+    return &w->memo[j];
+}
+
+static int yw_flow_items(struct yw *w, const struct mp_node *n);
+
 static int yw_flow(struct yw *w, const struct mp_node *n)
+{
+    size_t hash = 0;
+    struct memo *e = memo_slot(w, n, &hash);
+    if (e && e->node) {
+        /* written before from the same state: the same bytes again */
+        if (yw_room(w, e->len)) {
+            memcpy(w->out->data + w->out->len, w->out->data + e->at, e->len);
+            w->out->len += e->len;
+        }
+        w->column = e->end_column;
+        w->whitespace = w->indention = false;
+        return MP_OK;
+    }
+    struct memo start = {.node = n, .hash = hash, .at = w->out->len, .column = w->column,
+                         .indent = w->indent, .whitespace = w->whitespace,
+                         .indention = w->indention};
+    int rc = yw_flow_items(w, n);
+    if (e && rc == MP_OK && w->out->err == MP_OK && (w->nmemo + 1) * 4 <= MEMO_SLOTS * 3) {
+        start.len = w->out->len - start.at;
+        start.end_column = w->column;
+        *e = start;
+        w->nmemo++;
+    }
+    return rc;
+}
+
+static int yw_flow_items(struct yw *w, const struct mp_node *n)
 {
     bool map = n->kind == MPI_NODE_MAP;
     yw_indicator(w, map ? "{" : "[", true, true, false);
@@ -568,16 +719,25 @@ static int yw_block(struct yw *w, const struct mp_node *n, bool mapping_ctx)
 static int yw_node(struct yw *w, const struct mp_node *n, bool mapping_ctx, bool simple)
 {
     char num[32];
+    size_t len;
+    unsigned bits;
     switch (n->kind) {
     case MPI_NODE_STR:
-        return yw_scalar(w, n->str, mpi_yaml_needs_quotes(n->str), simple);
+        bits = dstr_bits(n->str, &len);
+        if (bits & YI_BAD)
+            return MP_ERR_INVAL;
+        yw_scalar_out(w, n->str, len, bits, simple);
+        return MP_OK;
     case MPI_NODE_INT:
         snprintf(num, sizeof(num), "%lld", n->num);
-        return yw_scalar(w, num, false, simple);
+        yw_scalar(w, num, simple);
+        return MP_OK;
     case MPI_NODE_BOOL:
-        return yw_scalar(w, n->flag ? "true" : "false", false, simple);
+        yw_scalar(w, n->flag ? "true" : "false", simple);
+        return MP_OK;
     case MPI_NODE_NULL:
-        return yw_scalar(w, "null", false, simple);
+        yw_scalar(w, "null", simple);
+        return MP_OK;
     case MPI_NODE_MAP:
     case MPI_NODE_SEQ:
         if (w->flow || n->n == 0 || all_scalars(n))
@@ -589,14 +749,25 @@ static int yw_node(struct yw *w, const struct mp_node *n, bool mapping_ctx, bool
 
 int mp_write_yaml(const struct mp_node *root, struct mp_buf *out, struct mp_error *err)
 {
+    return mpi_write_yaml_progress(root, out, err, NULL, NULL);
+}
+
+int mpi_write_yaml_progress(const struct mp_node *root, struct mp_buf *out, struct mp_error *err,
+                            void (*progress)(void *user, const char *data, size_t len),
+                            void *user)
+{
     if (!root || !out)
         return mp_error_set(err, MP_ERR_INVAL, "mp_write_yaml: NULL argument");
     if (root->doc->err != MP_OK)
         return mp_error_set(err, root->doc->err, "document is incomplete: %s",
                             mp_strerror(root->doc->err));
-    struct yw w = {.out = out, .indent = -1, .whitespace = true, .indention = true};
+    struct yw w = {.out = out, .indent = -1, .whitespace = true, .indention = true,
+                   .memo = calloc(MEMO_SLOTS, sizeof(struct memo)), /* optional */
+                   .progress = progress, .user = user, .mark = out->len + PROGRESS_EVERY,
+                   .base = out->len};
     size_t start = out->len;
     int rc = yw_node(&w, root, false, false);
+    free(w.memo);
     if (rc == MP_OK)
         yw_indent(&w); /* the end of the document: a final line break */
     if (mp_buf_error(out) != MP_OK) {

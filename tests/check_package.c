@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "buf.h"
 #include "package.h"
 
@@ -95,6 +97,183 @@ START_TEST(test_zip)
 }
 END_TEST
 
+/* A member of several 256 KiB pieces (compressed by two threads): read back whole, the same
+ * bytes on every build, for both formats. */
+static char *big_member(size_t *len)
+{
+    size_t cap = (size_t)5 << 19, n = 0; /* 2.5 MiB: ten pieces */
+    char *s = malloc(cap + 128);
+    ck_assert_ptr_nonnull(s);
+    unsigned x = 12345;
+    while (n < cap) {
+        x = x * 1103515245u + 12345u;
+        n += (size_t)snprintf(s + n, 128, "  - name: step-%zu\n    image: busybox:%u\n", n,
+                              (x >> 16) % 1000);
+    }
+    *len = n;
+    return s;
+}
+
+static void check_big_archive(const struct mp_buf *b, const char *want, size_t len)
+{
+    struct archive *a = archive_read_new();
+    struct archive_entry *e;
+    archive_read_support_format_all(a);
+    archive_read_support_filter_all(a);
+    ck_assert_int_eq(archive_read_open_memory(a, mp_buf_data(b), mp_buf_len(b)), ARCHIVE_OK);
+    ck_assert_int_eq(archive_read_next_header(a, &e), ARCHIVE_OK);
+    ck_assert_int_eq(archive_entry_size(e), (la_int64_t)len);
+    char *got = malloc(len + 1);
+    size_t n = 0;
+    for (la_ssize_t r; n <= len && (r = archive_read_data(a, got + n, len + 1 - n)) > 0;)
+        n += (size_t)r;
+    ck_assert_uint_eq(n, len);
+    ck_assert_int_eq(memcmp(got, want, len), 0);
+    ck_assert_int_eq(archive_read_next_header(a, &e), ARCHIVE_EOF);
+    archive_read_free(a);
+    free(got);
+}
+
+START_TEST(test_big_member)
+{
+    size_t len;
+    char *data = big_member(&len);
+    for (int fmt = 0; fmt < 2; fmt++) {
+        enum mp_package_format f = fmt ? MP_PACKAGE_ZIP : MP_PACKAGE_TAR_GZ;
+        struct mp_buf a, b;
+        mpi_buf_init(&a);
+        mpi_buf_init(&b);
+        mp_buf_set_limit(&a, (size_t)1 << 30);
+        ck_assert_int_eq(mp_package_build(f, "pipeline.yaml", data, len, &a, NULL), MP_OK);
+        ck_assert_int_eq(mp_package_build(f, "pipeline.yaml", data, len, &b, NULL), MP_OK);
+        ck_assert_uint_eq(mp_buf_len(&a), mp_buf_len(&b));
+        ck_assert_int_eq(memcmp(mp_buf_data(&a), mp_buf_data(&b), mp_buf_len(&a)), 0);
+        ck_assert_uint_lt(mp_buf_len(&a), len / 4); /* compressed, pieces and all */
+        check_big_archive(&a, data, len);
+        if (f == MP_PACKAGE_TAR_GZ) {
+            /* one gzip member whose trailer (CRC-32, size) zlib itself accepts */
+            z_stream zs;
+            memset(&zs, 0, sizeof(zs));
+            ck_assert_int_eq(inflateInit2(&zs, 31), Z_OK);
+            unsigned char chunk[65536];
+            zs.next_in = (Bytef *)mp_buf_data(&a);
+            zs.avail_in = (uInt)mp_buf_len(&a);
+            int zrc;
+            do {
+                zs.next_out = chunk;
+                zs.avail_out = sizeof(chunk);
+                zrc = inflate(&zs, Z_NO_FLUSH);
+            } while (zrc == Z_OK);
+            ck_assert_int_eq(zrc, Z_STREAM_END);
+            ck_assert_uint_eq(zs.avail_in, 0);
+            inflateEnd(&zs);
+        }
+        mpi_buf_release(&a);
+        mpi_buf_release(&b);
+    }
+    free(data);
+}
+END_TEST
+
+/* Under one piece, the package is exactly zlib's own gzip stream (level 1) of the tar. */
+START_TEST(test_small_is_one_stream)
+{
+    struct mp_buf a;
+    mpi_buf_init(&a);
+    ck_assert_int_eq(mp_package_build(MP_PACKAGE_TAR_GZ, "pipeline.yaml", yaml, strlen(yaml), &a,
+                                      NULL), MP_OK);
+    unsigned char tar[10240], out[4096];
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    ck_assert_int_eq(inflateInit2(&zs, 31), Z_OK);
+    zs.next_in = (Bytef *)mp_buf_data(&a);
+    zs.avail_in = (uInt)mp_buf_len(&a);
+    zs.next_out = tar;
+    zs.avail_out = sizeof(tar);
+    ck_assert_int_eq(inflate(&zs, Z_FINISH), Z_STREAM_END);
+    ck_assert_uint_eq(zs.total_out, sizeof(tar));
+    inflateEnd(&zs);
+    memset(&zs, 0, sizeof(zs));
+    gz_header gz;
+    memset(&gz, 0, sizeof(gz));
+    gz.os = 3;
+    ck_assert_int_eq(deflateInit2(&zs, 1, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    deflateSetHeader(&zs, &gz);
+    zs.next_in = tar;
+    zs.avail_in = sizeof(tar);
+    zs.next_out = out;
+    zs.avail_out = sizeof(out);
+    ck_assert_int_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    ck_assert_uint_eq(zs.total_out, mp_buf_len(&a));
+    ck_assert_int_eq(memcmp(out, mp_buf_data(&a), mp_buf_len(&a)), 0);
+    deflateEnd(&zs);
+    mpi_buf_release(&a);
+}
+END_TEST
+
+/* The YAML of a tree packaged while it is written (pieces compressed before the writing ends)
+ * gives the same bytes as writing it first and packaging the result, small or large. */
+START_TEST(test_build_yaml_same_bytes)
+{
+    static const size_t steps[] = {3, 40000};
+    for (size_t t = 0; t < 2; t++) {
+        struct mp_doc *doc = mp_doc_new();
+        struct mp_node *root = mp_doc_map(doc);
+        struct mp_node *seq = mp_node_put_seq(root, "templates");
+        for (size_t i = 0; i < steps[t]; i++) {
+            char name[32], arg[64];
+            snprintf(name, sizeof(name), "step-%zu", i);
+            snprintf(arg, sizeof(arg), "--seed=%zu", i * 2654435761u % 100000);
+            struct mp_node *m = mp_node_push(seq, mp_doc_map(doc));
+            mp_node_put_str(m, "name", name);
+            struct mp_node *c = mp_node_put_map(m, "container");
+            mp_node_put_str(c, "image", "busybox:1.36");
+            struct mp_node *args = mp_node_put_seq(c, "args");
+            mp_node_push(args, mp_doc_str(doc, arg));
+            mp_node_push(args, mp_doc_str(doc, name));
+        }
+        for (int fmt = MP_PACKAGE_TAR_GZ; fmt <= MP_PACKAGE_YAML; fmt++) {
+            struct mp_buf text, want, got;
+            mpi_buf_init(&text);
+            mpi_buf_init(&want);
+            mpi_buf_init(&got);
+            mp_buf_set_limit(&text, (size_t)1 << 30);
+            mp_buf_set_limit(&want, (size_t)1 << 30);
+            mp_buf_set_limit(&got, (size_t)1 << 30);
+            ck_assert_int_eq(mp_write_yaml(root, &text, NULL), MP_OK);
+            if (t)
+                ck_assert_uint_gt(mp_buf_len(&text), (size_t)3 << 20); /* several pieces */
+            ck_assert_int_eq(mp_package_build(fmt, "pipeline.yaml", mp_buf_data(&text),
+                                              mp_buf_len(&text), &want, NULL), MP_OK);
+            ck_assert_int_eq(mp_package_build_yaml(fmt, "pipeline.yaml", root, &got, NULL),
+                             MP_OK);
+            ck_assert_uint_eq(mp_buf_len(&got), mp_buf_len(&want));
+            ck_assert_int_eq(memcmp(mp_buf_data(&got), mp_buf_data(&want), mp_buf_len(&want)),
+                             0);
+            mpi_buf_release(&text);
+            mpi_buf_release(&want);
+            mpi_buf_release(&got);
+        }
+        /* bad input: nothing appended, a clear error */
+        struct mp_buf out;
+        mpi_buf_init(&out);
+        struct mp_error *err = mp_error_new();
+        ck_assert_int_eq(mp_package_build_yaml(MP_PACKAGE_TAR_GZ, "x", NULL, &out, err),
+                         MP_ERR_INVAL);
+        char longname[128];
+        memset(longname, 'n', 120);
+        longname[120] = '\0';
+        ck_assert_int_eq(mp_package_build_yaml(MP_PACKAGE_TAR_GZ, longname, root, &out, err),
+                         MP_ERR_INVAL);
+        ck_assert_ptr_nonnull(strstr(mp_error_message(err), "longer than 100"));
+        ck_assert_uint_eq(mp_buf_len(&out), 0);
+        mp_error_free(err);
+        mpi_buf_release(&out);
+        mp_doc_free(doc);
+    }
+}
+END_TEST
+
 static int count_entries(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -143,6 +322,9 @@ int main(void)
     tcase_add_test(tc, test_format_for);
     tcase_add_test(tc, test_tar_gz);
     tcase_add_test(tc, test_zip);
+    tcase_add_test(tc, test_big_member);
+    tcase_add_test(tc, test_small_is_one_stream);
+    tcase_add_test(tc, test_build_yaml_same_bytes);
     tcase_add_test(tc, test_atomic_write);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -281,6 +281,59 @@ START_TEST(test_random_trees)
 }
 END_TEST
 
+/* Trees that repeat the same small flow collections of strings at many columns and depths
+ * (as a workflow repeats its labels and one-item lists in every template): the writer copies
+ * a collection it wrote before from the same state, and must still write libyaml's bytes. */
+static struct mp_node *pool_flow(struct mp_doc *doc, char pool[][256], unsigned npool)
+{
+    bool map = rnd(2);
+    struct mp_node *n = map ? mp_doc_map(doc) : mp_doc_seq(doc);
+    for (unsigned i = rnd(3) + 1; i > 0; i--) {
+        const char *v = pool[rnd(npool)];
+        if (map)
+            mp_node_put_str(n, pool[rnd(npool)], v);
+        else
+            mp_node_push(n, mp_doc_str(doc, v));
+    }
+    return n;
+}
+
+START_TEST(test_repeated_flows)
+{
+    rng_state = 0x666c6f7773ull + (unsigned long long)_i;
+    compared = mismatches = 0;
+    for (int t = 0; t < 20; t++) {
+        char pool[5][256];
+        for (unsigned i = 0; i < 5; i++)
+            if (rnd(3)) /* short words, else anything (long ones fold) */
+                snprintf(pool[i], sizeof(pool[i]), "%s",
+                         pieces[rnd(sizeof(pieces) / sizeof(pieces[0]) - 6) + 6]);
+            else
+                random_string(pool[i], sizeof(pool[i]));
+        struct mp_doc *doc = mp_doc_new();
+        struct mp_node *root = mp_doc_seq(doc);
+        for (int i = 0; i < 60; i++) {
+            struct mp_node *m = mp_node_push(root, mp_doc_map(doc));
+            for (unsigned k = rnd(4) + 1; k > 0; k--) {
+                const char *key = pool[rnd(5)];
+                if (rnd(3) == 0) {
+                    struct mp_node *inner = mp_node_put_map(m, key);
+                    mp_node_put(inner, pool[rnd(5)], pool_flow(doc, pool, 5));
+                    mp_node_push(mp_node_put_seq(inner, "l"), pool_flow(doc, pool, 5));
+                } else {
+                    mp_node_put(m, key, pool_flow(doc, pool, 5));
+                }
+            }
+        }
+        char what[64];
+        snprintf(what, sizeof(what), "repeated flows %d.%d", _i, t);
+        compare(root, what);
+        mp_doc_free(doc);
+    }
+    ck_assert_msg(mismatches == 0, "%d of %d trees differ (see above)", mismatches, compared);
+}
+END_TEST
+
 START_TEST(test_scalars)
 {
     /* Each piece alone and in pairs, as a value, a key, a list item and the root. */
@@ -313,6 +366,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_scalars);
     tcase_add_loop_test(tc, test_random_trees, 0, 5);
+    tcase_add_loop_test(tc, test_repeated_flows, 0, 3);
     tcase_add_test(tc, test_source_tree);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

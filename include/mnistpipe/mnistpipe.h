@@ -631,6 +631,12 @@ MP_API enum mp_package_format mp_package_format_for(const char *path);
  * Errors: MP_ERR_INVAL, MP_ERR_NOMEM, MP_ERR_IO. */
 MP_API int mp_package_build(enum mp_package_format fmt, const char *member, const void *data,
                             size_t len, struct mp_buf *out, struct mp_error *err);
+/* mp_write_yaml() of @root packaged by mp_package_build(): the same bytes, with the
+ * compression of a large member overlapping the writing of its YAML (on a second thread).
+ * Errors: as both. */
+MP_API int mp_package_build_yaml(enum mp_package_format fmt, const char *member,
+                                 const struct mp_node *root, struct mp_buf *out,
+                                 struct mp_error *err);
 
 /* Write @len bytes to @path atomically: a temporary file beside it, fsync, rename. On any
  * failure the temporary file is removed and @path is untouched. "-" writes to stdout.

@@ -19,20 +19,12 @@ static int kfp_emit(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx
                             ".tar.gz, .tgz, .zip, .yaml or .yml)",
                             path ? path : "");
     struct mp_doc *doc = mp_doc_new();
-    struct mp_buf *yaml = mp_buf_new();
     struct mp_node *wf;
     int rc = MP_ERR_NOMEM;
-    if (!doc || !yaml) {
-        mp_error_set(err, rc, "out of memory");
-        goto out;
-    }
-    mp_buf_set_limit(yaml, (size_t)1 << 30); /* very large pipelines: 100,000 steps, 70 MB */
-    if ((rc = mp_workflow_build(p, mp_ctx_option(ctx, "stamp"), doc, &wf, err)) != MP_OK ||
-        (rc = mp_write_yaml(wf, yaml, err)) != MP_OK)
-        goto out;
-    rc = mp_package_build(fmt, "pipeline.yaml", mp_buf_data(yaml), mp_buf_len(yaml), out, err);
-out:
-    mp_buf_free(yaml);
+    if (!doc)
+        return mp_error_set(err, rc, "out of memory");
+    if ((rc = mp_workflow_build(p, mp_ctx_option(ctx, "stamp"), doc, &wf, err)) == MP_OK)
+        rc = mp_package_build_yaml(fmt, "pipeline.yaml", wf, out, err);
     mp_doc_free(doc);
     return rc;
 }
