@@ -208,24 +208,36 @@ size_t net_specs(const struct net *n, struct mnpm_layer_spec *specs)
 }
 
 typedef float net_v4 __attribute__((vector_size(16)));
+typedef float net_v8 __attribute__((vector_size(32)));
 
-/* 16 bytes at any alignment: one unaligned vector load and store. */
-static inline void copy4(float *restrict d, const float *restrict s)
+/* im2col and col2im are built for AVX2 as well as for the baseline, and the dynamic loader
+ * picks the one the CPU runs (an ifunc): copies and sums only, so both give the same bits. */
+#if defined(__x86_64__) && defined(__GLIBC__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define NET_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef NET_CLONES
+#define NET_CLONES
+#endif
+
+/* 32 bytes at any alignment: one unaligned vector load and store (two without AVX). */
+static inline void copy8(float *restrict d, const float *restrict s)
 {
-    net_v4 t;
+    net_v8 t;
     memcpy(&t, s, sizeof t);
     memcpy(d, &t, sizeof t);
 }
 
 /* One row of w floats; the network's rows (28, 14) are a few vector moves written out, not
- * loops, which the compiler would turn into a call to memmove per row (a million a step). */
+ * loops, which the compiler would turn into a call to memmove per row (a million a step).
+ * The last vector overlaps the one before it. */
 static inline void copy_row(float *restrict d, const float *restrict s, size_t w)
 {
     if (w == 28) {
-        copy4(d, s); copy4(d + 4, s + 4); copy4(d + 8, s + 8); copy4(d + 12, s + 12);
-        copy4(d + 16, s + 16); copy4(d + 20, s + 20); copy4(d + 24, s + 24);
-    } else if (w == 14) {   /* the last vector overlaps the one before it */
-        copy4(d, s); copy4(d + 4, s + 4); copy4(d + 8, s + 8); copy4(d + 10, s + 10);
+        copy8(d, s); copy8(d + 8, s + 8); copy8(d + 16, s + 16); copy8(d + 20, s + 20);
+    } else if (w == 14) {
+        copy8(d, s); copy8(d + 6, s + 6);
     } else {
         memcpy(d, s, w * sizeof *d);
     }
@@ -245,7 +257,7 @@ static inline void add_row(float *restrict d, const float *restrict s, size_t w)
  * image fills h*w columns, so a batch side by side (col + i*h*w, ld = batch*h*w) is one matrix.
  * The image is first copied into @pad with its zero border ('same' padding), so that every row
  * is a plain copy; @zero clears @pad first (once per batch is enough). */
-static void im2col(const float *restrict in, size_t c, size_t h, size_t w, size_t k,
+NET_CLONES static void im2col(const float *restrict in, size_t c, size_t h, size_t w, size_t k,
                    float *restrict col, size_t ld, float *restrict pad, int zero)
 {
     size_t p = k / 2, hp = h + 2 * p, wp = w + 2 * p;
@@ -265,7 +277,7 @@ static void im2col(const float *restrict in, size_t c, size_t h, size_t w, size_
 }
 
 /* Columns -> image gradient, summed in @pad with its border, then cropped into @out. */
-static void col2im(const float *restrict col, size_t ld, size_t c, size_t h, size_t w,
+NET_CLONES static void col2im(const float *restrict col, size_t ld, size_t c, size_t h, size_t w,
                    size_t k, float *restrict out, float *restrict pad)
 {
     size_t p = k / 2, hp = h + 2 * p, wp = w + 2 * p;
