@@ -254,11 +254,13 @@ static inline void add_row(float *restrict d, const float *restrict s, size_t w)
 }
 
 /* Image -> columns: row (ci, ky, kx) of col, ld floats apart, holds h*w inputs from col. One
- * image fills h*w columns, so a batch side by side (col + i*h*w, ld = batch*h*w) is one matrix.
- * The image is first copied into @pad with its zero border ('same' padding), so that every row
- * is a plain copy; @zero clears @pad first (once per batch is enough). */
-NET_CLONES static void im2col(const float *restrict in, size_t c, size_t h, size_t w, size_t k,
-                   float *restrict col, size_t ld, float *restrict pad, int zero)
+ * image fills h*w columns, so images side by side (col + i*h*w, ld = images*h*w) form one
+ * matrix. The image is first copied into @pad with its zero border ('same' padding), so that
+ * every row is a plain copy; @zero clears @pad first (once per layer and pass is enough, as
+ * only the interior is written). */
+NET_CLONES static void im2col(const float *restrict in, size_t c, size_t h, size_t w,
+                              size_t k, float *restrict col, size_t ld, float *restrict pad,
+                              int zero)
 {
     size_t p = k / 2, hp = h + 2 * p, wp = w + 2 * p;
     if (zero)   /* only the border needs it, and the interior is overwritten below */
@@ -277,8 +279,8 @@ NET_CLONES static void im2col(const float *restrict in, size_t c, size_t h, size
 }
 
 /* Columns -> image gradient, summed in @pad with its border, then cropped into @out. */
-NET_CLONES static void col2im(const float *restrict col, size_t ld, size_t c, size_t h, size_t w,
-                   size_t k, float *restrict out, float *restrict pad)
+NET_CLONES static void col2im(const float *restrict col, size_t ld, size_t c, size_t h,
+                              size_t w, size_t k, float *restrict out, float *restrict pad)
 {
     size_t p = k / 2, hp = h + 2 * p, wp = w + 2 * p;
     memset(pad, 0, c * hp * wp * sizeof *pad);
