@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 dist_man_MANS += %reldir%/mnistpipe.1 %reldir%/mnistpipe-plugin.7
 dist_man_MANS += %reldir%/mnistpipe-pipeline.5
+dist_man_MANS += %reldir%/mnist-train.1
 EXTRA_DIST += %reldir%/pipeline-format.md
 
 # bash completion, installed as 'mnistpipe' where bash-completion looks it up on demand.

@@ -73,6 +73,16 @@ grep -Eq 'last weights \(not averaged\): val_acc=0\.[0-9]{4} test_acc=0\.[0-9]{4
     || fail "no accuracy of the last weights"
 grep -q 'weight_average=0.5' "$tmp/e4"/*/model.json || fail "provenance lacks weight_average"
 grep -q 'init=he' "$tmp/e4"/*/model.json || fail "provenance lacks init"
+# Adam exports the average by default (0.99), unless --weight-average 0; SGD does not.
+for args in "--optimizer adam:0.99" "--optimizer adam --weight-average 0:0" ":0"; do
+    # shellcheck disable=SC2086
+    "$train" --tf-data-dir "$data" --tf-export-dir "$tmp/e5" --tf-model-type LINEAR \
+        --tf-train-steps 5 --validation-size 100 --quiet ${args%:*} >"$tmp/out" 2>"$tmp/err" \
+        || { cat "$tmp/err" >&2; fail "run with '${args%:*}' failed"; }
+    d5=$(tail -n 1 "$tmp/out"); d5=${d5##*export=}
+    grep -qF "weight_average=${args##*:}\\n" "$d5/model.json" \
+        || fail "'${args%:*}': provenance does not say weight_average=${args##*:}"
+done
 for bad in "--weight-average 1" "--weight-average x" "--init xavier"; do
     # shellcheck disable=SC2086
     if "$train" --tf-data-dir "$data" $bad >"$tmp/out" 2>"$tmp/err"; then fail "$bad accepted"; fi

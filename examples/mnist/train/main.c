@@ -81,7 +81,9 @@ static void usage(FILE *f)
           "         [--eval-test] [--verify-data] [--quiet]\n"
           "Defaults as model.py: /tmp/data/, export mnist/, CNN, 200 steps, batch 100, plain\n"
           "SGD at 0.01, Glorot-uniform init. --weight-average exports the exponential moving\n"
-          "average of the weights (TF's ExponentialMovingAverage, e.g. 0.99).\n"
+          "average of the weights (TF's ExponentialMovingAverage rule) instead of the last\n"
+          "ones; 0 turns it off. Default: 0.99 with --optimizer adam, whose last weights\n"
+          "swing from step to step (see mnist-train(1)); off with sgd and momentum.\n"
           "The last stdout line is machine-readable:\n"
           "train: steps=N loss=F val_acc=F test_acc=F|- seconds=F export=DIR/VERSION|-\n", f);
 }
@@ -136,6 +138,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
     o->opt = OPT_SGD;
     o->seed = 42;
     o->val_size = 5000;
+    o->avg_decay = -1.0;   /* unset: chosen with the optimizer below */
     for (int i = 1; i < argc; i++) {
         char *a = argv[i], *val = NULL, name[64];
         if (i == 1 && a[0] != '-') {
@@ -254,6 +257,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
             if (parse_long(name, val, 0, 59999, &o->val_size)) return -1;
         }
     }
+    if (o->avg_decay < 0.0)
+        o->avg_decay = o->opt == OPT_ADAM ? 0.99 : 0.0;
     if (remote_path("--tf-data-dir", o->data_dir) || remote_path("--tf-model-dir", o->model_dir)
         || remote_path("--tf-export-dir", o->export_dir))
         return -1;
@@ -585,7 +590,7 @@ int main(int argc, char **argv)
 
     struct mnpm_layer_spec specs[NET_MAX_LAYERS];
     nl = net_specs(&net, specs);
-    if (net.avg) {   /* the last weights, for comparison; then the average replaces them */
+    if (net.avg && (!o.quiet || o.eval_test)) {   /* the last weights, for comparison */
         if (mnpm_from_layers(o.kind, specs, nl, &model, err, sizeof err) != 0) {
             logmsg("error: %s", err);
             goto cleanup;
@@ -595,12 +600,12 @@ int main(int argc, char **argv)
         char rtbuf[32] = "-";
         if (o.eval_test)
             snprintf(rtbuf, sizeof rtbuf, "%.4f", rt);
-        if (!o.quiet || o.eval_test)
-            logmsg("last weights (not averaged): val_acc=%.4f test_acc=%s", rv, rtbuf);
+        logmsg("last weights (not averaged): val_acc=%.4f test_acc=%s", rv, rtbuf);
         mnpm_free(model);
         model = NULL;
-        memcpy(net.params, net.avg, net.n_params * sizeof *net.params);
     }
+    if (net.avg)   /* the average replaces the last weights */
+        memcpy(net.params, net.avg, net.n_params * sizeof *net.params);
     if (mnpm_from_layers(o.kind, specs, nl, &model, err, sizeof err) != 0) {
         logmsg("error: %s", err);
         goto cleanup;

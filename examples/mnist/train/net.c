@@ -17,7 +17,11 @@ uint64_t net_rand(uint64_t *state)   /* splitmix64 */
     return z ^ (z >> 31);
 }
 
-#define NET_DCOL_IMAGES 4   /* images per column-gradient block in a conv layer's backward */
+/* Images per block in a conv layer: its columns (conv2: 800 x 196 floats an image) stay in
+ * the core's cache between im2col and the products that read them. */
+#ifndef NET_CONV_IMAGES
+#define NET_CONV_IMAGES 1
+#endif
 
 static float urand(uint64_t *s) { return (float)((net_rand(s) >> 40) * (1.0 / 16777216.0)); }
 
@@ -82,7 +86,7 @@ int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed,
             break;
         case MNPM_L_CONV2D:
             l->w_len = (size_t)l->p[1] * c * l->p[2] * l->p[2]; l->b_len = l->p[1];
-            if (i > 0 && c * l->p[2] * l->p[2] * h * w > maxcol)   /* layer 0 has no din */
+            if (c * l->p[2] * l->p[2] * h * w > maxcol)
                 maxcol = c * l->p[2] * l->p[2] * h * w;
             if (l->p[1] * h * w > maxtmp)
                 maxtmp = l->p[1] * h * w;
@@ -111,11 +115,12 @@ int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed,
     n->m2 = calloc(total, sizeof(float));
     n->acts = calloc(n->n_layers + 1, sizeof *n->acts);
     n->dacts = calloc(n->n_layers + 1, sizeof *n->dacts);
-    n->dcol = malloc((maxcol ? maxcol * NET_DCOL_IMAGES : 1) * sizeof(float));
-    n->tmp = malloc((maxtmp ? maxtmp * batch : 1) * sizeof(float));
+    n->col = malloc((maxcol ? maxcol * NET_CONV_IMAGES : 1) * sizeof(float));
+    n->tmp = malloc((maxtmp ? maxtmp * NET_CONV_IMAGES : 1) * sizeof(float));
     n->pad = malloc(maxpad * sizeof(float));
-    if (!n->params || !n->grads || !n->m1 || !n->m2 || !n->acts || !n->dacts || !n->dcol
-        || !n->tmp || !n->pad)
+    n->dpad = malloc(maxpad * sizeof(float));
+    if (!n->params || !n->grads || !n->m1 || !n->m2 || !n->acts || !n->dacts || !n->col
+        || !n->tmp || !n->pad || !n->dpad)
         return -1;
     for (size_t i = 0; i <= n->n_layers; i++) {
         size_t s = i < n->n_layers ? n->l[i].in_size : 10;
@@ -123,12 +128,6 @@ int net_init(struct net *n, enum mnpm_kind kind, size_t batch, uint64_t seed,
         n->dacts[i] = malloc(batch * s * sizeof(float));
         if (!n->acts[i] || !n->dacts[i])
             return -1;
-        if (i < n->n_layers && n->l[i].type == MNPM_L_CONV2D) {
-            const struct net_layer *l = &n->l[i];
-            n->col[i] = malloc(batch * l->c * l->p[2] * l->p[2] * l->h * l->w * sizeof(float));
-            if (!n->col[i])
-                return -1;
-        }
         if (i < n->n_layers && conv_relu_pool(n, i)) {
             n->pool_arg[i] = malloc(batch * n->l[i + 2].out_size);
             if (!n->pool_arg[i])
@@ -189,10 +188,9 @@ void net_free(struct net *n)
     for (size_t i = 0; i < NET_MAX_LAYERS; i++) {
         free(n->pool_idx[i]);
         free(n->pool_arg[i]);
-        free(n->col[i]);
     }
     free(n->acts); free(n->dacts); free(n->params); free(n->grads); free(n->m1); free(n->m2);
-    free(n->dcol); free(n->tmp); free(n->pad); free(n->mask); free(n->avg);
+    free(n->col); free(n->tmp); free(n->pad); free(n->dpad); free(n->mask); free(n->avg);
     memset(n, 0, sizeof *n);
 }
 
@@ -210,24 +208,36 @@ size_t net_specs(const struct net *n, struct mnpm_layer_spec *specs)
 }
 
 typedef float net_v4 __attribute__((vector_size(16)));
+typedef float net_v8 __attribute__((vector_size(32)));
 
-/* 16 bytes at any alignment: one unaligned vector load and store. */
-static inline void copy4(float *restrict d, const float *restrict s)
+/* im2col and col2im are built for AVX2 as well as for the baseline, and the dynamic loader
+ * picks the one the CPU runs (an ifunc): copies and sums only, so both give the same bits. */
+#if defined(__x86_64__) && defined(__GLIBC__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define NET_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef NET_CLONES
+#define NET_CLONES
+#endif
+
+/* 32 bytes at any alignment: one unaligned vector load and store (two without AVX). */
+static inline void copy8(float *restrict d, const float *restrict s)
 {
-    net_v4 t;
+    net_v8 t;
     memcpy(&t, s, sizeof t);
     memcpy(d, &t, sizeof t);
 }
 
 /* One row of w floats; the network's rows (28, 14) are a few vector moves written out, not
- * loops, which the compiler would turn into a call to memmove per row (a million a step). */
+ * loops, which the compiler would turn into a call to memmove per row (a million a step).
+ * The last vector overlaps the one before it. */
 static inline void copy_row(float *restrict d, const float *restrict s, size_t w)
 {
     if (w == 28) {
-        copy4(d, s); copy4(d + 4, s + 4); copy4(d + 8, s + 8); copy4(d + 12, s + 12);
-        copy4(d + 16, s + 16); copy4(d + 20, s + 20); copy4(d + 24, s + 24);
-    } else if (w == 14) {   /* the last vector overlaps the one before it */
-        copy4(d, s); copy4(d + 4, s + 4); copy4(d + 8, s + 8); copy4(d + 10, s + 10);
+        copy8(d, s); copy8(d + 8, s + 8); copy8(d + 16, s + 16); copy8(d + 20, s + 20);
+    } else if (w == 14) {
+        copy8(d, s); copy8(d + 6, s + 6);
     } else {
         memcpy(d, s, w * sizeof *d);
     }
@@ -244,11 +254,13 @@ static inline void add_row(float *restrict d, const float *restrict s, size_t w)
 }
 
 /* Image -> columns: row (ci, ky, kx) of col, ld floats apart, holds h*w inputs from col. One
- * image fills h*w columns, so a batch side by side (col + i*h*w, ld = batch*h*w) is one matrix.
- * The image is first copied into @pad with its zero border ('same' padding), so that every row
- * is a plain copy; @zero clears @pad first (once per batch is enough). */
-static void im2col(const float *restrict in, size_t c, size_t h, size_t w, size_t k,
-                   float *restrict col, size_t ld, float *restrict pad, int zero)
+ * image fills h*w columns, so images side by side (col + i*h*w, ld = images*h*w) form one
+ * matrix. The image is first copied into @pad with its zero border ('same' padding), so that
+ * every row is a plain copy; @zero clears @pad first (once per layer and pass is enough, as
+ * only the interior is written). */
+NET_CLONES static void im2col(const float *restrict in, size_t c, size_t h, size_t w,
+                              size_t k, float *restrict col, size_t ld, float *restrict pad,
+                              int zero)
 {
     size_t p = k / 2, hp = h + 2 * p, wp = w + 2 * p;
     if (zero)   /* only the border needs it, and the interior is overwritten below */
@@ -267,8 +279,8 @@ static void im2col(const float *restrict in, size_t c, size_t h, size_t w, size_
 }
 
 /* Columns -> image gradient, summed in @pad with its border, then cropped into @out. */
-static void col2im(const float *restrict col, size_t ld, size_t c, size_t h, size_t w,
-                   size_t k, float *restrict out, float *restrict pad)
+NET_CLONES static void col2im(const float *restrict col, size_t ld, size_t c, size_t h,
+                              size_t w, size_t k, float *restrict out, float *restrict pad)
 {
     size_t p = k / 2, hp = h + 2 * p, wp = w + 2 * p;
     memset(pad, 0, c * hp * wp * sizeof *pad);
@@ -285,40 +297,107 @@ static void col2im(const float *restrict col, size_t ld, size_t c, size_t h, siz
             copy_row(out + (ci * h + y) * w, pad + (ci * hp + y + p) * wp + p, w);
 }
 
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_shufflevector)
+#define NET_SHUFFLE 1
+#endif
+#endif
+
+#ifdef NET_SHUFFLE
+typedef int net_i4 __attribute__((vector_size(16)));
+
+static inline net_v4 load4(const float *s) { net_v4 t; memcpy(&t, s, sizeof t); return t; }
+static inline void store4(float *d, net_v4 v) { memcpy(d, &v, sizeof v); }
+static inline net_i4 as_i4(net_v4 v) { net_i4 t; memcpy(&t, &v, sizeof t); return t; }
+static inline net_v4 as_v4(net_i4 v) { net_v4 t; memcpy(&t, &v, sizeof t); return t; }
+/* m ? a : b, lane by lane (m: all ones or zero per lane) */
+static inline net_i4 sel4(net_i4 m, net_i4 a, net_i4 b) { return (a & m) | (b & ~m); }
+#endif
+
 /* ReLU and 2x2 max-pool of one conv output plane (bias @b added): @o gets the pooled values,
  * @arg the position of the maximum in its window (0-3, row-major), or 4 when it is <= 0 and
- * the ReLU passes no gradient. The first of equal maxima wins, as in the separate layers. */
+ * the ReLU passes no gradient. The first of equal maxima wins, as in the separate layers: the
+ * larger of each row's pair, then of the two, ties to the left and to the upper pair. Four
+ * outputs at a time where vector shuffles exist; the last four of a row may overlap the ones
+ * before them (the same values written twice). */
 static void pool_forward(const float *restrict src, float b, size_t h, size_t w,
                          float *restrict o, unsigned char *restrict arg)
 {
     size_t ow = w / 2;
     for (size_t y = 0; y < h / 2; y++) {
-        const float *r0 = src + 2 * y * w, *r1 = r0 + w;
-        for (size_t x = 0; x < ow; x++) {
+        const float *restrict r0 = src + 2 * y * w, *restrict r1 = r0 + w;
+        float *restrict oy = o + y * ow;
+        unsigned char *restrict ay = arg + y * ow;
+        size_t x = 0;
+#ifdef NET_SHUFFLE
+        const net_v4 bv = { b, b, b, b }, zero = { 0.0f, 0.0f, 0.0f, 0.0f };
+        const net_i4 one = { 1, 1, 1, 1 }, two = { 2, 2, 2, 2 }, four = { 4, 4, 4, 4 };
+        for (size_t x0 = 0; ow >= 4 && x0 < ow; x0 += 4) {
+            if (x0 + 4 > ow)
+                x0 = ow - 4;
+            net_v4 a0 = load4(r0 + 2 * x0), a1 = load4(r0 + 2 * x0 + 4);
+            net_v4 c0 = load4(r1 + 2 * x0), c1 = load4(r1 + 2 * x0 + 4);
+            net_v4 v0 = __builtin_shufflevector(a0, a1, 0, 2, 4, 6) + bv;
+            net_v4 v1 = __builtin_shufflevector(a0, a1, 1, 3, 5, 7) + bv;
+            net_v4 v2 = __builtin_shufflevector(c0, c1, 0, 2, 4, 6) + bv;
+            net_v4 v3 = __builtin_shufflevector(c0, c1, 1, 3, 5, 7) + bv;
+            net_i4 c01 = v1 > v0, c23 = v3 > v2;
+            net_v4 m01 = as_v4(sel4(c01, as_i4(v1), as_i4(v0)));
+            net_v4 m23 = as_v4(sel4(c23, as_i4(v3), as_i4(v2)));
+            net_i4 c = m23 > m01;
+            net_i4 m = sel4(c, as_i4(m23), as_i4(m01));
+            net_i4 k = sel4(c, two + (c23 & one), c01 & one);
+            net_i4 pos = as_v4(m) > zero;
+            store4(oy + x0, as_v4(m & pos));
+            k = sel4(pos, k, four);
+            for (int j = 0; j < 4; j++)
+                ay[x0 + j] = (unsigned char)k[j];
+            x = ow;
+        }
+#endif
+        for (; x < ow; x++) {
             float v0 = r0[2 * x] + b, v1 = r0[2 * x + 1] + b;
-            float v2 = r1[2 * x] + b, v3 = r1[2 * x + 1] + b, m = v0;
-            unsigned char k = 0;
-            if (v1 > m) { m = v1; k = 1; }
-            if (v2 > m) { m = v2; k = 2; }
-            if (v3 > m) { m = v3; k = 3; }
-            o[y * ow + x] = m > 0.0f ? m : 0.0f;
-            arg[y * ow + x] = m > 0.0f ? k : 4;
+            float v2 = r1[2 * x] + b, v3 = r1[2 * x + 1] + b;
+            int c01 = v1 > v0, c23 = v3 > v2;
+            float m01 = c01 ? v1 : v0, m23 = c23 ? v3 : v2;
+            int c = m23 > m01;
+            float m = c ? m23 : m01;
+            int k = c ? 2 + c23 : c01;
+            oy[x] = m > 0.0f ? m : 0.0f;
+            ay[x] = (unsigned char)(m > 0.0f ? k : 4);
         }
     }
 }
 
 /* The gradient of pool_forward: the pooled gradient @g goes to each window's maximum in @dst
- * (h x w, every element written); returns the sum of @dst in memory order (the bias gradient). */
+ * (h x w, every element written); returns the sum of the gradients passed (the bias
+ * gradient), in four interleaved partial sums. */
 static float pool_backward(const float *restrict g, const unsigned char *restrict arg, size_t h,
                            size_t w, float *restrict dst)
 {
     size_t ow = w / 2;
-    float sum = 0.0f;
     for (size_t y = 0; y < h / 2; y++) {
         float *restrict d0 = dst + 2 * y * w, *restrict d1 = d0 + w;
-        const float *gy = g + y * ow;
-        const unsigned char *ay = arg + y * ow;
-        for (size_t x = 0; x < ow; x++) {
+        const float *restrict gy = g + y * ow;
+        const unsigned char *restrict ay = arg + y * ow;
+        size_t x = 0;
+#ifdef NET_SHUFFLE
+        const net_i4 zero = { 0, 0, 0, 0 }, one = { 1, 1, 1, 1 }, two = { 2, 2, 2, 2 },
+                     three = { 3, 3, 3, 3 };
+        for (size_t x0 = 0; ow >= 4 && x0 < ow; x0 += 4) {
+            if (x0 + 4 > ow)
+                x0 = ow - 4;
+            net_i4 v = as_i4(load4(gy + x0)), k = { ay[x0], ay[x0 + 1], ay[x0 + 2], ay[x0 + 3] };
+            net_v4 e0 = as_v4(v & (k == zero)), e1 = as_v4(v & (k == one));
+            net_v4 e2 = as_v4(v & (k == two)), e3 = as_v4(v & (k == three));
+            store4(d0 + 2 * x0, __builtin_shufflevector(e0, e1, 0, 4, 1, 5));
+            store4(d0 + 2 * x0 + 4, __builtin_shufflevector(e0, e1, 2, 6, 3, 7));
+            store4(d1 + 2 * x0, __builtin_shufflevector(e2, e3, 0, 4, 1, 5));
+            store4(d1 + 2 * x0 + 4, __builtin_shufflevector(e2, e3, 2, 6, 3, 7));
+            x = ow;
+        }
+#endif
+        for (; x < ow; x++) {
             float v = gy[x];
             unsigned k = ay[x];
             d0[2 * x] = k == 0 ? v : 0.0f;
@@ -326,10 +405,15 @@ static float pool_backward(const float *restrict g, const unsigned char *restric
             d1[2 * x] = k == 2 ? v : 0.0f;
             d1[2 * x + 1] = k == 3 ? v : 0.0f;
         }
-        for (size_t x = 0; x < 2 * w; x++)
-            sum += d0[x];
     }
-    return sum;
+    size_t n = (h / 2) * ow, j = 0;
+    float s[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
+    for (; j + 4 <= n; j += 4)
+        for (size_t q = 0; q < 4; q++)
+            s[q] += arg[j + q] < 4 ? g[j + q] : 0.0f;
+    for (; j < n; j++)
+        s[0] += arg[j] < 4 ? g[j] : 0.0f;
+    return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
 static void forward(struct net *n, size_t B)
@@ -348,31 +432,38 @@ static void forward(struct net *n, size_t B)
                         (int)os);
             break;
         case MNPM_L_CONV2D: {
-            /* One product for the whole batch: (co x cik) x (cik x B*hw), then each image's
-             * (co x hw) block moved into place with the bias added. */
-            size_t k = l->p[2], co = l->p[1], hw = l->h * l->w, cik = l->c * k * k, N = B * hw;
-            float *col = n->col[li];
-            for (size_t i = 0; i < B; i++)
-                im2col(in + i * l->in_size, l->c, l->h, l->w, k, col + i * hw, N, n->pad, i == 0);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)co, (int)N, (int)cik,
-                        1.0f, l->w_, (int)cik, col, (int)N, 0.0f, n->tmp, (int)N);
-            if (conv_relu_pool(n, li)) {
-                size_t ps = n->l[li + 2].out_size, phw = hw / 4;
-                float *po = n->acts[li + 3];
-                for (size_t i = 0; i < B; i++)
-                    for (size_t oc = 0; oc < co; oc++)
-                        pool_forward(n->tmp + oc * N + i * hw, l->b_[oc], l->h, l->w,
-                                     po + i * ps + oc * phw, n->pool_arg[li] + i * ps + oc * phw);
-                li += 2;
-                break;
+            /* A block of nb images at a time: their columns side by side form one
+             * (cik x nb*hw) matrix, the product (co x cik) x (cik x nb*hw) reads it while it
+             * is still in cache, and the bias, ReLU and pool (or the bias alone) move each
+             * image's (co x hw) block of the result into place. */
+            size_t k = l->p[2], co = l->p[1], hw = l->h * l->w, cik = l->c * k * k;
+            int fused = conv_relu_pool(n, li);
+            size_t ps = fused ? n->l[li + 2].out_size : 0, phw = hw / 4;
+            float *po = fused ? n->acts[li + 3] : NULL;
+            for (size_t i0 = 0; i0 < B; i0 += NET_CONV_IMAGES) {
+                size_t nb = B - i0 < NET_CONV_IMAGES ? B - i0 : NET_CONV_IMAGES, M = nb * hw;
+                for (size_t i = i0; i < i0 + nb; i++)
+                    im2col(in + i * l->in_size, l->c, l->h, l->w, k, n->col + (i - i0) * hw, M,
+                           n->pad, i == 0);
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)co, (int)M,
+                            (int)cik, 1.0f, l->w_, (int)cik, n->col, (int)M, 0.0f, n->tmp,
+                            (int)M);
+                for (size_t i = i0; i < i0 + nb; i++)
+                    for (size_t oc = 0; oc < co; oc++) {
+                        const float *restrict src = n->tmp + oc * M + (i - i0) * hw;
+                        float b = l->b_[oc];
+                        if (fused) {
+                            pool_forward(src, b, l->h, l->w, po + i * ps + oc * phw,
+                                         n->pool_arg[li] + i * ps + oc * phw);
+                            continue;
+                        }
+                        float *restrict o = out + i * os + oc * hw;
+                        for (size_t j = 0; j < hw; j++)
+                            o[j] = src[j] + b;
+                    }
             }
-            for (size_t i = 0; i < B; i++)
-                for (size_t oc = 0; oc < co; oc++) {
-                    const float *restrict src = n->tmp + oc * N + i * hw;
-                    float *restrict o = out + i * os + oc * hw, b = l->b_[oc];
-                    for (size_t j = 0; j < hw; j++)
-                        o[j] = src[j] + b;
-                }
+            if (fused)
+                li += 2;
             break;
         }
         case MNPM_L_MAXPOOL: {
@@ -457,40 +548,45 @@ static void backward(struct net *n, size_t B)
                             1.0f, dout, (int)os, l->w_, (int)os, 0.0f, din, (int)is);
             break;
         case MNPM_L_CONV2D: {
-            /* dout gathered as (co x B*hw); the forward pass's columns are reused. */
-            size_t k = l->p[2], co = l->p[1], hw = l->h * l->w, cik = l->c * k * k, N = B * hw;
+            /* The same blocks of nb images as the forward pass: dout gathered as
+             * (co x nb*hw), the block's columns made again (cheaper than keeping the whole
+             * batch's, which no cache holds) for the weight gradient, summed over the
+             * blocks, then the same buffer holds the columns' gradient for col2im. */
+            size_t k = l->p[2], co = l->p[1], hw = l->h * l->w, cik = l->c * k * k;
+            size_t ps = fused ? n->l[li + 2].out_size : 0, phw = hw / 4;
+            const float *pd = fused ? n->dacts[li + 3] : NULL;
             memset(l->gb, 0, l->b_len * sizeof *l->gb);
-            if (fused) {   /* the pool's and ReLU's gradients, gathered into place */
-                size_t ps = n->l[li + 2].out_size, phw = hw / 4;
-                const float *pd = n->dacts[li + 3];
-                for (size_t i = 0; i < B; i++)
-                    for (size_t oc = 0; oc < co; oc++)
-                        l->gb[oc] += pool_backward(pd + i * ps + oc * phw,
-                                                   n->pool_arg[li] + i * ps + oc * phw, l->h,
-                                                   l->w, n->tmp + oc * N + i * hw);
-            }
-            for (size_t i = 0; !fused && i < B; i++)
-                for (size_t oc = 0; oc < co; oc++) {
-                    const float *restrict d = dout + i * os + oc * hw;
-                    float *restrict dst = n->tmp + oc * N + i * hw;
-                    memcpy(dst, d, hw * sizeof *dst);
-                    float sum = 0.0f;
-                    for (size_t j = 0; j < hw; j++)
-                        sum += d[j];
-                    l->gb[oc] += sum;
+            for (size_t i0 = 0; i0 < B; i0 += NET_CONV_IMAGES) {
+                size_t nb = B - i0 < NET_CONV_IMAGES ? B - i0 : NET_CONV_IMAGES, M = nb * hw;
+                for (size_t i = i0; i < i0 + nb; i++) {
+                    for (size_t oc = 0; oc < co; oc++) {
+                        float *restrict dst = n->tmp + oc * M + (i - i0) * hw;
+                        if (fused) {   /* the pool's and ReLU's gradients, gathered into place */
+                            l->gb[oc] += pool_backward(pd + i * ps + oc * phw,
+                                                       n->pool_arg[li] + i * ps + oc * phw,
+                                                       l->h, l->w, dst);
+                            continue;
+                        }
+                        const float *restrict d = dout + i * os + oc * hw;
+                        memcpy(dst, d, hw * sizeof *dst);
+                        float sum = 0.0f;
+                        for (size_t j = 0; j < hw; j++)
+                            sum += d[j];
+                        l->gb[oc] += sum;
+                    }
+                    im2col(in + i * is, l->c, l->h, l->w, k, n->col + (i - i0) * hw, M, n->pad,
+                           i == 0);
                 }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)co, (int)cik, (int)N, 1.0f,
-                        n->tmp, (int)N, n->col[li], (int)N, 0.0f, l->gw, (int)cik);
-            /* din: a few images at a time, so that their column gradient stays in cache
-             * between the product and col2im. */
-            for (size_t i0 = 0; li > 0 && i0 < B; i0 += NET_DCOL_IMAGES) {
-                size_t nb = B - i0 < NET_DCOL_IMAGES ? B - i0 : NET_DCOL_IMAGES, M = nb * hw;
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)co, (int)cik, (int)M,
+                            1.0f, n->tmp, (int)M, n->col, (int)M, i0 ? 1.0f : 0.0f, l->gw,
+                            (int)cik);
+                if (li == 0)   /* the network's input needs no gradient */
+                    continue;
                 cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)cik, (int)M, (int)co,
-                            1.0f, l->w_, (int)cik, n->tmp + i0 * hw, (int)N, 0.0f, n->dcol,
-                            (int)M);
-                for (size_t i = 0; i < nb; i++)
-                    col2im(n->dcol + i * hw, M, l->c, l->h, l->w, k, din + (i0 + i) * is,
-                           n->pad);
+                            1.0f, l->w_, (int)cik, n->tmp, (int)M, 0.0f, n->col, (int)M);
+                for (size_t i = i0; i < i0 + nb; i++)
+                    col2im(n->col + (i - i0) * hw, M, l->c, l->h, l->w, k, din + i * is,
+                           n->dpad);
             }
             break;
         }
@@ -521,6 +617,15 @@ static void backward(struct net *n, size_t B)
     }
 }
 
+/* The weight average's decay for its next update, and 1 - decay. */
+static void avg_decay(struct net *n, float *dk, float *dn)
+{
+    n->avg_t++;
+    double t = (double)n->avg_t, ramp = (1.0 + t) / (10.0 + t);
+    *dk = (float)(ramp < n->avg_decay ? ramp : n->avg_decay);
+    *dn = 1.0f - *dk;
+}
+
 float net_train_step(struct net *n, const float *x, const unsigned char *y, enum net_opt opt,
                      float lr)
 {
@@ -539,6 +644,7 @@ float net_train_step(struct net *n, const float *x, const unsigned char *y, enum
     float *restrict w = n->params, *restrict m1 = n->m1, *restrict m2 = n->m2;
     const float *restrict g = n->grads;
     size_t np = n->n_params;
+    int averaged = 0;
     switch (opt) {
     case OPT_SGD:
         for (size_t i = 0; i < np; i++)
@@ -554,6 +660,18 @@ float net_train_step(struct net *n, const float *x, const unsigned char *y, enum
         n->adam_t++;
         double t = (double)n->adam_t;
         float a = (float)(lr * sqrt(1.0 - pow(0.999, t)) / (1.0 - pow(0.9, t)));
+        if (n->avg) {   /* the average in the same pass: the loop is memory-bound */
+            float dk, dn, *restrict av = n->avg;
+            avg_decay(n, &dk, &dn);
+            for (size_t i = 0; i < np; i++) {
+                m1[i] = 0.9f * m1[i] + 0.1f * g[i];
+                m2[i] = 0.999f * m2[i] + 0.001f * g[i] * g[i];
+                w[i] -= a * m1[i] / (sqrtf(m2[i]) + 1e-8f);
+                av[i] = dk * av[i] + dn * w[i];
+            }
+            averaged = 1;
+            break;
+        }
         for (size_t i = 0; i < np; i++) {
             m1[i] = 0.9f * m1[i] + 0.1f * g[i];
             m2[i] = 0.999f * m2[i] + 0.001f * g[i] * g[i];
@@ -562,11 +680,9 @@ float net_train_step(struct net *n, const float *x, const unsigned char *y, enum
         break;
     }
     }
-    if (n->avg) {
-        n->avg_t++;
-        double t = (double)n->avg_t, ramp = (1.0 + t) / (10.0 + t);
-        float dk = (float)(ramp < n->avg_decay ? ramp : n->avg_decay), dn = 1.0f - dk;
-        float *restrict av = n->avg;
+    if (n->avg && !averaged) {
+        float dk, dn, *restrict av = n->avg;
+        avg_decay(n, &dk, &dn);
         for (size_t i = 0; i < np; i++)
             av[i] = dk * av[i] + dn * w[i];
     }

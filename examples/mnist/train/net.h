@@ -42,10 +42,10 @@ struct net {
     unsigned char *mask;   /* dropout keep mask / maxpool argmax, per layer slice */
     uint32_t *pool_idx[NET_MAX_LAYERS];
     unsigned char *pool_arg[NET_MAX_LAYERS];   /* conv+ReLU+pool: argmax 0-3 per output, 4: <= 0 */
-    float *col[NET_MAX_LAYERS];   /* conv layers: im2col of the whole batch, cik x (batch*h*w) */
-    float *dcol;                  /* its gradient (largest conv layer) */
-    float *tmp;                   /* a conv layer's output or output gradient, co x (batch*h*w) */
-    float *pad;                   /* one image with its zero border (im2col, col2im) */
+    float *col;    /* conv layers: im2col of a block of images, cik x (images*h*w), or its gradient */
+    float *tmp;    /* a conv layer's output or output gradient for that block, co x (images*h*w) */
+    float *pad;    /* one image with its zero border (im2col) */
+    float *dpad;   /* the same for col2im */
     uint64_t rng;
 };
 
