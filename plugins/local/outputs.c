@@ -4,7 +4,8 @@
  * trailing newline dropped, at most 256 KiB) is the value later steps read through
  * {{steps.S.outputs.O}}, in their arguments, environment, `when` conditions and loop lists,
  * and every output's file is kept in the run's state (RUNDIR/outputs/STEP/NAME), from which
- * input artifacts are copied into the steps that take them. A step sees a declared path through
+ * input artifacts are copied into the steps that take them; an artifact that is a directory
+ * is kept and copied whole (tree.c), as Argo archives it and unpacks it at the reader's path. A step sees a declared path through
  * its files directory (RUNDIR/files/STEP + path), the paths in its arguments rewritten. */
 #include "config.h"
 
@@ -389,7 +390,7 @@ enum lr_prep lr_outputs_prepare(struct lr_run *run, struct lr_step *s)
             goto out;
         }
         if (!(s->claim_dir && under(mp_op_output_path(op, i), s->mount_path)))
-            (void)unlink(local);
+            (void)lr_tree_remove(local);
     }
     for (size_t i = 0; i < mp_op_input_artifact_count(op); i++) {
         const char *from = mp_op_input_artifact_step(op, i);
@@ -402,9 +403,11 @@ enum lr_prep lr_outputs_prepare(struct lr_run *run, struct lr_step *s)
         if (t && !file)
             snprintf(why, sizeof(why), "step '%s' %s", t->name,
                      t->state == LR_SUCCEEDED ? "kept no such output" : "did not succeed");
+        bool dir = json_object_get(json_object_get(t ? t->outputs : NULL, name), "directory");
         lr_local_path(s, mp_op_input_artifact_path(op, i), local, sizeof(local));
         if (!file || mkdir_parent(local, err) != MP_OK ||
-            copy_file(file, local, why, sizeof(why)) != 0) {
+            (dir ? lr_tree_copy(file, local, file, false, NULL, NULL, why, sizeof(why))
+                 : copy_file(file, local, why, sizeof(why))) != 0) {
             snprintf(msg, sizeof(msg), "input artifact %s of step '%s': %s", name, from,
                      file && mp_error_code(err) != MP_OK ? mp_error_message(err) : why);
             r = prep_fail(s, msg);
@@ -459,8 +462,16 @@ bool lr_outputs_collect(struct lr_run *run, struct lr_step *s)
             log_note(s, "output '%s' is looked for at %s", name, local);
             break;
         }
-        if (!S_ISREG(sb.st_mode)) {
-            ok = collect_fail(s, "output '%s': %s is not a regular file", name, path);
+        bool dir = S_ISDIR(sb.st_mode);
+        if (dir && param) {
+            ok = collect_fail(s, "output '%s': %s is a directory; a parameter is the content "
+                              "of a file (declare it kind: artifact to pass the directory)",
+                              name, path);
+            break;
+        }
+        if (!dir && !S_ISREG(sb.st_mode)) {
+            ok = collect_fail(s, "output '%s': %s is not a regular file or directory", name,
+                              path);
             break;
         }
         if (param && sb.st_size > LR_PARAM_MAX) {
@@ -470,9 +481,15 @@ bool lr_outputs_collect(struct lr_run *run, struct lr_step *s)
         }
         snprintf(keep, sizeof(keep), "%s/outputs/%s/%s", run->dir, s->name, name);
         struct mp_error *err = mp_error_new();
-        (void)unlink(keep);
+        long entries = 0;
+        long long bytes = 0;
+        if (!dir)
+            (void)lr_tree_remove(keep); /* a directory kept by an earlier attempt too */
         if (!err || mkdir_parent(keep, err) != MP_OK ||
-            ((in_claim || link(local, keep) != 0) && copy_file(local, keep, why, sizeof(why)) != 0)) {
+            (dir ? lr_tree_copy(local, keep, path, !in_claim, &entries, &bytes, why,
+                                   sizeof(why)) != 0
+                 : ((in_claim || link(local, keep) != 0) &&
+                    copy_file(local, keep, why, sizeof(why)) != 0))) {
             ok = collect_fail(s, "output '%s': %s", name,
                               err && mp_error_code(err) != MP_OK ? mp_error_message(err) : why);
             mp_error_free(err);
@@ -481,6 +498,9 @@ bool lr_outputs_collect(struct lr_run *run, struct lr_step *s)
         mp_error_free(err);
         json_t *o = json_pack("{s:s, s:s, s:s}", "kind", param ? "parameter" : "artifact",
                               "path", path, "file", keep);
+        if (o && dir && json_object_set_new(o, "directory", json_pack("{s:I, s:I}", "entries",
+                                            (json_int_t)entries, "bytes", (json_int_t)bytes)))
+            ok = collect_fail(s, "out of memory");
         if (o && param) {
             /* The kept copy is read: the step's own file may change under a claim. */
             char *text = malloc((size_t)sb.st_size + 1);
