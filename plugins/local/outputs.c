@@ -5,10 +5,13 @@
  * {{steps.S.outputs.O}}, in their arguments, environment, `when` conditions and loop lists,
  * and every output's file is kept in the run's state (RUNDIR/outputs/STEP/NAME), from which
  * input artifacts are copied into the steps that take them; an artifact that is a directory
- * is kept and copied whole (tree.c), as Argo archives it and unpacks it at the reader's path. A step sees a declared path through
- * its files directory (RUNDIR/files/STEP + path), the paths in its arguments rewritten. */
+ * is kept and copied whole (tree.c), as Argo archives it and unpacks it at the reader's path.
+ * A step sees a declared path through its files directory (RUNDIR/files/STEP + path), the
+ * paths in its arguments rewritten. Read from outside a parallelFor, the output of a step in
+ * it is the JSON list of its iterations' values (Argo's aggregated output parameter). */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -115,29 +118,168 @@ void lr_outputs_note(const struct lr_run *run, const struct lr_step *s)
     }
 }
 
+/* Whether @op is in the group @g. */
+static bool op_in_group(const struct mp_op *op, const void *g)
+{
+    for (const struct mp_group *x = mp_op_group(op); x; x = mp_group_parent(x))
+        if ((const void *)x == g)
+            return true;
+    return false;
+}
+
+/* Whether @t runs once per item of a parallelFor that @s is outside of, no loop holding both:
+ * @s reads what all of @t's iterations give (Argo's aggregated outputs of a fanned-out task). */
+static bool fan_in(const struct lr_run *run, const struct lr_step *s, const struct lr_step *t)
+{
+    if (!t->loop || t->loop == s->loop)
+        return false;
+    for (const struct mp_group *g = mp_op_group(step_op(run, t)); g; g = mp_group_parent(g))
+        if (mp_group_kind(g) == MP_GROUP_LOOP && op_in_group(step_op(run, s), g))
+            return false;
+    return true;
+}
+
 /* The step whose output @s reads as {{steps.@opname...}}: in a loop that @s is in, the same
- * iteration's. NULL with @why set when there is no single one. */
+ * iteration's. NULL with @why set when there is no single one; *@fan (if not NULL) set when
+ * @opname runs once per item of a parallelFor that @s is outside of. */
 static struct lr_step *producer(struct lr_run *run, const struct lr_step *s, const char *opname,
-                                char *why, size_t size)
+                                bool *fan, char *why, size_t size)
 {
     struct lr_step *found = NULL;
+    bool fanned = false;
+    if (fan)
+        *fan = false;
     for (size_t i = 0; i < run->n; i++) {
         struct lr_step *t = &run->steps[i];
-        if (t == s || t->hidden || strcmp(mp_op_name(step_op(run, t)), opname) != 0)
+        if (t == s || strcmp(mp_op_name(step_op(run, t)), opname) != 0)
             continue;
-        if (t->loop && t->loop != s->loop) {
-            snprintf(why, size, "step '%s' runs once per item of a parallelFor that '%s' is "
+        if (t->loop && t->loop != s->loop) { /* a stand-in too: a loop with no item */
+            fanned = fan_in(run, s, t);
+            if (fan)
+                *fan = fanned;
+            snprintf(why, size, fanned ? "step '%s' runs once per item of a parallelFor that '%s' "
+                     "is not in; Argo gathers a loop's parameter outputs into a list, never its "
+                     "artifacts" : "step '%s' runs once per item of a parallelFor that '%s' is "
                      "not in; the local runner does not gather its iterations' outputs",
                      opname, s->name);
             return NULL;
         }
-        if (t->loop && t->iteration != s->iteration)
+        if (t->hidden || (t->loop && t->iteration != s->iteration))
             continue;
         found = t;
     }
     if (!found)
         snprintf(why, size, "there is no step '%s' to read it from", opname);
     return found;
+}
+
+/* Why step @t has no parameter output @output to give, into @why; false when it has one. */
+static bool no_value(const struct lr_step *t, const char *output, char *why, size_t size)
+{
+    json_t *o = t->outputs ? json_object_get(t->outputs, output) : NULL;
+    if (t->state != LR_SUCCEEDED)
+        snprintf(why, size, "step '%.64s' %s%s%.150s", t->name,
+                 t->state == LR_SKIPPED ? "was skipped" : "did not succeed",
+                 t->reason[0] ? ": " : "", t->reason);
+    else if (!json_string_value(json_object_get(o, "value")))
+        snprintf(why, size, "step '%s' has no parameter output '%s'", t->name, output);
+    else
+        return false;
+    return true;
+}
+
+/* @text, JSON that jansson wrote, as Go's encoding/json writes it: '<', '>' and '&' as
+ * \u003c, \u003e and \u0026, U+2028 and U+2029 escaped, hex digits in lower case. */
+static int go_json(const char *text, struct mp_buf *out)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        char esc[8] = "";
+        if (p[0] == '\\' && p[1] == 'u') {
+            snprintf(esc, sizeof(esc), "\\u%c%c%c%c", tolower(p[2]), tolower(p[3]),
+                     tolower(p[4]), tolower(p[5]));
+            p += 5;
+        } else if (p[0] == '\\') {
+            snprintf(esc, sizeof(esc), "\\%c", p[1]);
+            p++;
+        } else if (*p == '<' || *p == '>' || *p == '&') {
+            snprintf(esc, sizeof(esc), "\\u%04x", *p);
+        } else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+            snprintf(esc, sizeof(esc), "\\u%s", p[2] == 0xa8 ? "2028" : "2029");
+            p += 2;
+        }
+        if (esc[0])
+            mp_buf_puts(out, esc);
+        else
+            mp_buf_append(out, (const char *)p, 1);
+    }
+    return mp_buf_error(out);
+}
+
+static int by_iteration(const void *a, const void *b)
+{
+    const struct lr_step *x = *(const struct lr_step *const *)a;
+    const struct lr_step *y = *(const struct lr_step *const *)b;
+    return (x->iteration > y->iteration) - (x->iteration < y->iteration);
+}
+
+/* {{steps.@opname.outputs.@output}} read from outside the parallelFor that @opname runs in:
+ * what Argo gives for the aggregated output parameter of a fanned-out task, a JSON list of
+ * the iterations' values in their order, as Go writes it (compact). The values are JSON
+ * themselves when every one is a JSON object or list (Argo 3.6 and later), else strings.
+ * Errors: MP_ERR_VALIDATE when an iteration has no value or the loop had no item (Argo
+ * cannot resolve it then either), MP_ERR_NOMEM. */
+static int gather(struct lr_run *run, const char *opname, const char *output, struct mp_buf *out,
+                  struct mp_error *err)
+{
+    const struct lr_step **it = calloc(run->n ? run->n : 1, sizeof(*it));
+    json_t *strs = json_array(), *parsed = json_array();
+    char why[256] = "";
+    size_t n = 0;
+    int rc = MP_OK;
+    if (!it || !strs || !parsed) {
+        rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < run->n; i++)
+        if (!run->steps[i].hidden && strcmp(mp_op_name(step_op(run, &run->steps[i])), opname) == 0)
+            it[n++] = &run->steps[i];
+    qsort(it, n, sizeof(*it), by_iteration);
+    for (size_t i = 0; i < n && !why[0]; i++) {
+        const char *v;
+        json_t *j;
+        if (no_value(it[i], output, why, sizeof(why)))
+            break;
+        v = json_string_value(json_object_get(json_object_get(it[i]->outputs, output), "value"));
+        json_array_append_new(strs, json_string(v));
+        if (!parsed)
+            continue;
+        j = json_loads(v, JSON_DECODE_ANY, NULL);
+        if (json_is_object(j) || json_is_array(j)) {
+            json_array_append_new(parsed, j);
+        } else {
+            json_decref(j);
+            json_decref(parsed);
+            parsed = NULL; /* one that is not: all are strings */
+        }
+    }
+    if (!why[0] && n == 0)
+        snprintf(why, sizeof(why), "the parallelFor of step '%s' had no item, so no iteration "
+                 "gave one", opname);
+    if (why[0]) {
+        rc = mp_error_set(err, MP_ERR_VALIDATE, "{{steps.%s.outputs.%s}} has no value: %s",
+                          opname, output, why);
+        goto out;
+    }
+    char *text = json_dumps(parsed ? parsed : strs, JSON_COMPACT | JSON_SORT_KEYS);
+    rc = text && json_array_size(strs) == n ? go_json(text, out) : MP_ERR_NOMEM;
+    free(text);
+    if (rc != MP_OK)
+        rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+out:
+    free(it);
+    json_decref(strs);
+    json_decref(parsed);
+    return rc;
 }
 
 struct render_ctx {
@@ -150,18 +292,15 @@ static int render_output(void *user, const char *step, const char *output, struc
 {
     struct render_ctx *rc = user;
     char why[256];
-    struct lr_step *t = producer(rc->run, rc->s, step, why, sizeof(why));
-    json_t *o = t && t->outputs ? json_object_get(t->outputs, output) : NULL;
-    const char *v = json_string_value(json_object_get(o, "value"));
-    if (t && t->state != LR_SUCCEEDED)
-        snprintf(why, sizeof(why), "step '%.64s' %s%s%.150s", t->name,
-                 t->state == LR_SKIPPED ? "was skipped" : "did not succeed",
-                 t->reason[0] ? ": " : "", t->reason);
-    else if (t && !v)
-        snprintf(why, sizeof(why), "step '%s' has no parameter output '%s'", t->name, output);
-    if (!t || !v)
+    bool fan;
+    struct lr_step *t = producer(rc->run, rc->s, step, &fan, why, sizeof(why));
+    if (fan)
+        return gather(rc->run, step, output, out, err);
+    if (!t || no_value(t, output, why, sizeof(why)))
         return mp_error_set(err, MP_ERR_VALIDATE, "{{steps.%s.outputs.%s}} has no value: %s",
                             step, output, why);
+    const char *v = json_string_value(json_object_get(json_object_get(t->outputs, output),
+                                                      "value"));
     return mp_buf_puts(out, v) == MP_OK ? MP_OK
                                         : mp_error_set(err, MP_ERR_NOMEM, "out of memory");
 }
@@ -395,7 +534,7 @@ enum lr_prep lr_outputs_prepare(struct lr_run *run, struct lr_step *s)
     for (size_t i = 0; i < mp_op_input_artifact_count(op); i++) {
         const char *from = mp_op_input_artifact_step(op, i);
         const char *name = mp_op_input_artifact_output(op, i);
-        struct lr_step *t = producer(run, s, from, why, sizeof(why));
+        struct lr_step *t = producer(run, s, from, NULL, why, sizeof(why));
         const char *file = t && t->state == LR_SUCCEEDED
                                ? json_string_value(json_object_get(
                                      json_object_get(t->outputs, name), "file"))
