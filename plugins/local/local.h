@@ -193,6 +193,11 @@ int lr_tree_copy(const char *src, const char *dst, const char *name, bool link, 
  * one is no failure. -1 with errno set on failure. */
 int lr_tree_remove(const char *path);
 
+/* ---- gojson.c ---- */
+/* Append @j to @out as Go's json.Marshal writes what it read from @j's text (compact, keys
+ * sorted, numbers as float64, '<' '>' '&' escaped). Errors: mp_buf_error(@out), MP_ERR_NOMEM. */
+int lr_go_json(const json_t *j, struct mp_buf *out);
+
 /* ---- progress.c ---- */
 /* A state change of @s (or of the run when @s is NULL): a plain line or a redraw. */
 void lr_progress_event(struct lr_run *run, const struct lr_step *s, const char *fmt, ...)

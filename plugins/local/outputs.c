@@ -11,7 +11,6 @@
  * it is the JSON list of its iterations' values (Argo's aggregated output parameter). */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -188,33 +187,6 @@ static bool no_value(const struct lr_step *t, const char *output, char *why, siz
     return true;
 }
 
-/* @text, JSON that jansson wrote, as Go's encoding/json writes it: '<', '>' and '&' as
- * \u003c, \u003e and \u0026, U+2028 and U+2029 escaped, hex digits in lower case. */
-static int go_json(const char *text, struct mp_buf *out)
-{
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-        char esc[8] = "";
-        if (p[0] == '\\' && p[1] == 'u') {
-            snprintf(esc, sizeof(esc), "\\u%c%c%c%c", tolower(p[2]), tolower(p[3]),
-                     tolower(p[4]), tolower(p[5]));
-            p += 5;
-        } else if (p[0] == '\\') {
-            snprintf(esc, sizeof(esc), "\\%c", p[1]);
-            p++;
-        } else if (*p == '<' || *p == '>' || *p == '&') {
-            snprintf(esc, sizeof(esc), "\\u%04x", *p);
-        } else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
-            snprintf(esc, sizeof(esc), "\\u%s", p[2] == 0xa8 ? "2028" : "2029");
-            p += 2;
-        }
-        if (esc[0])
-            mp_buf_puts(out, esc);
-        else
-            mp_buf_append(out, (const char *)p, 1);
-    }
-    return mp_buf_error(out);
-}
-
 static int by_iteration(const void *a, const void *b)
 {
     const struct lr_step *x = *(const struct lr_step *const *)a;
@@ -224,7 +196,7 @@ static int by_iteration(const void *a, const void *b)
 
 /* {{steps.@opname.outputs.@output}} read from outside the parallelFor that @opname runs in:
  * what Argo gives for the aggregated output parameter of a fanned-out task, a JSON list of
- * the iterations' values in their order, as Go writes it (compact). The values are JSON
+ * the iterations' values in their order, as Go writes it (lr_go_json). The values are JSON
  * themselves when every one is a JSON object or list (Argo 3.6 and later), else strings.
  * Errors: MP_ERR_VALIDATE when an iteration has no value or the loop had no item (Argo
  * cannot resolve it then either), MP_ERR_NOMEM. */
@@ -253,7 +225,7 @@ static int gather(struct lr_run *run, const char *opname, const char *output, st
         json_array_append_new(strs, json_string(v));
         if (!parsed)
             continue;
-        j = json_loads(v, JSON_DECODE_ANY, NULL);
+        j = json_loads(v, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL); /* as Go reads it */
         if (json_is_object(j) || json_is_array(j)) {
             json_array_append_new(parsed, j);
         } else {
@@ -270,9 +242,7 @@ static int gather(struct lr_run *run, const char *opname, const char *output, st
                           opname, output, why);
         goto out;
     }
-    char *text = json_dumps(parsed ? parsed : strs, JSON_COMPACT | JSON_SORT_KEYS);
-    rc = text && json_array_size(strs) == n ? go_json(text, out) : MP_ERR_NOMEM;
-    free(text);
+    rc = json_array_size(strs) == n ? lr_go_json(parsed ? parsed : strs, out) : MP_ERR_NOMEM;
     if (rc != MP_OK)
         rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
 out:

@@ -30,14 +30,21 @@ steps:
             echo "$(({{item}} * {{item}}))" >/tmp/v
             printf '{"n": %s, "t": "<&>"}\n' {{item}} >/tmp/j
             if [ {{item}} = 3 ]; then echo 'plain "3"' >/tmp/m; else echo '[{{item}}]' >/tmp/m; fi
+            case {{item}} in
+            1) echo '{"b": 1E21, "acc": 0.9781, "a": 1e-7}' >/tmp/f;;
+            2) echo '{"x": [1.5, -0, 12345678901234567890, 100]}' >/tmp/f;;
+            3) printf '%s\n' '{"s": "\u0001\u2028\n\u00e9"}' >/tmp/f;;
+            esac
         outputs:
           - {name: v, path: /tmp/v}
           - {name: j, path: /tmp/j}
           - {name: m, path: /tmp/m}
+          - {name: f, path: /tmp/f}
   - name: sum
     image: busybox:1.36
-    command: [sh, -c, 'printf "v=%s\nj=%s\nm=%s\ne=%s\n" "$1" "$2" "$3" "$V"', sh,
-              "{{steps.sq.outputs.v}}", "{{steps.sq.outputs.j}}", "{{steps.sq.outputs.m}}"]
+    command: [sh, -c, 'printf "v=%s\nj=%s\nm=%s\ne=%s\nf=%s\n" "$1" "$2" "$3" "$V" "$4"', sh,
+              "{{steps.sq.outputs.v}}", "{{steps.sq.outputs.j}}", "{{steps.sq.outputs.m}}",
+              "{{steps.sq.outputs.f}}"]
     env: [{name: V, value: "{{steps.sq.outputs.v}}"}]
   - parallelFor: "{{steps.sq.outputs.v}}"
     steps:
@@ -55,6 +62,8 @@ expect_output '^sum +\| j=\[\{"n":1,"t":"\\u003c\\u0026\\u003e"\},\{"n":2,"t":"\
 expect_output '^sum +\| m=\["\[1\]","\[2\]","plain \\"3\\""\]$' \
     "one value that is no JSON object or list: all are strings"
 expect_output '^sum +\| e=\["1","4","9"\]$' "in the environment too"
+expect_output '^sum +\| f=\[\{"a":1e-7,"acc":0\.9781,"b":1e\+21\},\{"x":\[1\.5,-0,12345678901234567000,100\]\},\{"s":"\\u0001\\u2028\\né"\}\]$' \
+    "numbers as Go writes a float64, keys sorted, control characters and U+2028 escaped"
 expect_output '^again: 3 iterations from \{\{steps.sq.outputs.v\}\}' "a loop over the gathered list"
 expect_output '^again-2 +\| again 9$' "its items are the values"
 grep -n '^sq-0: done' "$TMP/out" | cut -d: -f1 >"$TMP/l0"
