@@ -176,6 +176,28 @@ bool lr_outputs_collect(struct lr_run *run, struct lr_step *s);
  * lr_setup_expand(). */
 int lr_outputs_expand(struct lr_run *run, size_t t, bool *ok, struct mp_error *err);
 
+/* ---- tree.c ---- */
+/* The bounds of a directory artifact: its regular files' bytes, its entries, its depth. */
+#define LR_DIR_MAX (1024LL * 1024 * 1024)
+#define LR_DIR_ENTRIES 100000
+#define LR_DIR_DEPTH 64
+/* Copy the directory @src (a link to one is followed at the top only) to @dst, replacing
+ * what is there at once (a temporary sibling renamed into place): modes and times kept,
+ * symbolic links copied as links and never followed, regular files hard-linked when @link
+ * and the file system allows. *@entries and *@bytes (either may be NULL): what it holds.
+ * -1 with @why set (the entry, named under @name, or the bound passed) and nothing left
+ * behind on failure. */
+int lr_tree_copy(const char *src, const char *dst, const char *name, bool link, long *entries,
+                 long long *bytes, char *why, size_t size);
+/* Remove @path: a file, a link (not followed) or a directory with all it holds; a missing
+ * one is no failure. -1 with errno set on failure. */
+int lr_tree_remove(const char *path);
+
+/* ---- gojson.c ---- */
+/* Append @j to @out as Go's json.Marshal writes what it read from @j's text (compact, keys
+ * sorted, numbers as float64, '<' '>' '&' escaped). Errors: mp_buf_error(@out), MP_ERR_NOMEM. */
+int lr_go_json(const json_t *j, struct mp_buf *out);
+
 /* ---- progress.c ---- */
 /* A state change of @s (or of the run when @s is NULL): a plain line or a redraw. */
 void lr_progress_event(struct lr_run *run, const struct lr_step *s, const char *fmt, ...)

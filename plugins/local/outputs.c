@@ -4,8 +4,11 @@
  * trailing newline dropped, at most 256 KiB) is the value later steps read through
  * {{steps.S.outputs.O}}, in their arguments, environment, `when` conditions and loop lists,
  * and every output's file is kept in the run's state (RUNDIR/outputs/STEP/NAME), from which
- * input artifacts are copied into the steps that take them. A step sees a declared path through
- * its files directory (RUNDIR/files/STEP + path), the paths in its arguments rewritten. */
+ * input artifacts are copied into the steps that take them; an artifact that is a directory
+ * is kept and copied whole (tree.c), as Argo archives it and unpacks it at the reader's path.
+ * A step sees a declared path through its files directory (RUNDIR/files/STEP + path), the
+ * paths in its arguments rewritten. Read from outside a parallelFor, the output of a step in
+ * it is the JSON list of its iterations' values (Argo's aggregated output parameter). */
 #include "config.h"
 
 #include <errno.h>
@@ -114,29 +117,139 @@ void lr_outputs_note(const struct lr_run *run, const struct lr_step *s)
     }
 }
 
+/* Whether @op is in the group @g. */
+static bool op_in_group(const struct mp_op *op, const void *g)
+{
+    for (const struct mp_group *x = mp_op_group(op); x; x = mp_group_parent(x))
+        if ((const void *)x == g)
+            return true;
+    return false;
+}
+
+/* Whether @t runs once per item of a parallelFor that @s is outside of, no loop holding both:
+ * @s reads what all of @t's iterations give (Argo's aggregated outputs of a fanned-out task). */
+static bool fan_in(const struct lr_run *run, const struct lr_step *s, const struct lr_step *t)
+{
+    if (!t->loop || t->loop == s->loop)
+        return false;
+    for (const struct mp_group *g = mp_op_group(step_op(run, t)); g; g = mp_group_parent(g))
+        if (mp_group_kind(g) == MP_GROUP_LOOP && op_in_group(step_op(run, s), g))
+            return false;
+    return true;
+}
+
 /* The step whose output @s reads as {{steps.@opname...}}: in a loop that @s is in, the same
- * iteration's. NULL with @why set when there is no single one. */
+ * iteration's. NULL with @why set when there is no single one; *@fan (if not NULL) set when
+ * @opname runs once per item of a parallelFor that @s is outside of. */
 static struct lr_step *producer(struct lr_run *run, const struct lr_step *s, const char *opname,
-                                char *why, size_t size)
+                                bool *fan, char *why, size_t size)
 {
     struct lr_step *found = NULL;
+    bool fanned = false;
+    if (fan)
+        *fan = false;
     for (size_t i = 0; i < run->n; i++) {
         struct lr_step *t = &run->steps[i];
-        if (t == s || t->hidden || strcmp(mp_op_name(step_op(run, t)), opname) != 0)
+        if (t == s || strcmp(mp_op_name(step_op(run, t)), opname) != 0)
             continue;
-        if (t->loop && t->loop != s->loop) {
-            snprintf(why, size, "step '%s' runs once per item of a parallelFor that '%s' is "
+        if (t->loop && t->loop != s->loop) { /* a stand-in too: a loop with no item */
+            fanned = fan_in(run, s, t);
+            if (fan)
+                *fan = fanned;
+            snprintf(why, size, fanned ? "step '%s' runs once per item of a parallelFor that '%s' "
+                     "is not in; Argo gathers a loop's parameter outputs into a list, never its "
+                     "artifacts" : "step '%s' runs once per item of a parallelFor that '%s' is "
                      "not in; the local runner does not gather its iterations' outputs",
                      opname, s->name);
             return NULL;
         }
-        if (t->loop && t->iteration != s->iteration)
+        if (t->hidden || (t->loop && t->iteration != s->iteration))
             continue;
         found = t;
     }
     if (!found)
         snprintf(why, size, "there is no step '%s' to read it from", opname);
     return found;
+}
+
+/* Why step @t has no parameter output @output to give, into @why; false when it has one. */
+static bool no_value(const struct lr_step *t, const char *output, char *why, size_t size)
+{
+    json_t *o = t->outputs ? json_object_get(t->outputs, output) : NULL;
+    if (t->state != LR_SUCCEEDED)
+        snprintf(why, size, "step '%.64s' %s%s%.150s", t->name,
+                 t->state == LR_SKIPPED ? "was skipped" : "did not succeed",
+                 t->reason[0] ? ": " : "", t->reason);
+    else if (!json_string_value(json_object_get(o, "value")))
+        snprintf(why, size, "step '%s' has no parameter output '%s'", t->name, output);
+    else
+        return false;
+    return true;
+}
+
+static int by_iteration(const void *a, const void *b)
+{
+    const struct lr_step *x = *(const struct lr_step *const *)a;
+    const struct lr_step *y = *(const struct lr_step *const *)b;
+    return (x->iteration > y->iteration) - (x->iteration < y->iteration);
+}
+
+/* {{steps.@opname.outputs.@output}} read from outside the parallelFor that @opname runs in:
+ * what Argo gives for the aggregated output parameter of a fanned-out task, a JSON list of
+ * the iterations' values in their order, as Go writes it (lr_go_json). The values are JSON
+ * themselves when every one is a JSON object or list (Argo 3.6 and later), else strings.
+ * Errors: MP_ERR_VALIDATE when an iteration has no value or the loop had no item (Argo
+ * cannot resolve it then either), MP_ERR_NOMEM. */
+static int gather(struct lr_run *run, const char *opname, const char *output, struct mp_buf *out,
+                  struct mp_error *err)
+{
+    const struct lr_step **it = calloc(run->n ? run->n : 1, sizeof(*it));
+    json_t *strs = json_array(), *parsed = json_array();
+    char why[256] = "";
+    size_t n = 0;
+    int rc = MP_OK;
+    if (!it || !strs || !parsed) {
+        rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < run->n; i++)
+        if (!run->steps[i].hidden && strcmp(mp_op_name(step_op(run, &run->steps[i])), opname) == 0)
+            it[n++] = &run->steps[i];
+    qsort(it, n, sizeof(*it), by_iteration);
+    for (size_t i = 0; i < n && !why[0]; i++) {
+        const char *v;
+        json_t *j;
+        if (no_value(it[i], output, why, sizeof(why)))
+            break;
+        v = json_string_value(json_object_get(json_object_get(it[i]->outputs, output), "value"));
+        json_array_append_new(strs, json_string(v));
+        if (!parsed)
+            continue;
+        j = json_loads(v, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL); /* as Go reads it */
+        if (json_is_object(j) || json_is_array(j)) {
+            json_array_append_new(parsed, j);
+        } else {
+            json_decref(j);
+            json_decref(parsed);
+            parsed = NULL; /* one that is not: all are strings */
+        }
+    }
+    if (!why[0] && n == 0)
+        snprintf(why, sizeof(why), "the parallelFor of step '%s' had no item, so no iteration "
+                 "gave one", opname);
+    if (why[0]) {
+        rc = mp_error_set(err, MP_ERR_VALIDATE, "{{steps.%s.outputs.%s}} has no value: %s",
+                          opname, output, why);
+        goto out;
+    }
+    rc = json_array_size(strs) == n ? lr_go_json(parsed ? parsed : strs, out) : MP_ERR_NOMEM;
+    if (rc != MP_OK)
+        rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+out:
+    free(it);
+    json_decref(strs);
+    json_decref(parsed);
+    return rc;
 }
 
 struct render_ctx {
@@ -149,18 +262,15 @@ static int render_output(void *user, const char *step, const char *output, struc
 {
     struct render_ctx *rc = user;
     char why[256];
-    struct lr_step *t = producer(rc->run, rc->s, step, why, sizeof(why));
-    json_t *o = t && t->outputs ? json_object_get(t->outputs, output) : NULL;
-    const char *v = json_string_value(json_object_get(o, "value"));
-    if (t && t->state != LR_SUCCEEDED)
-        snprintf(why, sizeof(why), "step '%.64s' %s%s%.150s", t->name,
-                 t->state == LR_SKIPPED ? "was skipped" : "did not succeed",
-                 t->reason[0] ? ": " : "", t->reason);
-    else if (t && !v)
-        snprintf(why, sizeof(why), "step '%s' has no parameter output '%s'", t->name, output);
-    if (!t || !v)
+    bool fan;
+    struct lr_step *t = producer(rc->run, rc->s, step, &fan, why, sizeof(why));
+    if (fan)
+        return gather(rc->run, step, output, out, err);
+    if (!t || no_value(t, output, why, sizeof(why)))
         return mp_error_set(err, MP_ERR_VALIDATE, "{{steps.%s.outputs.%s}} has no value: %s",
                             step, output, why);
+    const char *v = json_string_value(json_object_get(json_object_get(t->outputs, output),
+                                                      "value"));
     return mp_buf_puts(out, v) == MP_OK ? MP_OK
                                         : mp_error_set(err, MP_ERR_NOMEM, "out of memory");
 }
@@ -389,12 +499,12 @@ enum lr_prep lr_outputs_prepare(struct lr_run *run, struct lr_step *s)
             goto out;
         }
         if (!(s->claim_dir && under(mp_op_output_path(op, i), s->mount_path)))
-            (void)unlink(local);
+            (void)lr_tree_remove(local);
     }
     for (size_t i = 0; i < mp_op_input_artifact_count(op); i++) {
         const char *from = mp_op_input_artifact_step(op, i);
         const char *name = mp_op_input_artifact_output(op, i);
-        struct lr_step *t = producer(run, s, from, why, sizeof(why));
+        struct lr_step *t = producer(run, s, from, NULL, why, sizeof(why));
         const char *file = t && t->state == LR_SUCCEEDED
                                ? json_string_value(json_object_get(
                                      json_object_get(t->outputs, name), "file"))
@@ -402,9 +512,11 @@ enum lr_prep lr_outputs_prepare(struct lr_run *run, struct lr_step *s)
         if (t && !file)
             snprintf(why, sizeof(why), "step '%s' %s", t->name,
                      t->state == LR_SUCCEEDED ? "kept no such output" : "did not succeed");
+        bool dir = json_object_get(json_object_get(t ? t->outputs : NULL, name), "directory");
         lr_local_path(s, mp_op_input_artifact_path(op, i), local, sizeof(local));
         if (!file || mkdir_parent(local, err) != MP_OK ||
-            copy_file(file, local, why, sizeof(why)) != 0) {
+            (dir ? lr_tree_copy(file, local, file, false, NULL, NULL, why, sizeof(why))
+                 : copy_file(file, local, why, sizeof(why))) != 0) {
             snprintf(msg, sizeof(msg), "input artifact %s of step '%s': %s", name, from,
                      file && mp_error_code(err) != MP_OK ? mp_error_message(err) : why);
             r = prep_fail(s, msg);
@@ -459,8 +571,16 @@ bool lr_outputs_collect(struct lr_run *run, struct lr_step *s)
             log_note(s, "output '%s' is looked for at %s", name, local);
             break;
         }
-        if (!S_ISREG(sb.st_mode)) {
-            ok = collect_fail(s, "output '%s': %s is not a regular file", name, path);
+        bool dir = S_ISDIR(sb.st_mode);
+        if (dir && param) {
+            ok = collect_fail(s, "output '%s': %s is a directory; a parameter is the content "
+                              "of a file (declare it kind: artifact to pass the directory)",
+                              name, path);
+            break;
+        }
+        if (!dir && !S_ISREG(sb.st_mode)) {
+            ok = collect_fail(s, "output '%s': %s is not a regular file or directory", name,
+                              path);
             break;
         }
         if (param && sb.st_size > LR_PARAM_MAX) {
@@ -470,9 +590,15 @@ bool lr_outputs_collect(struct lr_run *run, struct lr_step *s)
         }
         snprintf(keep, sizeof(keep), "%s/outputs/%s/%s", run->dir, s->name, name);
         struct mp_error *err = mp_error_new();
-        (void)unlink(keep);
+        long entries = 0;
+        long long bytes = 0;
+        if (!dir)
+            (void)lr_tree_remove(keep); /* a directory kept by an earlier attempt too */
         if (!err || mkdir_parent(keep, err) != MP_OK ||
-            ((in_claim || link(local, keep) != 0) && copy_file(local, keep, why, sizeof(why)) != 0)) {
+            (dir ? lr_tree_copy(local, keep, path, !in_claim, &entries, &bytes, why,
+                                   sizeof(why)) != 0
+                 : ((in_claim || link(local, keep) != 0) &&
+                    copy_file(local, keep, why, sizeof(why)) != 0))) {
             ok = collect_fail(s, "output '%s': %s", name,
                               err && mp_error_code(err) != MP_OK ? mp_error_message(err) : why);
             mp_error_free(err);
@@ -481,6 +607,9 @@ bool lr_outputs_collect(struct lr_run *run, struct lr_step *s)
         mp_error_free(err);
         json_t *o = json_pack("{s:s, s:s, s:s}", "kind", param ? "parameter" : "artifact",
                               "path", path, "file", keep);
+        if (o && dir && json_object_set_new(o, "directory", json_pack("{s:I, s:I}", "entries",
+                                            (json_int_t)entries, "bytes", (json_int_t)bytes)))
+            ok = collect_fail(s, "out of memory");
         if (o && param) {
             /* The kept copy is read: the step's own file may change under a claim. */
             char *text = malloc((size_t)sb.st_size + 1);

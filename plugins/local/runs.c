@@ -220,7 +220,7 @@ static int runs_list(const struct mp_plugin_ctx *ctx, struct mp_error *err)
 }
 
 /* `runs outputs RUN [STEP]`: each output a step kept: a parameter's value (newlines shown as
- * \n), an artifact's file in the run's state. */
+ * \n), an artifact's file in the run's state (a directory: with what it holds). */
 static int show_outputs(const struct mp_plugin_ctx *ctx, json_t *st, const char *want,
                         struct mp_error *err)
 {
@@ -250,6 +250,12 @@ static int show_outputs(const struct mp_plugin_ctx *ctx, json_t *st, const char 
                     else
                         mp_buf_append(b, c, 1);
                 }
+            else if (json_is_object(json_object_get(o, "directory")))
+                mp_buf_printf(b, "%s/ (a directory: %lld entries, %lld bytes)", jstr(o, "file"),
+                              (long long)json_integer_value(json_object_get(
+                                  json_object_get(o, "directory"), "entries")),
+                              (long long)json_integer_value(json_object_get(
+                                  json_object_get(o, "directory"), "bytes")));
             else
                 mp_buf_puts(b, jstr(o, "file"));
             mp_ctx_printf(ctx, "%-10s %-12s %-10s %s\n", name, oname, kind, mp_buf_data(b));
