@@ -626,6 +626,7 @@ static int kv_set(struct mp_op *op, void *vecp, const char *key, const char *val
         return nomem(err);
     for (size_t i = 0; i < vec->n; i++)
         if (strcmp(vec->v[i].key, key) == 0) {
+            mpi_op_forget_refs(op, vec->v[i].value);
             vec->v[i].value = v;
             return MP_OK;
         }

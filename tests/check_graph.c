@@ -132,6 +132,44 @@ START_TEST(test_set_image_refs)
 }
 END_TEST
 
+/* Every setter that replaces a string (a label, an annotation, a node selector, a resource
+ * quantity, the affinity, resource conditions) drops the references only the old one held. */
+START_TEST(test_setter_refs)
+{
+    struct mp_op *op, *res;
+    const char *names[] = {"a", "b", "c", "d", "e", "f", "g", NULL};
+    for (const char **n = names; *n; n++)
+        ck_assert_int_eq(mp_pipeline_add_param(p, *n, "1", NULL, NULL, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_op(p, "op", "img", &op, err), MP_OK);
+    ck_assert_int_eq(mp_op_set_label(op, "l", "{{params.a}}-{{item.k}}", err), MP_OK);
+    ck_assert_int_eq(mp_op_set_annotation(op, "n", "{{params.b}}", err), MP_OK);
+    ck_assert_int_eq(mp_op_set_node_selector(op, "s", "{{params.c}}", err), MP_OK);
+    ck_assert_int_eq(mp_op_set_resource(op, MP_RESOURCE_LIMIT, "cpu", "{{params.d}}", false,
+                                        err), MP_OK);
+    ck_assert_int_eq(mp_op_set_affinity(op, "{\"x\": \"{{params.e}}\"}", err), MP_OK);
+    ck_assert_uint_eq(mp_op_param_ref_count(op), 5);
+    ck_assert_uint_eq(mp_op_item_ref_count(op), 1);
+    ck_assert_int_eq(mp_op_set_label(op, "l", "plain", err), MP_OK);
+    ck_assert_int_eq(mp_op_set_annotation(op, "n", "{{params.a}}", err), MP_OK);
+    ck_assert_int_eq(mp_op_set_node_selector(op, "s", "x", err), MP_OK);
+    ck_assert_int_eq(mp_op_set_resource(op, MP_RESOURCE_LIMIT, "cpu", "1", false, err), MP_OK);
+    ck_assert_int_eq(mp_op_set_affinity(op, "{}", err), MP_OK);
+    ck_assert_uint_eq(mp_op_param_ref_count(op), 1);
+    ck_assert_str_eq(mp_op_param_ref_at(op, 0), "a"); /* now in the annotation */
+    ck_assert_uint_eq(mp_op_item_ref_count(op), 0);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK); /* no stale {{item.k}} */
+    ck_assert_int_eq(mp_pipeline_add_resource_op(p, "res", "create",
+                                                 "{\"apiVersion\": \"v1\", \"kind\": \"X\"}",
+                                                 &res, err), MP_OK);
+    ck_assert_int_eq(mp_op_set_resource_conditions(res, "{{params.f}}", "{{params.g}}", err),
+                     MP_OK);
+    ck_assert_uint_eq(mp_op_param_ref_count(res), 2);
+    ck_assert_int_eq(mp_op_set_resource_conditions(res, "{{params.f}}", NULL, err), MP_OK);
+    ck_assert_uint_eq(mp_op_param_ref_count(res), 1);
+    ck_assert_str_eq(mp_op_param_ref_at(res, 0), "f");
+}
+END_TEST
+
 static int upper(void *user, const char *name, struct mp_buf *out, struct mp_error *e)
 {
     (void)e;
@@ -445,6 +483,7 @@ int main(void)
     tcase_add_test(tc, test_params);
     tcase_add_test(tc, test_ops_and_refs);
     tcase_add_test(tc, test_set_image_refs);
+    tcase_add_test(tc, test_setter_refs);
     tcase_add_test(tc, test_render);
     tcase_add_test(tc, test_validate_cycle);
     tcase_add_test(tc, test_validate_problems);
