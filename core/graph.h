@@ -164,6 +164,7 @@ struct mp_op {
     const char *pull_policy;
     struct mp_group *group;       /* NULL: the pipeline itself */
     struct mpi_refvec item_refs;  /* loop-item keys ("" for {{item}}) */
+    bool args_set, command_set;   /* given, even as an empty list (kfp writes `args: []`) */
     struct mpi_resource_tmpl *resource; /* NULL: a container op */
 };
 

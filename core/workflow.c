@@ -276,9 +276,9 @@ void mpi_wf_container_template(struct mpi_wf *b, const struct mp_op *op, struct 
 {
     mp_node_put_str(tmpl, "name", op->name);
     struct mp_node *c = mp_node_put_map(tmpl, "container");
-    if (op->args.n)
+    if (op->args.n || op->args_set)
         mp_node_put(c, "args", string_seq(b, &op->args));
-    if (op->command.n)
+    if (op->command.n || op->command_set)
         mp_node_put(c, "command", string_seq(b, &op->command));
     if (op->env.n) {
         struct mp_node *env = mp_node_put_seq(c, "env");

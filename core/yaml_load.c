@@ -509,10 +509,16 @@ static void load_variants(struct loader *ld, struct step *st, yaml_node_t *n, co
         if (!on)
             st->op = NULL; /* still check it, add nothing */
         yaml_node_t *x;
-        if ((x = get(ld, v, "command+")))
+        if ((x = get(ld, v, "command+"))) {
             words(ld, st, x, mp_op_add_command, "command+");
-        if ((x = get(ld, v, "args+")))
+            if (st->op && !is_null(x))
+                st->op->command_set = true;
+        }
+        if ((x = get(ld, v, "args+"))) {
             words(ld, st, x, mp_op_add_arg, "args+");
+            if (st->op && !is_null(x))
+                st->op->args_set = true;
+        }
         st->op = saved;
     }
 }
@@ -602,10 +608,17 @@ static void load_step(struct loader *ld, struct step *st, const char *dflt)
     if (name && ld->p)
         fine(ld, mp_pipeline_add_op(ld->p, name, image && *image ? image : "-", &st->op,
                                     ld->err), nn);
-    if ((x = get(ld, m, "command")))
+    /* kfp writes a list given empty (`args: []`), and leaves out one not given */
+    if ((x = get(ld, m, "command"))) {
         words(ld, st, x, mp_op_add_command, "command");
-    if ((x = get(ld, m, "args")))
+        if (st->op && !is_null(x))
+            st->op->command_set = true;
+    }
+    if ((x = get(ld, m, "args"))) {
         words(ld, st, x, mp_op_add_arg, "args");
+        if (st->op && !is_null(x))
+            st->op->args_set = true;
+    }
     if ((x = get(ld, m, "variants")))
         load_variants(ld, st, x, dflt);
 rest:

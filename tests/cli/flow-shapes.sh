@@ -108,4 +108,13 @@ assert "dependencies" not in root["condition-check-1"]
 assert list(tasks("condition-check-1")) == ["verify"]
 PY
 
+case_compile empty-lists &&
+shape empty-lists "empty command and args kept, absent ones left out (kfp 1.8's ContainerOp)" <<'PY'
+c = {n: t[n]["container"] for n in ("both-empty", "args-empty", "none-given", "component")}
+assert c["both-empty"]["args"] == [] and c["both-empty"]["command"] == [], c["both-empty"]
+assert c["args-empty"] == {"args": [], "command": ["echo", "hi"], "image": "alpine"}
+assert "args" not in c["none-given"] and "command" not in c["none-given"], c["none-given"]
+assert c["component"]["args"] == [] and c["component"]["command"] == ["python", "/src/main.py"]
+PY
+
 finish
