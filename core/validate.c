@@ -127,11 +127,11 @@ static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct 
         if (check_output(p, op, a->step, a->output, 0, err) != MP_OK)
             return MP_ERR_VALIDATE;
     }
-    if (op == p->exit_op && (op->param_refs.n || op->output_refs.n || op->deps.n ||
-                             op->input_artifacts.n || op->group))
+    if (op == p->exit_op && (op->output_refs.n || op->deps.n || op->input_artifacts.n ||
+                             op->group))
         return mp_error_set(err, MP_ERR_VALIDATE, "exit op '%s' runs outside the DAG: it may "
-                            "not read parameters or outputs, run after an op or be in a group",
-                            op->name);
+                            "read parameters, but not outputs of other ops, nor run after an op "
+                            "or be in a group", op->name);
     if (op->item_refs.n) {
         const struct mp_group *g = op->group;
         while (g && g->kind != MP_GROUP_LOOP)

@@ -775,6 +775,33 @@ static void load_items(struct loader *ld, yaml_node_t *n, struct mp_group *g, co
     }
 }
 
+/* The first scalar under @n holding an output placeholder, or NULL (nesting is bounded by
+ * the loader's depth limit). */
+static yaml_node_t *output_scalar(struct loader *ld, yaml_node_t *n, int depth)
+{
+    yaml_node_t *hit = NULL;
+    if (depth > MPI_YAML_MAX_DEPTH)
+        return NULL;
+    if (n->type == YAML_SCALAR_NODE)
+        return strstr((const char *)n->data.scalar.value, "{{steps.") ? n : NULL;
+    if (n->type == YAML_SEQUENCE_NODE)
+        for (yaml_node_item_t *i = n->data.sequence.items.start;
+             !hit && i < n->data.sequence.items.top; i++)
+            hit = output_scalar(ld, node(ld, *i), depth + 1);
+    if (n->type == YAML_MAPPING_NODE)
+        for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
+             !hit && pr < n->data.mapping.pairs.top; pr++)
+            hit = output_scalar(ld, node(ld, pr->value), depth + 1);
+    return hit;
+}
+
+/* Where a lint message about exit step @m reading outputs points. */
+static yaml_node_t *exit_output_node(struct loader *ld, yaml_node_t *m)
+{
+    yaml_node_t *n = get(ld, m, "inputArtifacts");
+    return n ? n : (n = output_scalar(ld, m, 0)) ? n : m;
+}
+
 static void load_root(struct loader *ld, yaml_node_t *root)
 {
     yaml_node_t *x;
@@ -830,11 +857,15 @@ static void load_root(struct loader *ld, yaml_node_t *root)
         load_step(ld, st, dflt);
         if (st->op) {
             fine(ld, mp_pipeline_set_exit_op(ld->p, st->op, ld->err), on_exit);
-            if (mp_op_param_ref_count(st->op) || mp_op_output_ref_count(st->op) ||
-                mp_op_dependency_count(st->op) || mp_op_input_artifact_count(st->op))
-                diag(ld, on_exit, "an exit step without placeholders or after", "onExit: the "
-                     "exit step runs outside the pipeline's DAG; it cannot read parameters or "
-                     "outputs, nor run after a step");
+            /* kfp 1.8 gives an exit op pipeline parameters only (Argo passes the workflow's
+             * arguments to the onExit template); reading an output fails its compiler */
+            if (mp_op_output_ref_count(st->op) || mp_op_input_artifact_count(st->op))
+                diag(ld, exit_output_node(ld, on_exit), "{{params.NAME}} or literal values",
+                     "onExit: the exit step runs outside the pipeline's DAG, after it; it may "
+                     "read parameters, but not outputs of other steps");
+            if (mp_op_dependency_count(st->op))
+                diag(ld, get(ld, on_exit, "after"), "no 'after'", "onExit: the exit step runs "
+                     "when all other steps have ended; it cannot run after a step");
         }
     }
     mpi_yl_group_afters(ld);

@@ -436,7 +436,10 @@ START_TEST(test_groups)
     ck_assert_int_eq(mp_op_set_group(b, loop, err), MP_OK);
     ck_assert_int_eq(mp_pipeline_set_exit_op(p, bye, err), MP_OK);
     ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
-    ck_assert_int_eq(mp_op_add_arg(bye, "{{params.x}}", err), MP_OK);
+    ck_assert_int_eq(mp_op_add_arg(bye, "{{params.x}}", err), MP_OK); /* kfp allows it */
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_output(a, "o", "/tmp/o", MP_OUTPUT_PARAMETER, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_arg(bye, "{{steps.a.outputs.o}}", err), MP_OK);
     ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
     ck_assert_ptr_eq(mp_pipeline_exit_op(p), bye);
     ck_assert_uint_eq(mp_pipeline_group_count(p), 2);

@@ -28,3 +28,4 @@ TESTS += %reldir%/cli/flow-shapes.sh
 EXTRA_DIST += %reldir%/pipelines/argo-only/artifacts-groups.yaml \
 	%reldir%/pipelines/argo-only/after-group.yaml
 EXTRA_DIST += %reldir%/pipelines/argo-only/empty-lists.yaml
+EXTRA_DIST += %reldir%/pipelines/argo-only/exit-params.yaml

@@ -117,4 +117,15 @@ assert "args" not in c["none-given"] and "command" not in c["none-given"], c["no
 assert c["component"]["args"] == [] and c["component"]["command"] == ["python", "/src/main.py"]
 PY
 
+case_compile exit-params &&
+shape exit-params "an exit step reading parameters (kfp 1.8's exit handler op)" <<'PY'
+assert wf["spec"]["onExit"] == "notify"
+n = t["notify"]
+assert n["inputs"] == {"parameters": [{"name": "url"}, {"name": "who"}]}, n["inputs"]
+assert n["container"]["command"] == [
+    "echo", "bye {{inputs.parameters.who}}", "{{inputs.parameters.url}}"]
+assert "inputs" not in t["exit-handler-1"] and "inputs" not in t["exit-params"]
+assert list(tasks("exit-handler-1")) == ["work"] and list(tasks("exit-params")) == ["exit-handler-1"]
+PY
+
 finish
