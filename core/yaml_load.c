@@ -235,6 +235,42 @@ void mpi_yl_note_output_use(struct loader *ld, const char *o, unsigned long line
     ld->nuses++;
 }
 
+/* {{loops.LOOP.item[.KEY]}} at @o: LOOP must be a parallelFor around what is loaded. */
+static void check_loop_ref(struct loader *ld, const char *o, unsigned long line,
+                           unsigned long col, const char *what)
+{
+    size_t start, end, ll, kl;
+    const char *l, *k;
+    if (!mpi_loop_ref_next(o, 0, &start, &end, &l, &ll, &k, &kl) || start != 0) {
+        mpi_diag_add(ld->d, MP_DIAG_ERROR, line, col, "{{loops.LOOP.item}} or "
+                     "{{loops.LOOP.item.KEY}}", "%s: malformed loop placeholder '%.*s'", what,
+                     (int)(strstr(o, "}}") ? strstr(o, "}}") + 2 - o : (ptrdiff_t)strlen(o)), o);
+        return;
+    }
+    if (!ld->group && ld->loop_depth)
+        return; /* the groups could not be made: reported already */
+    struct mp_buf names;
+    mpi_buf_init(&names);
+    for (const struct mp_group *g = ld->group; g; g = mp_group_parent(g)) {
+        const char *n = mp_group_name(g);
+        if (mp_group_kind(g) != MP_GROUP_LOOP)
+            continue;
+        if (n && strlen(n) == ll && !strncmp(n, l, ll)) {
+            mpi_buf_release(&names);
+            return;
+        }
+        if (n)
+            mp_buf_printf(&names, "%s%s", mp_buf_len(&names) ? ", " : "", n);
+    }
+    mpi_diag_add(ld->d, MP_DIAG_ERROR, line, col, "the name of a parallelFor around it",
+                 "%s: {{%.*s}}: no parallelFor named '%.*s' is around it (%s%s%s)", what,
+                 (int)(end - start - 4), o + 2, (int)ll, l,
+                 mp_buf_len(&names) ? "the loops around it: " : "no named parallelFor is "
+                 "around it", mp_buf_len(&names) ? mp_buf_data(&names) : "",
+                 mp_buf_len(&names) ? "" : "; give the loop a name");
+    mpi_buf_release(&names);
+}
+
 /* Check the placeholders of a string node: {{params.NAME}} must name a declared parameter;
  * {{steps.STEP.outputs.NAME}} is recorded for mpi_yl_check_output_uses(). Other {{...}} pass to Argo unchanged.
  * The column points into single-line scalars. */
@@ -270,8 +306,10 @@ static void check_placeholders(struct loader *ld, yaml_node_t *n, const char *wh
         } else if ((len == 4 || (len > 5 && in[4] == '.')) && !strncmp(in, "item", 4) &&
                    !ld->loop_depth) {
             mpi_diag_add(ld->d, MP_DIAG_ERROR, line, col, "a step inside a parallelFor group",
-                         "%s: {{%.*s}} is the item of a loop, but the step is in no "
-                         "parallelFor", what, (int)len, in);
+                         "%s: {{%.*s}} is the item of a loop, but it is in no parallelFor",
+                         what, (int)len, in);
+        } else if (len > 6 && !strncmp(in, "loops.", 6)) {
+            check_loop_ref(ld, o, line, col, what);
         }
     }
 }
@@ -763,7 +801,9 @@ static void load_items(struct loader *ld, yaml_node_t *n, struct mp_group *g, co
             if (list->data.sequence.items.top == list->data.sequence.items.start)
                 diag(ld, list, "at least one step", "a group without steps");
             ld->loop_depth += loop;
+            ld->group = sub ? sub : g;
             load_items(ld, list, sub ? sub : g, dflt);
+            ld->group = g;
             ld->loop_depth -= loop;
             continue;
         }

@@ -170,6 +170,40 @@ START_TEST(test_setter_refs)
 }
 END_TEST
 
+/* {{loops.LOOP.item[.KEY]}}: recorded, dropped with the string, and valid only inside a loop
+ * of that name; a loop may run over (a key of) an enclosing loop's item. */
+START_TEST(test_loop_refs)
+{
+    struct mp_group *outer, *inner, *cond;
+    struct mp_op *op;
+    ck_assert_int_eq(mp_pipeline_add_group(p, MP_GROUP_LOOP, NULL, &outer, err), MP_OK);
+    ck_assert_int_eq(mp_group_set_loop_items(outer, "[{\"s\": [1, 2]}]", err), MP_OK);
+    ck_assert_int_eq(mp_group_set_name(outer, "outer", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_group(p, MP_GROUP_LOOP, outer, &inner, err), MP_OK);
+    ck_assert_int_eq(mp_group_set_loop_source(inner, "{{item.s}}", err), MP_OK);
+    ck_assert_int_eq(mp_group_set_loop_source(inner, "{{loops.outer.item.s}}", err), MP_OK);
+    ck_assert_int_eq(mp_group_set_loop_source(inner, "x{{item}}", err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_pipeline_add_op(p, "op", "img", &op, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_arg(op, "{{loops.outer.item.s}} {{loops.outer.item}} {{item}}",
+                                   err), MP_OK);
+    ck_assert_int_eq(mp_op_set_label(op, "l", "{{loops.nope.item}}", err), MP_OK);
+    ck_assert_int_eq(mp_op_set_group(op, inner, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_ptr_nonnull(strstr(mp_error_message(err), "no parallelFor named 'nope'"));
+    ck_assert_int_eq(mp_op_set_label(op, "l", "x", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
+    /* a loop over an item must be inside a loop (of that name) */
+    ck_assert_int_eq(mp_pipeline_add_group(p, MP_GROUP_CONDITION, NULL, &cond, err), MP_OK);
+    ck_assert_int_eq(mp_group_set_condition(cond, "{{item}}", "==", "a", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_ptr_nonnull(strstr(mp_error_message(err), "is in no loop"));
+    ck_assert_int_eq(mp_group_set_condition(cond, "{{loops.outer.item}}", "==", "a", err),
+                     MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_ptr_nonnull(strstr(mp_error_message(err), "no parallelFor named 'outer'"));
+}
+END_TEST
+
 static int upper(void *user, const char *name, struct mp_buf *out, struct mp_error *e)
 {
     (void)e;
@@ -487,6 +521,7 @@ int main(void)
     tcase_add_test(tc, test_ops_and_refs);
     tcase_add_test(tc, test_set_image_refs);
     tcase_add_test(tc, test_setter_refs);
+    tcase_add_test(tc, test_loop_refs);
     tcase_add_test(tc, test_render);
     tcase_add_test(tc, test_validate_cycle);
     tcase_add_test(tc, test_validate_problems);

@@ -29,3 +29,5 @@ EXTRA_DIST += %reldir%/pipelines/argo-only/artifacts-groups.yaml \
 	%reldir%/pipelines/argo-only/after-group.yaml
 EXTRA_DIST += %reldir%/pipelines/argo-only/empty-lists.yaml
 EXTRA_DIST += %reldir%/pipelines/argo-only/exit-params.yaml
+EXTRA_DIST += %reldir%/pipelines/argo-only/withitem-nested.yaml \
+	%reldir%/pipelines/argo-only/nested-items.yaml
