@@ -3,8 +3,9 @@
 # Control flow on the local runner, as Argo runs it: a `when` group runs or is skipped by its
 # condition on parameters (a skipped step does not block what comes after it), the onExit step
 # runs last whatever the outcome, a group's `after` orders it, a parallelFor runs once per
-# item; what the local runner cannot do (nested loops, outputs passed between steps,
-# conditions and loops on them) is refused before anything runs, naming the step.
+# item (nested loops: tests/local-runner/nested-loops.sh); what the local runner cannot do
+# (outputs passed between steps, conditions and loops on them) is refused before anything
+# runs, naming the step.
 . "$MP_TOP_SRCDIR/tests/lib.sh"
 export XDG_STATE_HOME="$TMP/state"
 echo 'busybox - job' >"$TMP/map"
@@ -106,19 +107,6 @@ expect_exit 3 "a parameter that is no JSON list" -- mpr "$TMP/loop.yaml" -p shar
 expect_output "step 'shard': its parallelFor is over 'x,y', which is not a JSON list" "names the step"
 
 # Refused before anything runs, naming the step and the construct.
-cat >"$TMP/nested.yaml" <<'EOM'
-name: nested
-steps:
-  - parallelFor: [1, 2]
-    steps:
-      - parallelFor: [3, 4]
-        steps:
-          - {name: inner, image: busybox:1.36, command: [echo, "{{item}}"]}
-EOM
-expect_exit 4 "nested parallelFor" -- mpr "$TMP/nested.yaml"
-expect_output "step 'inner': it is in a parallelFor inside another parallelFor, which the local runner does not run" \
-    "a nested loop is refused, naming the step"
-grep -q '^inner' "$TMP/out" && fail "the loop body ran" || pass "nothing ran"
 cat >"$TMP/outcond.yaml" <<'EOM'
 name: outcond
 steps:

@@ -5,3 +5,5 @@ dist_check_SCRIPTS += %reldir%/runner.sh %reldir%/parallel.sh %reldir%/edges.sh 
 EXTRA_DIST += %reldir%/fake-train.sh %reldir%/fake-service.sh %reldir%/fake-steps.sh
 TESTS += %reldir%/runner.sh %reldir%/parallel.sh %reldir%/edges.sh %reldir%/e2e.sh \
 	%reldir%/retries.sh %reldir%/control-flow.sh
+dist_check_SCRIPTS += %reldir%/nested-loops.sh
+TESTS += %reldir%/nested-loops.sh
