@@ -139,6 +139,8 @@ int mpi_component_op(struct mp_pipeline *p, const char *step, const char *pipeli
     if ((rc = check(d, err, mp_pipeline_add_op(p, step, c->image, &op, err), line, col)) ||
         !op)
         goto out;
+    /* kfp 1.8 gives a component's op both lists, even empty: `args: []` */
+    op->command_set = op->args_set = true;
     for (size_t i = 0; i < u->n_command && !rc; i++)
         rc = check(d, err, mp_op_add_command(op, u->command[i], err), line, col);
     for (size_t i = 0; i < u->n_args && !rc; i++)

@@ -341,6 +341,7 @@ void mpi_op_forget_refs(struct mp_op *op, const char *s)
     mpi_placeholder_each(s, forget_ref, op);
     mpi_op_forget_output_refs(op, s);
     mpi_op_forget_item_refs(op, s);
+    mpi_op_forget_loop_refs(op, s);
 }
 
 #define op_strdup mpi_op_strdup
@@ -349,7 +350,8 @@ const char *mpi_op_strdup(struct mp_op *op, const char *s)
     const char *d = mpi_arena_strdup(&op->pipeline->arena, s);
     /* Every placeholder starts with "{{": most strings have none to scan for. */
     if (d && strstr(d, "{{") && (mpi_placeholder_each(d, note_ref, op) != MP_OK ||
-              mpi_op_note_output_refs(op, d) != MP_OK || mpi_op_note_item_refs(op, d) != MP_OK))
+              mpi_op_note_output_refs(op, d) != MP_OK || mpi_op_note_item_refs(op, d) != MP_OK ||
+              mpi_op_note_loop_refs(op, d) != MP_OK))
         return NULL;
     return d;
 }
@@ -626,6 +628,7 @@ static int kv_set(struct mp_op *op, void *vecp, const char *key, const char *val
         return nomem(err);
     for (size_t i = 0; i < vec->n; i++)
         if (strcmp(vec->v[i].key, key) == 0) {
+            mpi_op_forget_refs(op, vec->v[i].value);
             vec->v[i].value = v;
             return MP_OK;
         }

@@ -164,6 +164,8 @@ struct mp_op {
     const char *pull_policy;
     struct mp_group *group;       /* NULL: the pipeline itself */
     struct mpi_refvec item_refs;  /* loop-item keys ("" for {{item}}) */
+    struct mpi_refvec loop_refs;  /* enclosing loops' items: "LOOP.item" or "LOOP.item.KEY" */
+    bool args_set, command_set;   /* given, even as an empty list (kfp writes `args: []`) */
     struct mpi_resource_tmpl *resource; /* NULL: a container op */
 };
 
@@ -252,6 +254,16 @@ int mpi_op_note_item_refs(struct mp_op *op, const char *s);
 
 /* Count one use less of each {{item}} / {{item.KEY}} of @s, dropping those at none. */
 void mpi_op_forget_item_refs(struct mp_op *op, const char *s);
+
+/* The same for the {{loops.LOOP.item}} / {{loops.LOOP.item.KEY}} placeholders of @s (the
+ * op's loop_refs). Errors: MP_ERR_NOMEM. */
+int mpi_op_note_loop_refs(struct mp_op *op, const char *s);
+void mpi_op_forget_loop_refs(struct mp_op *op, const char *s);
+
+/* The innermost loop at or around group @g (NULL: none), or the innermost one named
+ * [@name, @name + @len) when @name is not NULL. */
+const struct mp_group *mpi_enclosing_loop(const struct mp_group *g, const char *name,
+                                          size_t len);
 
 /* The group named @name (mp_group_set_name), or NULL. */
 const struct mp_group *mpi_pipeline_find_group(const struct mp_pipeline *p, const char *name);

@@ -143,10 +143,15 @@ int mp_group_set_loop_source(struct mp_group *g, const char *placeholder, struct
     bool param = mpi_placeholder_next(placeholder, 0, &a, &b, &x, &l1);
     bool whole = (param && a == 0 && placeholder[b] == '\0') ||
                  (mpi_output_ref_next(placeholder, 0, &a, &b, &x, &l1, &y, &l2) && a == 0 &&
+                  placeholder[b] == '\0') ||
+                 (mpi_item_ref_next(placeholder, 0, &a, &b, &x, &l1) && a == 0 &&
+                  placeholder[b] == '\0') ||
+                 (mpi_loop_ref_next(placeholder, 0, &a, &b, &x, &l1, &y, &l2) && a == 0 &&
                   placeholder[b] == '\0');
     if (!whole)
-        return mp_error_set(err, MP_ERR_INVAL, "a loop source must be one {{params.NAME}} or "
-                            "{{steps.STEP.outputs.NAME}} placeholder, not '%s'", placeholder);
+        return mp_error_set(err, MP_ERR_INVAL, "a loop source must be one {{params.NAME}}, "
+                            "{{steps.STEP.outputs.NAME}}, {{item[.KEY]}} or "
+                            "{{loops.LOOP.item[.KEY]}} placeholder, not '%s'", placeholder);
     const char *s = gdup(g, placeholder);
     if (!s)
         return nomem(err);
@@ -279,6 +284,29 @@ void mpi_op_forget_item_refs(struct mp_op *op, const char *s)
     while (mpi_item_ref_next(s, pos, &start, &end, &key, &len)) {
         pos = end;
         mpi_refvec_drop(&op->item_refs, key, len);
+    }
+}
+
+int mpi_op_note_loop_refs(struct mp_op *op, const char *s)
+{
+    size_t pos = 0, start, end, llen, klen;
+    const char *loop, *key;
+    while (mpi_loop_ref_next(s, pos, &start, &end, &loop, &llen, &key, &klen)) {
+        pos = end;
+        if (mpi_refvec_note(&op->pipeline->arena, &op->loop_refs, loop,
+                            end - 2 - (size_t)(loop - s)) != MP_OK)
+            return MP_ERR_NOMEM;
+    }
+    return MP_OK;
+}
+
+void mpi_op_forget_loop_refs(struct mp_op *op, const char *s)
+{
+    size_t pos = 0, start, end, llen, klen;
+    const char *loop, *key;
+    while (mpi_loop_ref_next(s, pos, &start, &end, &loop, &llen, &key, &klen)) {
+        pos = end;
+        mpi_refvec_drop(&op->loop_refs, loop, end - 2 - (size_t)(loop - s));
     }
 }
 

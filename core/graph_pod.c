@@ -110,6 +110,7 @@ int mp_op_set_resource(struct mp_op *op, enum mp_resource_bound bound, const cha
     struct mpi_resources *vec = RES_VEC(op, bound);
     for (size_t i = 0; i < vec->n; i++)
         if (!strcmp(vec->v[i].name, resource)) {
+            mpi_op_forget_refs(op, vec->v[i].quantity);
             vec->v[i].quantity = q;
             vec->v[i].number = number;
             return MP_OK;
@@ -167,7 +168,12 @@ int mp_op_set_node_selector(struct mp_op *op, const char *key, const char *value
     if (!mpi_op_check(op) || !key || !*key || !value)
         return bad_handle(err);
     const char *v = mpi_op_strdup(op, value);
-    if (!v || mpi_kv_set(&op->pipeline->arena, &op->node_selector, key, v) != MP_OK)
+    if (!v)
+        return nomem(err);
+    for (size_t i = 0; i < op->node_selector.n; i++)
+        if (!strcmp(op->node_selector.v[i].key, key))
+            mpi_op_forget_refs(op, op->node_selector.v[i].value);
+    if (mpi_kv_set(&op->pipeline->arena, &op->node_selector, key, v) != MP_OK)
         return nomem(err);
     return MP_OK;
 }
@@ -280,6 +286,7 @@ int mp_op_set_affinity(struct mp_op *op, const char *json, struct mp_error *err)
     const char *s = mpi_op_strdup(op, json);
     if (!s)
         return nomem(err);
+    mpi_op_forget_refs(op, op->affinity);
     op->affinity = s;
     return MP_OK;
 }

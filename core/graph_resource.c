@@ -99,6 +99,8 @@ int mp_op_set_resource_conditions(struct mp_op *op, const char *success, const c
     const char *f = failure ? mpi_op_strdup(op, failure) : NULL;
     if ((success && !s) || (failure && !f))
         return nomem(err);
+    mpi_op_forget_refs(op, op->resource->success);
+    mpi_op_forget_refs(op, op->resource->failure);
     op->resource->success = s;
     op->resource->failure = f;
     return MP_OK;

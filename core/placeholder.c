@@ -144,6 +144,39 @@ bool mpi_item_ref_next(const char *s, size_t from, size_t *start, size_t *end, c
     return false;
 }
 
+#define LOOP_PREFIX "{{loops."
+#define LOOP_PREFIX_LEN (sizeof(LOOP_PREFIX) - 1)
+
+bool mpi_loop_ref_next(const char *s, size_t from, size_t *start, size_t *end, const char **loop,
+                       size_t *loop_len, const char **key, size_t *key_len)
+{
+    const char *p = s + from;
+    while ((p = strstr(p, LOOP_PREFIX)) != NULL) {
+        const char *l = p + LOOP_PREFIX_LEN, *le = l;
+        while (step_char(*le))
+            le++;
+        if (le > l && !strncmp(le, ".item", 5)) {
+            const char *k = le + 5, *e = k;
+            if (*k == '.') {
+                e = ++k;
+                while (name_char(*e, e == k))
+                    e++;
+            }
+            if ((k[-1] != '.' || e > k) && e[0] == '}' && e[1] == '}') {
+                *start = (size_t)(p - s);
+                *end = (size_t)(e + 2 - s);
+                *loop = l;
+                *loop_len = (size_t)(le - l);
+                *key = k[-1] == '.' ? k : e;
+                *key_len = (size_t)(e - *key);
+                return true;
+            }
+        }
+        p += 2;
+    }
+    return false;
+}
+
 int mp_render(const char *s, mp_render_fn fn, void *user, struct mp_buf *out,
               struct mp_error *err)
 {

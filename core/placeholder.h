@@ -34,6 +34,13 @@ int mpi_output_ref_each(const char *s, mpi_output_ref_fn fn, void *user);
 bool mpi_item_ref_next(const char *s, size_t from, size_t *start, size_t *end, const char **key,
                        size_t *key_len);
 
+/* Find the next placeholder of an enclosing loop's item, {{loops.LOOP.item}} or
+ * {{loops.LOOP.item.KEY}}, in @s at or after @from: the span [*start, *end), the loop's name
+ * [*loop, *loop + *loop_len) and the key (empty for the whole item). The reference an op
+ * records is [*loop, *end - 2): "LOOP.item" or "LOOP.item.KEY". */
+bool mpi_loop_ref_next(const char *s, size_t from, size_t *start, size_t *end, const char **loop,
+                       size_t *loop_len, const char **key, size_t *key_len);
+
 /* True when @name is a valid parameter name: [A-Za-z_][A-Za-z0-9_-]*, at most 128 long. */
 bool mpi_param_name_valid(const char *name);
 

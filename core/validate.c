@@ -4,6 +4,7 @@
 
 #include <mnistpipe/host.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +68,34 @@ static int check_output(const struct mp_pipeline *p, const struct mp_op *op, con
     return MP_OK;
 }
 
+const struct mp_group *mpi_enclosing_loop(const struct mp_group *g, const char *name,
+                                          size_t len)
+{
+    for (; g; g = g->parent)
+        if (g->kind == MP_GROUP_LOOP &&
+            (!name || (g->name && strlen(g->name) == len && !strncmp(g->name, name, len))))
+            return g;
+    return NULL;
+}
+
+/* The loop items that @s reads ({{item...}} and {{loops.LOOP.item...}}) must be those of
+ * loops around @from (a group, or NULL: the pipeline itself); @who names the reader. */
+static int check_item_refs(const char *s, const struct mp_group *from, const char *who,
+                           struct mp_error *err)
+{
+    size_t pos = 0, a, e, ll, kl;
+    const char *l, *k;
+    if (s && mpi_item_ref_next(s, 0, &a, &e, &k, &kl) && !mpi_enclosing_loop(from, NULL, 0))
+        return mp_error_set(err, MP_ERR_VALIDATE, "%s reads {{item}} but is in no loop", who);
+    while (s && mpi_loop_ref_next(s, pos, &a, &e, &l, &ll, &k, &kl)) {
+        pos = e;
+        if (!mpi_enclosing_loop(from, l, ll))
+            return mp_error_set(err, MP_ERR_VALIDATE, "%s reads {{loops.%.*s.item}}, but it is "
+                                "in no parallelFor named '%.*s'", who, (int)ll, l, (int)ll, l);
+    }
+    return MP_OK;
+}
+
 static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct mp_error *err)
 {
     if (!op->resource && (!op->image || !*op->image))
@@ -127,11 +156,11 @@ static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct 
         if (check_output(p, op, a->step, a->output, 0, err) != MP_OK)
             return MP_ERR_VALIDATE;
     }
-    if (op == p->exit_op && (op->param_refs.n || op->output_refs.n || op->deps.n ||
-                             op->input_artifacts.n || op->group))
+    if (op == p->exit_op && (op->output_refs.n || op->deps.n || op->input_artifacts.n ||
+                             op->group))
         return mp_error_set(err, MP_ERR_VALIDATE, "exit op '%s' runs outside the DAG: it may "
-                            "not read parameters or outputs, run after an op or be in a group",
-                            op->name);
+                            "read parameters, but not outputs of other ops, nor run after an op "
+                            "or be in a group", op->name);
     if (op->item_refs.n) {
         const struct mp_group *g = op->group;
         while (g && g->kind != MP_GROUP_LOOP)
@@ -139,6 +168,13 @@ static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct 
         if (!g)
             return mp_error_set(err, MP_ERR_VALIDATE, "op '%s' reads {{item}} but is in no "
                                 "loop", op->name);
+    }
+    for (size_t i = 0; i < op->loop_refs.n; i++) {
+        const char *ref = op->loop_refs.v[i];
+        size_t len = strcspn(ref, ".");
+        if (!mpi_enclosing_loop(op->group, ref, len))
+            return mp_error_set(err, MP_ERR_VALIDATE, "op '%s' reads {{loops.%s}}, but it is in "
+                                "no parallelFor named '%.*s'", op->name, ref, (int)len, ref);
     }
     for (size_t i = 0; i < op->mounts.n; i++) {
         bool found = false;
@@ -303,7 +339,13 @@ static int check_group(const struct mp_pipeline *p, const struct mp_group *g,
         return mp_error_set(err, MP_ERR_VALIDATE, "loop group %zu has nothing to loop over",
                             g->index + 1);
     const char *ops[3] = {g->left, g->right, g->source};
+    char who[64];
+    snprintf(who, sizeof(who), "%s group %zu", g->kind == MP_GROUP_LOOP ? "loop" : "condition",
+             g->index + 1);
     for (int i = 0; i < 3; i++) {
+        int r = check_item_refs(ops[i], g->parent, who, err);
+        if (r != MP_OK)
+            return r;
         size_t a, e, sl, nl, pl;
         const char *st, *nm, *pn;
         char step[64], out[130], prm[130];

@@ -109,6 +109,38 @@ static int output_to_input(void *user, const char *step, const char *output, str
     return mp_buf_puts(out, "}}");
 }
 
+const char *mpi_wf_loop_item(const struct mpi_wf *b, const char *loop, size_t len)
+{
+    for (size_t i = 0; b->loop_items && i < b->p->groups.n; i++) {
+        const struct mp_group *g = b->p->groups.v[i];
+        if (g->kind == MP_GROUP_LOOP && g->name && strlen(g->name) == len &&
+            !strncmp(g->name, loop, len))
+            return b->loop_items[i];
+    }
+    return NULL;
+}
+
+/* The next loop-item placeholder of @r at or after @pos, {{item[.K]}} or
+ * {{loops.L.item[.K]}}, with the item parameter it reads in *@base (NULL: unknown). */
+static bool item_next(const struct mpi_wf *b, const char *r, size_t pos, size_t *start,
+                      size_t *end, const char **key, size_t *len, const char **base)
+{
+    size_t s1, e1, s2, e2, k1, k2, ll;
+    const char *key1, *key2, *loop;
+    bool i1 = b->item_base && mpi_item_ref_next(r, pos, &s1, &e1, &key1, &k1);
+    bool i2 = b->loop_items && mpi_loop_ref_next(r, pos, &s2, &e2, &loop, &ll, &key2, &k2);
+    if (i2 && (!i1 || s2 < s1)) {
+        *start = s2, *end = e2, *key = key2, *len = k2;
+        *base = mpi_wf_loop_item(b, loop, ll);
+        return true;
+    }
+    if (i1) {
+        *start = s1, *end = e1, *key = key1, *len = k1;
+        *base = b->item_base;
+    }
+    return i1;
+}
+
 #define rendered mpi_wf_rendered
 struct mp_node *mpi_wf_rendered(struct mpi_wf *b, const char *s)
 {
@@ -118,16 +150,18 @@ struct mp_node *mpi_wf_rendered(struct mpi_wf *b, const char *s)
     if (mp_render_outputs(s, to_input, output_to_input, NULL, &b->tmp, b->err) != MP_OK)
         return NULL;
     size_t pos = 0, start, end, len;
-    const char *key, *r = mp_buf_data(&b->tmp);
-    if (!b->item_base || !mpi_item_ref_next(r, 0, &start, &end, &key, &len))
+    const char *key, *base, *r = mp_buf_data(&b->tmp);
+    if (!item_next(b, r, 0, &start, &end, &key, &len, &base))
         return mp_doc_str(b->doc, r);
-    /* {{item}} -> {{inputs.parameters.ITEM}}, {{item.K}} -> {{inputs.parameters.ITEM-subvar-K}} */
+    /* {{item}} -> {{inputs.parameters.ITEM}}, {{item.K}} -> {{inputs.parameters.ITEM-subvar-K}},
+     * and the same for an enclosing loop's {{loops.L.item[.K]}} */
     struct mp_buf items;
     mpi_buf_init(&items);
-    while (mpi_item_ref_next(r, pos, &start, &end, &key, &len)) {
-        mp_buf_append(&items, r + pos, start - pos);
-        mp_buf_printf(&items, "{{inputs.parameters.%s%s%.*s}}", b->item_base,
-                      len ? "-subvar-" : "", (int)len, key);
+    while (item_next(b, r, pos, &start, &end, &key, &len, &base)) {
+        mp_buf_append(&items, r + pos, (base ? start : end) - pos);
+        if (base)
+            mp_buf_printf(&items, "{{inputs.parameters.%s%s%.*s}}", base, len ? "-subvar-" : "",
+                          (int)len, key);
         pos = end;
     }
     mp_buf_puts(&items, r + pos);
@@ -166,11 +200,13 @@ static void argo_name(char *out, const char *step, const char *output)
 void mpi_wf_op_inputs(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl)
 {
     bool items = b->item_base && op->item_refs.n;
-    if (!op->param_refs.n && !op->output_refs.n && !op->input_artifacts.n && !items)
+    size_t nloop = b->loop_items ? op->loop_refs.n : 0;
+    if (!op->param_refs.n && !op->output_refs.n && !op->input_artifacts.n && !items && !nloop)
         return;
     struct mp_node *in = mp_node_put_map(tmpl, "inputs");
-    if (op->param_refs.n || op->output_refs.n || items) {
-        size_t n = op->param_refs.n + op->output_refs.n + (items ? op->item_refs.n : 0), k = 0;
+    if (op->param_refs.n || op->output_refs.n || items || nloop) {
+        size_t n = op->param_refs.n + op->output_refs.n + (items ? op->item_refs.n : 0) + nloop;
+        size_t k = 0;
         char **names = calloc(n, sizeof(*names));
         if (!names) {
             b->doc->err = MP_ERR_NOMEM;
@@ -185,6 +221,18 @@ void mpi_wf_op_inputs(struct mpi_wf *b, const struct mp_op *op, struct mp_node *
             if ((names[k] = malloc(len)))
                 snprintf(names[k], len, "%s%s%s", b->item_base,
                          *op->item_refs.v[i] ? "-subvar-" : "", op->item_refs.v[i]);
+            k++;
+        }
+        for (size_t i = 0; i < nloop; i++) {
+            /* "LOOP.item" or "LOOP.item.KEY" */
+            const char *r = op->loop_refs.v[i], *key = strchr(r, '.') + 5;
+            const char *base = mpi_wf_loop_item(b, r, strcspn(r, "."));
+            size_t len = (base ? strlen(base) : 0) + strlen(key) + 9;
+            if (base && (names[k] = malloc(len)))
+                snprintf(names[k], len, "%s%s%s", base, *key ? "-subvar-" : "",
+                         *key ? key + 1 : "");
+            else if (!base)
+                names[k] = strdup("?");
             k++;
         }
         qsort(names, n, sizeof(*names), cmp_str);
@@ -290,9 +338,9 @@ void mpi_wf_container_template(struct mpi_wf *b, const struct mp_op *op, struct 
 {
     mp_node_put_str(tmpl, "name", op->name);
     struct mp_node *c = mp_node_put_map(tmpl, "container");
-    if (op->args.n)
+    if (op->args.n || op->args_set)
         mp_node_put(c, "args", string_seq(b, &op->args));
-    if (op->command.n)
+    if (op->command.n || op->command_set)
         mp_node_put(c, "command", string_seq(b, &op->command));
     if (op->env.n) {
         struct mp_node *env = mp_node_put_seq(c, "env");

@@ -26,7 +26,11 @@ struct mpi_wf {
     struct mp_buf tmp; /* scratch, reset by each user */
     struct mp_error *err;
     const char *item_base; /* the loop item parameter of the op being written, or NULL */
+    const char *const *loop_items; /* each group's item parameter (by index; NULL: no loop) */
 };
+
+/* The item parameter of the loop named [@loop, @loop + @len), or NULL. */
+const char *mpi_wf_loop_item(const struct mpi_wf *b, const char *loop, size_t len);
 
 /* A string node of @s with its placeholders rewritten for a container template:
  * {{params.X}} -> {{inputs.parameters.X}}, {{steps.S.outputs.X}} -> {{inputs.parameters.S-X}}.

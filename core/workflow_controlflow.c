@@ -221,6 +221,62 @@ static bool param_source(const char *s, char *name, size_t cap)
     return true;
 }
 
+/* The loop item placeholder at the start of a search in @s ({{item[.K]}}, read from the
+ * innermost loop at or around group @from, or {{loops.L.item[.K]}}): its Argo parameter
+ * (ITEM or ITEM-subvar-K, owned by @cf), and in *@loop the node of the loop it comes from.
+ * NULL when @s holds none. */
+static const char *item_source(struct cf *cf, const char *s, const struct mp_group *from,
+                               int *loop)
+{
+    size_t a, e, kl, ll;
+    const char *k, *l;
+    const struct mp_group *g = NULL;
+    if (!s)
+        return NULL;
+    if (mpi_loop_ref_next(s, 0, &a, &e, &l, &ll, &k, &kl))
+        g = mpi_enclosing_loop(from, l, ll);
+    else if (mpi_item_ref_next(s, 0, &a, &e, &k, &kl))
+        g = mpi_enclosing_loop(from, NULL, 0);
+    if (!g)
+        return NULL;
+    *loop = group_node(cf, g);
+    const char *item = cf->n[*loop].item ? cf->n[*loop].item : "";
+    if (!kl)
+        return item;
+    char key[130];
+    snprintf(key, sizeof(key), "%.*s", (int)kl, k);
+    return own(cf, item, "-subvar-", key);
+}
+
+/* Parameter @name, made by loop @loop, is read in (the DAG of) node @x: an input of each node
+ * from @x up to the loop. */
+static void pass_item(struct cf *cf, int x, int loop, const char *name)
+{
+    for (int y = x; y >= 0; y = cf->n[y].parent) {
+        add_in(cf, &cf->n[y].in, &cf->n[y].nin, &cf->n[y].cin, name, -1);
+        if (y == loop)
+            break;
+    }
+}
+
+/* Output @name of op @prod is read by a task of the DAG of group node @dag (a loop's
+ * withParam): passed up out of the producer's groups and, when it is not made inside @dag,
+ * down into it. */
+static void pass_to_dag(struct cf *cf, int prod, int dag, const char *name, int *pa, int *pb)
+{
+    size_t na = path_of(cf, prod, pa), nb = path_of(cf, dag, pb), k = 0;
+    while (k < na && k < nb && pa[k] == pb[k])
+        k++;
+    if (k < nb) {
+        pass_value(cf, prod, dag, name, false, pa, pb);
+        return;
+    }
+    for (size_t i = k; i + 1 < na; i++) {
+        struct cf_node *u = &cf->n[pa[i]];
+        add_in(cf, &u->out, &u->nout, &u->cout, name, pa[i + 1]);
+    }
+}
+
 static void analyse(struct cf *cf)
 {
     int *pa = malloc((cf->nnodes + 1) * sizeof(int)), *pb = malloc((cf->nnodes + 1) * sizeof(int));
@@ -265,6 +321,19 @@ static void analyse(struct cf *cf)
                     break;
             }
         }
+        for (size_t j = 0; j < op->loop_refs.n; j++) {
+            const char *r = op->loop_refs.v[j]; /* LOOP.item[.KEY] */
+            const struct mp_group *g = mpi_enclosing_loop(op->group, r, strcspn(r, "."));
+            if (!g)
+                continue;
+            int ln = group_node(cf, g);
+            const char *key = strchr(r, '.') + 5;
+            const char *name = *key ? own(cf, cf->n[ln].item ? cf->n[ln].item : "", "-subvar-",
+                                          key + 1)
+                                    : cf->n[ln].item;
+            if (name)
+                pass_item(cf, me, ln, name);
+        }
         /* dependencies: explicit, data, and the outputs the enclosing conditions test */
         for (size_t k = 0; k < mpi_op_edge_count(op); k++)
             depend(cf, dep_node(cf, mpi_op_edge_at(op, k)), me, pa, pb);
@@ -278,8 +347,15 @@ static void analyse(struct cf *cf)
         const struct mp_group *g = cf->p->groups.v[i];
         int me = group_node(cf, g);
         char name[130];
-        if (g->kind == MP_GROUP_LOOP)
-            depend(cf, output_source(cf, g->source, NULL), me, pa, pb);
+        const char *argo = NULL, *item;
+        int prod, loop;
+        if (g->kind == MP_GROUP_LOOP && (prod = output_source(cf, g->source, &argo)) >= 0) {
+            depend(cf, prod, me, pa, pb);
+            pass_to_dag(cf, prod, cf->n[me].parent, argo, pa, pb);
+        }
+        /* a loop over (a key of) an enclosing loop's item reads it in its parent's DAG */
+        if (g->kind == MP_GROUP_LOOP && (item = item_source(cf, g->source, g->parent, &loop)))
+            pass_item(cf, cf->n[me].parent, loop, item);
         for (size_t k = 0; k < g->deps.n; k++)
             depend(cf, g->deps.v[k].op ? op_node(cf, g->deps.v[k].op)
                                        : group_node(cf, g->deps.v[k].group), me, pa, pb);
@@ -288,6 +364,8 @@ static void analyse(struct cf *cf)
         /* a parameter tested by a condition: an input of the templates around it */
         const char *ops[2] = {g->left, g->right};
         for (int o = 0; o < 2; o++) {
+            if ((item = item_source(cf, ops[o], g->parent, &loop)))
+                pass_item(cf, cf->n[me].parent, loop, item);
             if (!param_source(ops[o], name, sizeof(name)))
                 continue;
             const struct mp_param *prm = mp_pipeline_find_param(cf->p, name);
@@ -330,8 +408,16 @@ static void sort_ints_by_name(const struct cf *cf, int *v, size_t n)
 static void operand(struct cf *cf, int cond, const char *s, struct mp_buf *out)
 {
     char name[130];
-    const char *argo = NULL;
-    int prod = output_source(cf, s, &argo);
+    const char *argo = NULL, *item;
+    int prod = output_source(cf, s, &argo), loop;
+    if ((item = item_source(cf, s, cf->n[cond].g->parent, &loop))) {
+        size_t a, e, l1, l2;
+        const char *x, *y;
+        if (!mpi_loop_ref_next(s, 0, &a, &e, &x, &l1, &y, &l2))
+            mpi_item_ref_next(s, 0, &a, &e, &y, &l2);
+        mp_buf_printf(out, "%.*s{{inputs.parameters.%s}}%s", (int)a, s, item, s + e);
+        return;
+    }
     if (prod >= 0 && argo) {
         const struct cf_node *c = &cf->n[cond];
         for (size_t i = 0; i < c->nin; i++)
@@ -438,11 +524,26 @@ static void task(struct cf *cf, int kid, struct mp_node *t)
         char name[130];
         const char *argo = NULL;
         int prod;
+        const char *item;
+        int loop, sib = -1;
         if (k->g->items) {
             mp_node_put(t, "withItems", mpi_wf_json(b, k->g->items));
         } else if ((prod = output_source(cf, k->g->source, &argo)) >= 0) {
+            /* the task (in the DAG) that hands the output up, or the DAG's own input */
+            for (int y = prod; y >= 0 && sib < 0; y = cf->n[y].parent)
+                if (cf->n[y].parent == k->parent)
+                    sib = y;
             mp_buf_reset(&b->tmp);
-            mp_buf_printf(&b->tmp, "{{tasks.%s.outputs.parameters.%s}}", cf->n[prod].name, argo);
+            if (sib >= 0)
+                mp_buf_printf(&b->tmp, "{{tasks.%s.outputs.parameters.%s}}", cf->n[sib].name,
+                              argo);
+            else
+                mp_buf_printf(&b->tmp, "{{inputs.parameters.%s}}", argo);
+            mp_node_put_str(t, "withParam", mp_buf_data(&b->tmp));
+        } else if ((item = item_source(cf, k->g->source, k->g->parent, &loop))) {
+            /* kfp 1.8 writes {{workflow.parameters.ITEM}} here, which Argo cannot resolve */
+            mp_buf_reset(&b->tmp);
+            mp_buf_printf(&b->tmp, "{{inputs.parameters.%s}}", item);
             mp_node_put_str(t, "withParam", mp_buf_data(&b->tmp));
         } else if (param_source(k->g->source, name, sizeof(name))) {
             mp_buf_reset(&b->tmp);
@@ -522,6 +623,7 @@ int mpi_wf_templates(struct mpi_wf *b, const char *entry, struct mp_node *templa
     cf.root = (int)(cf.nnodes - 1);
     int rc = MP_OK;
     int *order = NULL;
+    const char **loop_items = NULL;
     cf.n = calloc(cf.nnodes, sizeof(*cf.n));
     if (!cf.n)
         goto nomem;
@@ -551,10 +653,13 @@ int mpi_wf_templates(struct mpi_wf *b, const char *entry, struct mp_node *templa
                           num, "");
         }
         if (g->kind == MP_GROUP_LOOP && !g->items) {
-            const char *argo = NULL;
+            const char *argo = NULL, *item;
             char pname[130];
+            int loop;
             if (output_source(&cf, g->source, &argo) >= 0)
                 n->item = own(&cf, argo, "-loop-item", "");
+            else if ((item = item_source(&cf, g->source, g->parent, &loop)))
+                n->item = own(&cf, item, "-loop-item", "");
             else if (param_source(g->source, pname, sizeof(pname)))
                 n->item = own(&cf, pname, "-loop-item", "");
         }
@@ -596,6 +701,12 @@ int mpi_wf_templates(struct mpi_wf *b, const char *entry, struct mp_node *templa
             goto out;
         }
     }
+    loop_items = calloc(p->groups.n + 1, sizeof(*loop_items));
+    if (!loop_items)
+        goto nomem;
+    for (size_t i = 0; i < p->groups.n; i++)
+        loop_items[i] = cf.n[group_node(&cf, p->groups.v[i])].item;
+    b->loop_items = loop_items;
     for (size_t i = 0; i < cf.nnodes; i++) {
         struct cf_node *n = &cf.n[order[i]];
         struct mp_node *t = mp_node_push(templates, mp_doc_map(b->doc));
@@ -629,5 +740,7 @@ out:
     free(cf.owned);
     free(cf.n);
     free(order);
+    free(loop_items);
+    b->loop_items = NULL;
     return rc;
 }

@@ -235,6 +235,42 @@ void mpi_yl_note_output_use(struct loader *ld, const char *o, unsigned long line
     ld->nuses++;
 }
 
+/* {{loops.LOOP.item[.KEY]}} at @o: LOOP must be a parallelFor around what is loaded. */
+static void check_loop_ref(struct loader *ld, const char *o, unsigned long line,
+                           unsigned long col, const char *what)
+{
+    size_t start, end, ll, kl;
+    const char *l, *k;
+    if (!mpi_loop_ref_next(o, 0, &start, &end, &l, &ll, &k, &kl) || start != 0) {
+        mpi_diag_add(ld->d, MP_DIAG_ERROR, line, col, "{{loops.LOOP.item}} or "
+                     "{{loops.LOOP.item.KEY}}", "%s: malformed loop placeholder '%.*s'", what,
+                     (int)(strstr(o, "}}") ? strstr(o, "}}") + 2 - o : (ptrdiff_t)strlen(o)), o);
+        return;
+    }
+    if (!ld->group && ld->loop_depth)
+        return; /* the groups could not be made: reported already */
+    struct mp_buf names;
+    mpi_buf_init(&names);
+    for (const struct mp_group *g = ld->group; g; g = mp_group_parent(g)) {
+        const char *n = mp_group_name(g);
+        if (mp_group_kind(g) != MP_GROUP_LOOP)
+            continue;
+        if (n && strlen(n) == ll && !strncmp(n, l, ll)) {
+            mpi_buf_release(&names);
+            return;
+        }
+        if (n)
+            mp_buf_printf(&names, "%s%s", mp_buf_len(&names) ? ", " : "", n);
+    }
+    mpi_diag_add(ld->d, MP_DIAG_ERROR, line, col, "the name of a parallelFor around it",
+                 "%s: {{%.*s}}: no parallelFor named '%.*s' is around it (%s%s%s)", what,
+                 (int)(end - start - 4), o + 2, (int)ll, l,
+                 mp_buf_len(&names) ? "the loops around it: " : "no named parallelFor is "
+                 "around it", mp_buf_len(&names) ? mp_buf_data(&names) : "",
+                 mp_buf_len(&names) ? "" : "; give the loop a name");
+    mpi_buf_release(&names);
+}
+
 /* Check the placeholders of a string node: {{params.NAME}} must name a declared parameter;
  * {{steps.STEP.outputs.NAME}} is recorded for mpi_yl_check_output_uses(). Other {{...}} pass to Argo unchanged.
  * The column points into single-line scalars. */
@@ -270,8 +306,10 @@ static void check_placeholders(struct loader *ld, yaml_node_t *n, const char *wh
         } else if ((len == 4 || (len > 5 && in[4] == '.')) && !strncmp(in, "item", 4) &&
                    !ld->loop_depth) {
             mpi_diag_add(ld->d, MP_DIAG_ERROR, line, col, "a step inside a parallelFor group",
-                         "%s: {{%.*s}} is the item of a loop, but the step is in no "
-                         "parallelFor", what, (int)len, in);
+                         "%s: {{%.*s}} is the item of a loop, but it is in no parallelFor",
+                         what, (int)len, in);
+        } else if (len > 6 && !strncmp(in, "loops.", 6)) {
+            check_loop_ref(ld, o, line, col, what);
         }
     }
 }
@@ -509,10 +547,16 @@ static void load_variants(struct loader *ld, struct step *st, yaml_node_t *n, co
         if (!on)
             st->op = NULL; /* still check it, add nothing */
         yaml_node_t *x;
-        if ((x = get(ld, v, "command+")))
+        if ((x = get(ld, v, "command+"))) {
             words(ld, st, x, mp_op_add_command, "command+");
-        if ((x = get(ld, v, "args+")))
+            if (st->op && !is_null(x))
+                st->op->command_set = true;
+        }
+        if ((x = get(ld, v, "args+"))) {
             words(ld, st, x, mp_op_add_arg, "args+");
+            if (st->op && !is_null(x))
+                st->op->args_set = true;
+        }
         st->op = saved;
     }
 }
@@ -602,10 +646,17 @@ static void load_step(struct loader *ld, struct step *st, const char *dflt)
     if (name && ld->p)
         fine(ld, mp_pipeline_add_op(ld->p, name, image && *image ? image : "-", &st->op,
                                     ld->err), nn);
-    if ((x = get(ld, m, "command")))
+    /* kfp writes a list given empty (`args: []`), and leaves out one not given */
+    if ((x = get(ld, m, "command"))) {
         words(ld, st, x, mp_op_add_command, "command");
-    if ((x = get(ld, m, "args")))
+        if (st->op && !is_null(x))
+            st->op->command_set = true;
+    }
+    if ((x = get(ld, m, "args"))) {
         words(ld, st, x, mp_op_add_arg, "args");
+        if (st->op && !is_null(x))
+            st->op->args_set = true;
+    }
     if ((x = get(ld, m, "variants")))
         load_variants(ld, st, x, dflt);
 rest:
@@ -750,7 +801,9 @@ static void load_items(struct loader *ld, yaml_node_t *n, struct mp_group *g, co
             if (list->data.sequence.items.top == list->data.sequence.items.start)
                 diag(ld, list, "at least one step", "a group without steps");
             ld->loop_depth += loop;
+            ld->group = sub ? sub : g;
             load_items(ld, list, sub ? sub : g, dflt);
+            ld->group = g;
             ld->loop_depth -= loop;
             continue;
         }
@@ -760,6 +813,33 @@ static void load_items(struct loader *ld, yaml_node_t *n, struct mp_group *g, co
         if (st->op && g)
             fine(ld, mp_op_set_group(st->op, g, ld->err), s);
     }
+}
+
+/* The first scalar under @n holding an output placeholder, or NULL (nesting is bounded by
+ * the loader's depth limit). */
+static yaml_node_t *output_scalar(struct loader *ld, yaml_node_t *n, int depth)
+{
+    yaml_node_t *hit = NULL;
+    if (depth > MPI_YAML_MAX_DEPTH)
+        return NULL;
+    if (n->type == YAML_SCALAR_NODE)
+        return strstr((const char *)n->data.scalar.value, "{{steps.") ? n : NULL;
+    if (n->type == YAML_SEQUENCE_NODE)
+        for (yaml_node_item_t *i = n->data.sequence.items.start;
+             !hit && i < n->data.sequence.items.top; i++)
+            hit = output_scalar(ld, node(ld, *i), depth + 1);
+    if (n->type == YAML_MAPPING_NODE)
+        for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
+             !hit && pr < n->data.mapping.pairs.top; pr++)
+            hit = output_scalar(ld, node(ld, pr->value), depth + 1);
+    return hit;
+}
+
+/* Where a lint message about exit step @m reading outputs points. */
+static yaml_node_t *exit_output_node(struct loader *ld, yaml_node_t *m)
+{
+    yaml_node_t *n = get(ld, m, "inputArtifacts");
+    return n ? n : (n = output_scalar(ld, m, 0)) ? n : m;
 }
 
 static void load_root(struct loader *ld, yaml_node_t *root)
@@ -817,11 +897,15 @@ static void load_root(struct loader *ld, yaml_node_t *root)
         load_step(ld, st, dflt);
         if (st->op) {
             fine(ld, mp_pipeline_set_exit_op(ld->p, st->op, ld->err), on_exit);
-            if (mp_op_param_ref_count(st->op) || mp_op_output_ref_count(st->op) ||
-                mp_op_dependency_count(st->op) || mp_op_input_artifact_count(st->op))
-                diag(ld, on_exit, "an exit step without placeholders or after", "onExit: the "
-                     "exit step runs outside the pipeline's DAG; it cannot read parameters or "
-                     "outputs, nor run after a step");
+            /* kfp 1.8 gives an exit op pipeline parameters only (Argo passes the workflow's
+             * arguments to the onExit template); reading an output fails its compiler */
+            if (mp_op_output_ref_count(st->op) || mp_op_input_artifact_count(st->op))
+                diag(ld, exit_output_node(ld, on_exit), "{{params.NAME}} or literal values",
+                     "onExit: the exit step runs outside the pipeline's DAG, after it; it may "
+                     "read parameters, but not outputs of other steps");
+            if (mp_op_dependency_count(st->op))
+                diag(ld, get(ld, on_exit, "after"), "no 'after'", "onExit: the exit step runs "
+                     "when all other steps have ended; it cannot run after a step");
         }
     }
     mpi_yl_group_afters(ld);

@@ -45,6 +45,7 @@ struct loader {
     struct mpi_yaml_info info;
     int nomem;
     int loop_depth;          /* parallelFor groups around the step being loaded */
+    struct mp_group *group;  /* the group of the step being loaded (NULL: none, or no graph) */
     struct group_after {     /* groups' `after` and `name`, checked once every name is known */
         struct mp_group *g;
         yaml_node_t *after;  /* or NULL */

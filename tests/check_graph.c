@@ -132,6 +132,78 @@ START_TEST(test_set_image_refs)
 }
 END_TEST
 
+/* Every setter that replaces a string (a label, an annotation, a node selector, a resource
+ * quantity, the affinity, resource conditions) drops the references only the old one held. */
+START_TEST(test_setter_refs)
+{
+    struct mp_op *op, *res;
+    const char *names[] = {"a", "b", "c", "d", "e", "f", "g", NULL};
+    for (const char **n = names; *n; n++)
+        ck_assert_int_eq(mp_pipeline_add_param(p, *n, "1", NULL, NULL, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_op(p, "op", "img", &op, err), MP_OK);
+    ck_assert_int_eq(mp_op_set_label(op, "l", "{{params.a}}-{{item.k}}", err), MP_OK);
+    ck_assert_int_eq(mp_op_set_annotation(op, "n", "{{params.b}}", err), MP_OK);
+    ck_assert_int_eq(mp_op_set_node_selector(op, "s", "{{params.c}}", err), MP_OK);
+    ck_assert_int_eq(mp_op_set_resource(op, MP_RESOURCE_LIMIT, "cpu", "{{params.d}}", false,
+                                        err), MP_OK);
+    ck_assert_int_eq(mp_op_set_affinity(op, "{\"x\": \"{{params.e}}\"}", err), MP_OK);
+    ck_assert_uint_eq(mp_op_param_ref_count(op), 5);
+    ck_assert_uint_eq(mp_op_item_ref_count(op), 1);
+    ck_assert_int_eq(mp_op_set_label(op, "l", "plain", err), MP_OK);
+    ck_assert_int_eq(mp_op_set_annotation(op, "n", "{{params.a}}", err), MP_OK);
+    ck_assert_int_eq(mp_op_set_node_selector(op, "s", "x", err), MP_OK);
+    ck_assert_int_eq(mp_op_set_resource(op, MP_RESOURCE_LIMIT, "cpu", "1", false, err), MP_OK);
+    ck_assert_int_eq(mp_op_set_affinity(op, "{}", err), MP_OK);
+    ck_assert_uint_eq(mp_op_param_ref_count(op), 1);
+    ck_assert_str_eq(mp_op_param_ref_at(op, 0), "a"); /* now in the annotation */
+    ck_assert_uint_eq(mp_op_item_ref_count(op), 0);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK); /* no stale {{item.k}} */
+    ck_assert_int_eq(mp_pipeline_add_resource_op(p, "res", "create",
+                                                 "{\"apiVersion\": \"v1\", \"kind\": \"X\"}",
+                                                 &res, err), MP_OK);
+    ck_assert_int_eq(mp_op_set_resource_conditions(res, "{{params.f}}", "{{params.g}}", err),
+                     MP_OK);
+    ck_assert_uint_eq(mp_op_param_ref_count(res), 2);
+    ck_assert_int_eq(mp_op_set_resource_conditions(res, "{{params.f}}", NULL, err), MP_OK);
+    ck_assert_uint_eq(mp_op_param_ref_count(res), 1);
+    ck_assert_str_eq(mp_op_param_ref_at(res, 0), "f");
+}
+END_TEST
+
+/* {{loops.LOOP.item[.KEY]}}: recorded, dropped with the string, and valid only inside a loop
+ * of that name; a loop may run over (a key of) an enclosing loop's item. */
+START_TEST(test_loop_refs)
+{
+    struct mp_group *outer, *inner, *cond;
+    struct mp_op *op;
+    ck_assert_int_eq(mp_pipeline_add_group(p, MP_GROUP_LOOP, NULL, &outer, err), MP_OK);
+    ck_assert_int_eq(mp_group_set_loop_items(outer, "[{\"s\": [1, 2]}]", err), MP_OK);
+    ck_assert_int_eq(mp_group_set_name(outer, "outer", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_group(p, MP_GROUP_LOOP, outer, &inner, err), MP_OK);
+    ck_assert_int_eq(mp_group_set_loop_source(inner, "{{item.s}}", err), MP_OK);
+    ck_assert_int_eq(mp_group_set_loop_source(inner, "{{loops.outer.item.s}}", err), MP_OK);
+    ck_assert_int_eq(mp_group_set_loop_source(inner, "x{{item}}", err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_pipeline_add_op(p, "op", "img", &op, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_arg(op, "{{loops.outer.item.s}} {{loops.outer.item}} {{item}}",
+                                   err), MP_OK);
+    ck_assert_int_eq(mp_op_set_label(op, "l", "{{loops.nope.item}}", err), MP_OK);
+    ck_assert_int_eq(mp_op_set_group(op, inner, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_ptr_nonnull(strstr(mp_error_message(err), "no parallelFor named 'nope'"));
+    ck_assert_int_eq(mp_op_set_label(op, "l", "x", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
+    /* a loop over an item must be inside a loop (of that name) */
+    ck_assert_int_eq(mp_pipeline_add_group(p, MP_GROUP_CONDITION, NULL, &cond, err), MP_OK);
+    ck_assert_int_eq(mp_group_set_condition(cond, "{{item}}", "==", "a", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_ptr_nonnull(strstr(mp_error_message(err), "is in no loop"));
+    ck_assert_int_eq(mp_group_set_condition(cond, "{{loops.outer.item}}", "==", "a", err),
+                     MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_ptr_nonnull(strstr(mp_error_message(err), "no parallelFor named 'outer'"));
+}
+END_TEST
+
 static int upper(void *user, const char *name, struct mp_buf *out, struct mp_error *e)
 {
     (void)e;
@@ -398,7 +470,10 @@ START_TEST(test_groups)
     ck_assert_int_eq(mp_op_set_group(b, loop, err), MP_OK);
     ck_assert_int_eq(mp_pipeline_set_exit_op(p, bye, err), MP_OK);
     ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
-    ck_assert_int_eq(mp_op_add_arg(bye, "{{params.x}}", err), MP_OK);
+    ck_assert_int_eq(mp_op_add_arg(bye, "{{params.x}}", err), MP_OK); /* kfp allows it */
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_output(a, "o", "/tmp/o", MP_OUTPUT_PARAMETER, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_arg(bye, "{{steps.a.outputs.o}}", err), MP_OK);
     ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
     ck_assert_ptr_eq(mp_pipeline_exit_op(p), bye);
     ck_assert_uint_eq(mp_pipeline_group_count(p), 2);
@@ -445,6 +520,8 @@ int main(void)
     tcase_add_test(tc, test_params);
     tcase_add_test(tc, test_ops_and_refs);
     tcase_add_test(tc, test_set_image_refs);
+    tcase_add_test(tc, test_setter_refs);
+    tcase_add_test(tc, test_loop_refs);
     tcase_add_test(tc, test_render);
     tcase_add_test(tc, test_validate_cycle);
     tcase_add_test(tc, test_validate_problems);

@@ -27,3 +27,7 @@ dist_check_SCRIPTS += %reldir%/cli/flow-shapes.sh
 TESTS += %reldir%/cli/flow-shapes.sh
 EXTRA_DIST += %reldir%/pipelines/argo-only/artifacts-groups.yaml \
 	%reldir%/pipelines/argo-only/after-group.yaml
+EXTRA_DIST += %reldir%/pipelines/argo-only/empty-lists.yaml
+EXTRA_DIST += %reldir%/pipelines/argo-only/exit-params.yaml
+EXTRA_DIST += %reldir%/pipelines/argo-only/withitem-nested.yaml \
+	%reldir%/pipelines/argo-only/nested-items.yaml

@@ -155,7 +155,8 @@ MP_API const char *mp_op_name(const struct mp_op *op);
 MP_API const char *mp_op_image(const struct mp_op *op);
 /* Replace the image; the placeholders of the old image stop counting as references of the op
  * (mp_op_param_ref_*, mp_op_output_ref_*, mp_op_item_ref_*) unless another of its strings holds
- * them. Ownership: @image is copied. Errors: MP_ERR_INVAL, MP_ERR_NOMEM. */
+ * them (so do the setters of labels, annotations, node selectors, resources, the affinity
+ * and resource conditions for the value they replace). Ownership: @image is copied. Errors: MP_ERR_INVAL, MP_ERR_NOMEM. */
 MP_API int mp_op_set_image(struct mp_op *op, const char *image, struct mp_error *err);
 
 /* Container command (entrypoint override) and arguments. Strings may hold placeholders. */
@@ -420,7 +421,9 @@ MP_API const char *mp_op_output_ref_output(const struct mp_op *op, size_t i);
  * parameter, loop-item-param-N), so create them in the order of the source.
  * - MP_GROUP_CONDITION: its ops run when "LEFT OP RIGHT" holds (mp_group_set_condition).
  * - MP_GROUP_LOOP: its ops run once per item (mp_group_set_loop_items / _source); their
- *   strings read the item as {{item}} or, for items that are objects, {{item.KEY}}.
+ *   strings read the item as {{item}} or, for items that are objects, {{item.KEY}}, and the
+ *   item of an enclosing loop named NAME (mp_group_set_name) as {{loops.NAME.item}} or
+ *   {{loops.NAME.item.KEY}}.
  * - MP_GROUP_EXIT_HANDLER: the pipeline's exit op (mp_pipeline_set_exit_op) runs when
  *   they have finished, whatever their outcome. At most one, at the top.
  * - MP_GROUP_GRAPH: a named subgraph (kfp's @dsl.graph_component), template graph-NAME-N
@@ -443,8 +446,8 @@ MP_API struct mp_group *mp_pipeline_group_at(const struct mp_pipeline *p, size_t
 MP_API enum mp_group_kind mp_group_kind(const struct mp_group *g);
 /* NULL for a top-level group. */
 MP_API struct mp_group *mp_group_parent(const struct mp_group *g);
-/* The condition "LEFT OP RIGHT": each operand a {{params.NAME}} or
- * {{steps.STEP.outputs.NAME}} placeholder or a literal; @op one of == != < <= > >=.
+/* The condition "LEFT OP RIGHT": each operand a {{params.NAME}},
+ * {{steps.STEP.outputs.NAME}} or loop item placeholder or a literal; @op one of == != < <= > >=.
  * Errors: MP_ERR_INVAL (not a condition group, unknown operator). */
 MP_API int mp_group_set_condition(struct mp_group *g, const char *left, const char *op,
                                   const char *right, struct mp_error *err);
@@ -453,7 +456,9 @@ MP_API const char *mp_group_condition_operator(const struct mp_group *g);
 MP_API const char *mp_group_condition_right(const struct mp_group *g);
 /* What a loop iterates over: a static list, as JSON text of an array (Argo withItems), or a
  * {{params.NAME}} or {{steps.STEP.outputs.NAME}} placeholder whose value is a JSON array at
- * run time (withParam). Setting one clears the other.
+ * run time (withParam), or in a loop inside a loop an enclosing loop's item or one of its keys
+ * ({{item}}, {{item.KEY}}, {{loops.NAME.item}}, {{loops.NAME.item.KEY}}, read where the loop
+ * is: {{item}} is its parent loop's). Setting one clears the other.
  * Errors: MP_ERR_INVAL (not a loop group, not one placeholder), MP_ERR_PARSE (not a JSON
  * array). */
 MP_API int mp_group_set_loop_items(struct mp_group *g, const char *json, struct mp_error *err);

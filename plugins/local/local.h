@@ -25,6 +25,13 @@ enum lr_state {
     LR_STOPPED  /* a service ended by stop, or a job ended by Ctrl-C */
 };
 
+/* One iteration of a parallelFor: the loop, the item's index, the item. */
+struct lr_iter {
+    const void *loop; /* the parallelFor group */
+    int index;
+    json_t *item;
+};
+
 struct lr_step {
     char *name, *image, *program;
     size_t op;             /* the op it runs: mp_pipeline_op_at(p, op) */
@@ -32,6 +39,9 @@ struct lr_step {
     int iteration;         /* its item's index in the loop, -1 outside one */
     long long loop_parallelism; /* the loop's bound on its running steps; <= 0: none */
     json_t *item;          /* the loop item ({{item}}), or NULL */
+    struct lr_iter *path;  /* the iteration of each loop around it, outermost first (owned,
+                            * items referenced); NULL outside loops */
+    size_t depth;
     char **argv;  /* NULL-terminated; argv[0] is the program */
     char **env;   /* NULL-terminated "NAME=VALUE" added to the runner's environment */
     size_t *deps; /* indices into run->steps */

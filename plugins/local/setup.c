@@ -23,15 +23,20 @@ struct lr_setup {
     const struct lr_step *step; /* the step being rendered */
     bool noted_default;
     struct lr_step plan_step; /* stands for a loop's steps while its list is rendered */
+    const struct lr_iter *path; /* the items of the loops around what is rendered */
+    size_t depth;
 };
 
-/* One step to be: an op, and for an op in a parallelFor, one item of the loop. */
+/* One step to be: an op, and for an op in parallelFor groups, one item of each (the
+ * innermost loop, iteration and item repeated for the runner). */
 struct lr_plan {
     size_t op;
     const struct mp_group *loop;
     int iteration;
     json_t *item;
     bool tmpl; /* a loop over another step's output: stands for its iterations */
+    struct lr_iter *path; /* outermost loop first; NULL outside loops */
+    size_t depth;
 };
 
 static long opt_long(const struct mp_plugin_ctx *ctx, const char *name, long def, long min,
@@ -123,31 +128,60 @@ static int put_item(struct mp_buf *b, json_t *v)
     return rc;
 }
 
-/* {{item}} and {{item.KEY}} of the step's loop item in @s. */
+/* The item of the innermost loop around what is rendered (@name NULL), or of the enclosing
+ * loop named [@name, @name + @len); NULL when there is none. */
+static json_t *loop_item(const struct lr_setup *su, const char *name, size_t len)
+{
+    for (size_t i = su->depth; i-- > 0;) {
+        const char *n = mp_group_name(su->path[i].loop);
+        if (!name || (n && strlen(n) == len && !strncmp(n, name, len)))
+            return su->path[i].item;
+    }
+    return NULL;
+}
+
+/* {{item}}, {{item.KEY}}, {{loops.LOOP.item}} and {{loops.LOOP.item.KEY}} in @s, from the
+ * items of the loops around the step. */
 static int render_items(struct lr_setup *su, const char *s, struct mp_buf *b, struct mp_error *err)
 {
-    json_t *item = su->step->item;
     const char *p = s, *q;
     int rc = MP_OK;
-    while (rc == MP_OK && (q = strstr(p, "{{item")) != NULL) {
-        const char *k = q + 6, *e = k;
-        if (*k == '.')
-            for (e = ++k; *e && *e != '}' && *e != '{' && *e != ' '; e++)
+    while (rc == MP_OK && (q = strstr(p, "{{")) != NULL) {
+        const char *k = q + 2, *loop = NULL;
+        size_t llen = 0;
+        if (!strncmp(k, "loops.", 6)) {
+            loop = k += 6;
+            while ((*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') || *k == '-')
+                k++;
+            llen = (size_t)(k - loop);
+            k = llen && *k == '.' ? k + 1 : "";
+        }
+        const char *e = k;
+        if (strncmp(k, "item", 4) != 0) {
+            k = e = "";
+        } else if (*(e = k += 4) == '.') {
+            for (e = ++k; *e && *e != '}' && *e != '{' && *e != ' ' && *e != '.'; e++)
                 ;
-        if (e[0] != '}' || e[1] != '}' || (k[-1] == '.' && e == k)) {
+        }
+        if (!*e || e[0] != '}' || e[1] != '}' || (k[-1] == '.' && e == k)) {
             rc = mp_buf_append(b, p, (size_t)(q + 2 - p));
             p = q + 2;
             continue;
         }
         rc = mp_buf_append(b, p, (size_t)(q - p));
-        json_t *v = item;
+        json_t *item = loop_item(su, loop, llen), *v = item;
+        if (!item)
+            return mp_error_set(err, MP_ERR_VALIDATE, "step '%s': no parallelFor %s%.*s%s "
+                                "around it (%.*s)", su->step->name, loop ? "named '" : "",
+                                (int)llen, loop ? loop : "", loop ? "'" : "",
+                                (int)(e + 2 - q), q);
         if (k[-1] == '.') {
             char key[256];
             snprintf(key, sizeof(key), "%.*s", (int)(e - k), k);
             v = json_is_object(item) ? json_object_get(item, key) : NULL;
             if (!v)
                 return mp_error_set(err, MP_ERR_VALIDATE, "step '%s': its loop item has no key "
-                                    "'%s' ({{item.%s}})", su->step->name, key, key);
+                                    "'%s' (%.*s)", su->step->name, key, (int)(e + 2 - q), q);
         }
         if (rc == MP_OK)
             rc = put_item(b, v);
@@ -164,7 +198,7 @@ static int render(struct lr_setup *su, const char *s, char **out, struct mp_erro
     if (!b)
         return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
     int rc = mp_render(s, render_param, su, b, err);
-    if (rc == MP_OK && su->step && su->step->item) {
+    if (rc == MP_OK && su->step && su->depth) {
         if (!(c = mp_buf_new()))
             rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
         else if ((rc = render_items(su, mp_buf_data(b), c, err)) == MP_OK) {
@@ -473,6 +507,15 @@ static int setup_control_flow(struct lr_setup *su, struct lr_step *s, const stru
     return MP_OK;
 }
 
+/* An iteration is named as its op and the item's index in each loop, outermost first:
+ * train-0, train-1, ...; in nested loops train-0-0, train-0-1, ... */
+static void iteration_name(char *name, size_t cap, const char *op, const struct lr_plan *pl)
+{
+    size_t n = (size_t)snprintf(name, cap, "%s", op);
+    for (size_t i = 0; i < pl->depth && n < cap; i++)
+        n += (size_t)snprintf(name + n, cap - n, "-%d", pl->path[i].index);
+}
+
 static int setup_step(struct lr_setup *su, struct lr_step *s, const struct lr_plan *pl,
                       const struct lr_image_map *map, const char *root, struct mp_error *err)
 {
@@ -487,11 +530,15 @@ static int setup_step(struct lr_setup *su, struct lr_step *s, const struct lr_pl
     s->loop_parallelism = pl->loop ? mp_group_parallelism(pl->loop) : 0;
     s->item = pl->item ? json_incref(pl->item) : NULL;
     s->tmpl = pl->tmpl;
-    /* An iteration is named as its op and the item's index: train-0, train-1, ... */
-    if (pl->loop && !pl->tmpl)
-        snprintf(name, sizeof(name), "%s-%d", mp_op_name(op), pl->iteration);
-    else
-        snprintf(name, sizeof(name), "%s", mp_op_name(op));
+    if (pl->depth) {
+        if (!(s->path = malloc(pl->depth * sizeof(*s->path))))
+            return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+        memcpy(s->path, pl->path, pl->depth * sizeof(*s->path));
+        for (size_t k = 0; k < pl->depth; k++)
+            json_incref(s->path[k].item);
+        s->depth = pl->depth;
+    }
+    iteration_name(name, sizeof(name), mp_op_name(op), pl);
     if (!(s->name = strdup(name)) || !(s->image = strdup(mp_op_image(op))))
         return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
     char files[4096];
@@ -499,6 +546,8 @@ static int setup_step(struct lr_setup *su, struct lr_step *s, const struct lr_pl
     if (!(s->files_dir = strdup(files)))
         return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
     su->step = s;
+    su->path = s->path;
+    su->depth = s->depth;
     if ((rc = lr_image_map_resolve(map, s->name, s->image, &s->program, &s->profile, err)) !=
         MP_OK)
         return rc;
@@ -555,11 +604,21 @@ static int add_dep(struct lr_step *s, size_t j, size_t *cap, struct mp_error *er
     return MP_OK;
 }
 
+/* True when plan steps @a and @b are in different iterations of a loop around both. */
+static bool other_iteration(const struct lr_plan *a, const struct lr_plan *b)
+{
+    for (size_t k = 0; k < a->depth && k < b->depth && a->path[k].loop == b->path[k].loop; k++)
+        if (a->path[k].index != b->path[k].index)
+            return true;
+    return false;
+}
+
 /* A step's dependencies: its own, and those of its groups (`after` an op, or after every step
  * of another group). A step after an op in a parallelFor waits for all its iterations; within
  * one loop, an iteration's step waits only for the same iteration's steps (Argo runs one DAG
- * per item). */
-static int link_deps(struct lr_run *run, const struct mp_pipeline *p, struct mp_error *err)
+ * per item), in nested loops for those of the same iteration of each loop around both. */
+static int link_deps(struct lr_run *run, const struct mp_pipeline *p, const struct lr_plan *plan,
+                     struct mp_error *err)
 {
     for (size_t i = 0; i < run->n; i++) {
         struct lr_step *s = &run->steps[i];
@@ -573,8 +632,7 @@ static int link_deps(struct lr_run *run, const struct mp_pipeline *p, struct mp_
                                     mp_op_dependency_at(op, d));
             for (size_t j = 0; j < run->n && rc == MP_OK; j++) {
                 const struct lr_step *t = &run->steps[j];
-                if (mp_pipeline_op_at(p, t->op) != dop ||
-                    (s->loop && t->loop == s->loop && t->iteration != s->iteration))
+                if (mp_pipeline_op_at(p, t->op) != dop || other_iteration(&plan[i], &plan[j]))
                     continue;
                 rc = add_dep(s, j, &cap, err);
             }
@@ -586,7 +644,7 @@ static int link_deps(struct lr_run *run, const struct mp_pipeline *p, struct mp_
                 for (size_t j = 0; j < run->n && rc == MP_OK; j++) {
                     const struct lr_step *t = &run->steps[j];
                     const struct mp_op *o = mp_pipeline_op_at(p, t->op);
-                    if (j == i || (s->loop && t->loop == s->loop && t->iteration != s->iteration))
+                    if (j == i || other_iteration(&plan[i], &plan[j]))
                         continue;
                     if (dname ? strcmp(mp_op_name(o), dname) == 0 : op_in_group(o, dg))
                         rc = add_dep(s, j, &cap, err);
@@ -598,75 +656,143 @@ static int link_deps(struct lr_run *run, const struct mp_pipeline *p, struct mp_
     return MP_OK;
 }
 
-/* The steps to run: one per op, one per item for an op in a parallelFor (a list, or a
- * parameter holding a JSON list). Nested loops and loops over another step's output are
- * refused. Ownership: *@out and its items are the caller's (free_plan). */
+/* The items of @loop for the op of @st, in the iterations of the loops around it (su->path):
+ * a list, a parameter holding a JSON list, or (a key of) an enclosing loop's item (loops
+ * over another step's output are expanded when it is known: lr_setup_expand). Ownership:
+ * *@out is the caller's. */
+static int loop_list(struct lr_setup *su, const struct mp_group *loop, struct lr_step *st,
+                     json_t **out, struct mp_error *err)
+{
+    const char *text = mp_group_loop_items(loop), *src = mp_group_loop_source(loop);
+    char *rendered = NULL;
+    int rc = MP_OK;
+    *out = NULL;
+    su->step = st;
+    if (!text && (rc = render(su, src ? src : "[]", &rendered, err)) != MP_OK)
+        return rc;
+    json_error_t je;
+    json_t *items = json_loads(text ? text : rendered, JSON_DECODE_ANY, &je);
+    if (!json_is_array(items)) {
+        rc = mp_error_set(err, MP_ERR_VALIDATE, "step '%s': its parallelFor is over '%s', "
+                          "which is not a JSON list", st->name, text ? text : rendered);
+        json_decref(items);
+        items = NULL;
+    }
+    free(rendered);
+    *out = items;
+    return rc;
+}
+
+static int plan_push(struct lr_plan **out, size_t *n, size_t *cap, size_t op,
+                     const struct lr_iter *path, size_t depth, struct mp_error *err)
+{
+    if (*n == *cap) {
+        struct lr_plan *v = realloc(*out, (*cap ? *cap * 2 : 8) * sizeof(*v));
+        if (!v)
+            return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+        *out = v;
+        *cap = *cap ? *cap * 2 : 8;
+    }
+    struct lr_plan *pl = &(*out)[*n];
+    *pl = (struct lr_plan){.op = op, .iteration = -1, .depth = depth};
+    if (depth) {
+        if (!(pl->path = malloc(depth * sizeof(*pl->path))))
+            return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+        memcpy(pl->path, path, depth * sizeof(*path));
+        for (size_t k = 0; k < depth; k++)
+            json_incref(pl->path[k].item);
+        pl->loop = path[depth - 1].loop;
+        pl->iteration = path[depth - 1].index;
+        pl->item = json_incref(path[depth - 1].item);
+    }
+    ++*n;
+    return MP_OK;
+}
+
+/* The iterations of op @op in its loops @loops[@level ..] (outermost first), the outer ones
+ * fixed in @path: Argo's cartesian walk, each inner list read in its outer iteration. */
+static int plan_loops(struct lr_setup *su, size_t op, const struct mp_group **loops,
+                      size_t depth, size_t level, struct lr_iter *path, struct lr_plan **out,
+                      size_t *n, size_t *cap, struct mp_error *err)
+{
+    if (level == depth)
+        return plan_push(out, n, cap, op, path, depth, err);
+    const char *src = mp_group_loop_source(loops[level]);
+    if (!mp_group_loop_items(loops[level]) && src && strstr(src, "{{steps.")) {
+        /* Over another step's output: one stand-in until the list is known. */
+        if (depth > 1)
+            return mp_error_set(err, MP_ERR_UNSUPPORTED, "step '%s': its parallelFor over '%s', "
+                                "an output of another step, is nested with another "
+                                "parallelFor, which the local runner does not run; run it on "
+                                "a cluster", mp_op_name(mp_pipeline_op_at(su->p, op)), src);
+        int rc = plan_push(out, n, cap, op, path, 0, err);
+        if (rc == MP_OK) {
+            (*out)[*n - 1].loop = loops[level];
+            (*out)[*n - 1].tmpl = true;
+        }
+        return rc;
+    }
+    json_t *items = NULL;
+    su->plan_step.name = (char *)mp_op_name(mp_pipeline_op_at(su->p, op)); /* names it */
+    su->path = path;
+    su->depth = level;
+    int rc = loop_list(su, loops[level], &su->plan_step, &items, err);
+    su->step = NULL;
+    su->path = NULL;
+    su->depth = 0;
+    for (size_t j = 0; rc == MP_OK && j < json_array_size(items); j++) {
+        path[level] = (struct lr_iter){loops[level], (int)j, json_array_get(items, j)};
+        rc = plan_loops(su, op, loops, depth, level + 1, path, out, n, cap, err);
+    }
+    json_decref(items);
+    return rc;
+}
+
+/* The steps to run: one per op, one per item for an op in a parallelFor (a list, a parameter
+ * holding a JSON list, or an enclosing loop's item), one per combination of items in nested
+ * loops. Loops over another step's output are refused. Ownership: *@out and its items are
+ * the caller's (free_plan). */
 static int make_plan(struct lr_setup *su, struct lr_plan **out, size_t *n, struct mp_error *err)
 {
     const struct mp_pipeline *p = su->p;
     size_t cap = 0;
     int rc = MP_OK;
+    const struct mp_group **loops = NULL;
+    struct lr_iter *path = NULL;
     *out = NULL;
     *n = 0;
     for (size_t i = 0; i < mp_pipeline_op_count(p) && rc == MP_OK; i++) {
         const struct mp_op *op = mp_pipeline_op_at(p, i);
-        const struct mp_group *loop = NULL;
-        for (const struct mp_group *g = mp_op_group(op); g; g = mp_group_parent(g)) {
-            if (mp_group_kind(g) != MP_GROUP_LOOP)
-                continue;
-            if (loop)
-                return mp_error_set(err, MP_ERR_UNSUPPORTED, "step '%s': it is in a parallelFor "
-                                    "inside another parallelFor, which the local runner does "
-                                    "not run; run it on a cluster", mp_op_name(op));
-            loop = g;
+        size_t depth = 0;
+        for (const struct mp_group *g = mp_op_group(op); g; g = mp_group_parent(g))
+            depth += mp_group_kind(g) == MP_GROUP_LOOP;
+        free(loops);
+        free(path);
+        loops = calloc(depth + 1, sizeof(*loops));
+        path = calloc(depth + 1, sizeof(*path));
+        if (!loops || !path) {
+            rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
+            break;
         }
-        json_t *items = NULL;
-        if (loop) {
-            const char *text = mp_group_loop_items(loop), *src = mp_group_loop_source(loop);
-            char *rendered = NULL;
-            su->plan_step.name = (char *)mp_op_name(op); /* names it in errors */
-            su->step = &su->plan_step;
-            bool later = !text && src && strstr(src, "{{steps."); /* known when it ran */
-            if (!text && !later && (rc = render(su, src ? src : "[]", &rendered, err)) != MP_OK)
-                return rc;
-            json_error_t je;
-            items = later ? json_pack("[n]") : json_loads(text ? text : rendered,
-                                                          JSON_DECODE_ANY, &je);
-            if (!json_is_array(items))
-                rc = mp_error_set(err, MP_ERR_VALIDATE, "step '%s': its parallelFor is over "
-                                  "'%s', which is not a JSON list", mp_op_name(op),
-                                  text ? text : rendered);
-            free(rendered);
-            su->step = NULL;
-        }
-        size_t k = items ? json_array_size(items) : 1;
-        for (size_t j = 0; j < k && rc == MP_OK; j++) {
-            if (*n == cap) {
-                struct lr_plan *v = realloc(*out, (cap ? cap * 2 : 8) * sizeof(*v));
-                if (!v) {
-                    rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
-                    break;
-                }
-                *out = v;
-                cap = cap ? cap * 2 : 8;
-            }
-            struct lr_plan *pl = &(*out)[(*n)++];
-            pl->op = i;
-            pl->loop = loop;
-            pl->tmpl = loop && !mp_group_loop_items(loop) &&
-                       strstr(mp_group_loop_source(loop), "{{steps.") != NULL;
-            pl->iteration = loop && !pl->tmpl ? (int)j : -1;
-            pl->item = items && !pl->tmpl ? json_incref(json_array_get(items, j)) : NULL;
-        }
-        json_decref(items);
+        size_t k = depth;
+        for (const struct mp_group *g = mp_op_group(op); g; g = mp_group_parent(g))
+            if (mp_group_kind(g) == MP_GROUP_LOOP)
+                loops[--k] = g;
+        rc = plan_loops(su, i, loops, depth, 0, path, out, n, &cap, err);
     }
+    free(loops);
+    free(path);
     return rc;
 }
 
 static void free_plan(struct lr_plan *plan, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         json_decref(plan[i].item);
+        for (size_t k = 0; k < plan[i].depth; k++)
+            json_decref(plan[i].path[k].item);
+        free(plan[i].path);
+    }
     free(plan);
 }
 
@@ -687,6 +813,9 @@ static void run_free(struct lr_run *run)
         free(s->files_dir);
         json_decref(s->outputs);
         json_decref(s->item);
+        for (size_t k = 0; k < s->depth; k++)
+            json_decref(s->path[k].item);
+        free(s->path);
         if (s->log_fd >= 0)
             close(s->log_fd);
         if (s->out_fd >= 0)
@@ -753,7 +882,9 @@ int lr_setup_expand(struct lr_run *run, size_t t, json_t *items, struct mp_error
         for (size_t k = 0; k < nt && rc == MP_OK; k++) {
             size_t idx = base + j * nt + k;
             const struct lr_step *tp = &run->steps[tm[k]];
-            struct lr_plan pl = {tp->op, loop, (int)j, json_array_get(items, j), false};
+            struct lr_iter it = {loop, (int)j, json_array_get(items, j)};
+            struct lr_plan pl = {.op = tp->op, .loop = loop, .iteration = (int)j,
+                                 .item = it.item, .path = &it, .depth = 1};
             if ((rc = setup_step(keep->su, &run->steps[idx], &pl, keep->map, keep->root, err)) !=
                 MP_OK)
                 break;
@@ -798,6 +929,8 @@ int lr_setup_conditions(struct lr_run *run, struct lr_step *s, bool *holds, char
     int rc = MP_OK;
     *holds = true;
     su->step = s;
+    su->path = s->path;
+    su->depth = s->depth;
     for (const struct mp_group *g = mp_op_group(op); g && ng < 64; g = mp_group_parent(g))
         if (mp_group_kind(g) == MP_GROUP_CONDITION)
             groups[ng++] = g;
@@ -821,6 +954,8 @@ int lr_setup_conditions(struct lr_run *run, struct lr_step *s, bool *holds, char
         free(v[1]);
     }
     su->step = NULL;
+    su->path = NULL;
+    su->depth = 0;
     if (rc != MP_OK)
         mp_error_prefix(err, "its condition");
     return rc;
@@ -830,7 +965,7 @@ int lr_cmd_run(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
                struct mp_error *err)
 {
     struct lr_run run = {0};
-    struct lr_setup su = {&run, p, ctx, NULL, false, {0}};
+    struct lr_setup su = {&run, p, ctx, NULL, false, {0}, NULL, 0};
     struct lr_image_map *map = NULL;
     struct lr_plan *plan = NULL;
     size_t nplan = 0;
@@ -906,7 +1041,7 @@ int lr_cmd_run(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
                                   run.steps[i].name);
                 goto out;
             }
-    if ((rc = link_deps(&run, p, err)) != MP_OK)
+    if ((rc = link_deps(&run, p, plan, err)) != MP_OK)
         goto out;
     for (size_t i = 0; i < run.n; i++)
         if ((rc = lr_link_data_deps(&run, i, err)) != MP_OK)

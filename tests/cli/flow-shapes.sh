@@ -108,4 +108,81 @@ assert "dependencies" not in root["condition-check-1"]
 assert list(tasks("condition-check-1")) == ["verify"]
 PY
 
+case_compile empty-lists &&
+shape empty-lists "empty command and args kept, absent ones left out (kfp 1.8's ContainerOp)" <<'PY'
+c = {n: t[n]["container"] for n in ("both-empty", "args-empty", "none-given", "component")}
+assert c["both-empty"]["args"] == [] and c["both-empty"]["command"] == [], c["both-empty"]
+assert c["args-empty"] == {"args": [], "command": ["echo", "hi"], "image": "alpine"}
+assert "args" not in c["none-given"] and "command" not in c["none-given"], c["none-given"]
+assert c["component"]["args"] == [] and c["component"]["command"] == ["python", "/src/main.py"]
+PY
+
+case_compile exit-params &&
+shape exit-params "an exit step reading parameters (kfp 1.8's exit handler op)" <<'PY'
+assert wf["spec"]["onExit"] == "notify"
+n = t["notify"]
+assert n["inputs"] == {"parameters": [{"name": "url"}, {"name": "who"}]}, n["inputs"]
+assert n["container"]["command"] == [
+    "echo", "bye {{inputs.parameters.who}}", "{{inputs.parameters.url}}"]
+assert "inputs" not in t["exit-handler-1"] and "inputs" not in t["exit-params"]
+assert list(tasks("exit-handler-1")) == ["work"] and list(tasks("exit-params")) == ["exit-handler-1"]
+PY
+
+# kfp's withitem_nested.yaml (sdk/python/tests/compiler/testdata), its loop codes numbered as
+# kfp 1.8.22 numbers them (for-loop-for-loop-00000001-1 is for-loop-2, loop-item-param-00000001
+# is loop-item-param-1, the inner ones 4 and 3) and the parameter keeping its underscores.
+case_compile withitem-nested &&
+shape withitem-nested "kfp's withitem_nested: the outer item passed down to the inner loop" <<'PY'
+def ps(*names):
+    return {"parameters": [{"name": n} for n in names]}
+A, B, I3, P = ("loop-item-param-1-subvar-a", "loop-item-param-1-subvar-b", "loop-item-param-3",
+               "my_pipe_param")
+inp = lambda n: "{{inputs.parameters.%s}}" % n
+def arglist(pairs):
+    return {"parameters": [{"name": n, "value": v} for n, v in pairs]}
+assert t["for-loop-2"]["inputs"] == ps(A, B, P), t["for-loop-2"]["inputs"]
+assert tasks("for-loop-2")["for-loop-4"] == {
+    "name": "for-loop-4", "template": "for-loop-4",
+    "arguments": arglist([(A, inp(A)), (I3, "{{item}}"), (P, inp(P))]),
+    "withItems": [100, 200, 300]}, tasks("for-loop-2")["for-loop-4"]
+assert tasks("for-loop-2")["my-in-coop1"]["arguments"] == arglist([(A, inp(A)), (P, inp(P))])
+assert tasks("for-loop-2")["my-in-coop2"]["arguments"] == arglist([(B, inp(B))])
+assert t["for-loop-4"]["inputs"] == ps(A, I3, P)
+assert tasks("for-loop-4")["my-inner-inner-coop"]["arguments"] == arglist(
+    [(A, inp(A)), (I3, inp(I3)), (P, inp(P))])
+inner = t["my-inner-inner-coop"]
+assert inner["container"]["args"] == ["echo op1 %s %s %s" % (inp(A), inp(I3), inp(P))]
+assert inner["inputs"] == ps(A, I3, P)
+root = tasks("my-pipeline")
+assert root["for-loop-2"]["arguments"] == arglist(
+    [(A, "{{item.a}}"), (B, "{{item.b}}"), (P, inp(P))])
+assert root["for-loop-2"]["withItems"] == [{"a": 1, "b": 2}, {"a": 10, "b": 20}]
+assert sorted(t) == ["for-loop-2", "for-loop-4", "my-in-coop1", "my-in-coop2",
+                     "my-inner-inner-coop", "my-out-cop", "my-pipeline"]
+PY
+
+case_compile nested-items &&
+shape nested-items "a loop over a key of the outer item, a condition on it, loops inside" <<'PY'
+inp = lambda n: "{{inputs.parameters.%s}}" % n
+SUB, NAME, IT = ("loop-item-param-1-subvar-sub", "loop-item-param-1-subvar-name",
+                 "loop-item-param-1")
+root = tasks("nested-items")["for-loop-2"]
+assert [(a["name"], a["value"]) for a in root["arguments"]["parameters"]] == [
+    ("gen-list", "{{tasks.gen.outputs.parameters.gen-list}}"), (IT, "{{item}}"),
+    (NAME, "{{item.name}}"), (SUB, "{{item.sub}}")], root["arguments"]
+assert root["dependencies"] == ["gen"]
+loop = tasks("for-loop-2")
+# kfp 1.8.22 writes {{workflow.parameters.loop-item-param-1-subvar-sub}}, which Argo cannot
+# resolve; the outer item's key is passed down as any loop item is
+assert loop["for-loop-3"]["withParam"] == inp(SUB)
+assert {"name": SUB + "-loop-item", "value": "{{item}}"} in loop["for-loop-3"]["arguments"]["parameters"]
+assert t["inner"]["container"]["command"] == ["echo", inp(NAME), inp(SUB + "-loop-item")]
+assert loop["condition-4"]["when"] == '"%s" == "a"' % inp(NAME)
+cond = tasks("condition-4")
+assert cond["for-loop-5"]["withParam"] == inp("gen-list") and "dependencies" not in cond["for-loop-5"]
+assert cond["for-loop-6"]["withParam"] == "{{workflow.parameters.shards}}"
+assert t["condition-4"]["inputs"] == {"parameters": [{"name": "gen-list"}, {"name": IT}]}
+assert t["each"]["container"]["command"] == ["echo", inp("gen-list-loop-item"), inp(IT)]
+PY
+
 finish

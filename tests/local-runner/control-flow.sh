@@ -3,8 +3,9 @@
 # Control flow on the local runner, as Argo runs it: a `when` group runs or is skipped by its
 # condition on parameters (a skipped step does not block what comes after it), the onExit step
 # runs last whatever the outcome, a group's `after` orders it, a parallelFor runs once per
-# item; what the local runner cannot do (nested loops) is refused before anything runs, naming
-# the step. Outputs passed between steps: outputs.sh.
+# item (nested loops: nested-loops.sh); what the local runner cannot do (a loop over an output
+# nested with another loop) is refused before anything runs, naming the step. Outputs passed
+# between steps: outputs.sh.
 . "$MP_TOP_SRCDIR/tests/lib.sh"
 export XDG_STATE_HOME="$TMP/state"
 echo 'busybox - job' >"$TMP/map"
@@ -109,14 +110,18 @@ expect_output "step 'shard': its parallelFor is over 'x,y', which is not a JSON 
 cat >"$TMP/nested.yaml" <<'EOM'
 name: nested
 steps:
+  - name: make
+    image: busybox:1.36
+    command: [sh, -c, "echo '[1, 2]' >/tmp/list"]
+    outputs: [{name: list, path: /tmp/list}]
   - parallelFor: [1, 2]
     steps:
-      - parallelFor: [3, 4]
+      - parallelFor: "{{steps.make.outputs.list}}"
         steps:
           - {name: inner, image: busybox:1.36, command: [echo, "{{item}}"]}
 EOM
-expect_exit 4 "nested parallelFor" -- mpr "$TMP/nested.yaml"
-expect_output "step 'inner': it is in a parallelFor inside another parallelFor, which the local runner does not run" \
-    "a nested loop is refused, naming the step"
-grep -q '^inner' "$TMP/out" && fail "the loop body ran" || pass "nothing ran"
+expect_exit 4 "a loop over an output inside another loop" -- mpr "$TMP/nested.yaml"
+expect_output "step 'inner': its parallelFor over '\{\{steps.make.outputs.list\}\}', an output of another step, is nested with another parallelFor" \
+    "a loop over an output nested in a loop is refused, naming the step"
+grep -q '^make' "$TMP/out" && fail "a step ran" || pass "nothing ran"
 finish

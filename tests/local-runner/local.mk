@@ -7,3 +7,5 @@ EXTRA_DIST += %reldir%/fake-train.sh %reldir%/fake-service.sh %reldir%/fake-step
 TESTS += %reldir%/runner.sh %reldir%/parallel.sh %reldir%/edges.sh %reldir%/e2e.sh \
 	%reldir%/retries.sh %reldir%/control-flow.sh %reldir%/outputs.sh \
 	%reldir%/outputs-dirs.sh %reldir%/outputs-fan-in.sh
+dist_check_SCRIPTS += %reldir%/nested-loops.sh
+TESTS += %reldir%/nested-loops.sh
