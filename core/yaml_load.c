@@ -912,6 +912,11 @@ static char default_tags[3][32] = {YAML_DEFAULT_SCALAR_TAG, YAML_DEFAULT_SEQUENC
 
 void mpi_yl_doc_free(yaml_document_t *doc)
 {
+    if (mpi_yl_fast_doc(doc)) {
+        free(doc->nodes.start); /* values and items are in the nodes' block */
+        memset(doc, 0, sizeof(*doc));
+        return;
+    }
     for (yaml_node_t *n = doc->nodes.start; n && n < doc->nodes.top; n++) {
         if (n->tag != (yaml_char_t *)default_tags[0] && n->tag != (yaml_char_t *)default_tags[1] &&
             n->tag != (yaml_char_t *)default_tags[2])
@@ -1044,10 +1049,11 @@ static bool compose(struct composer *cp, yaml_event_t *ev)
     return true;
 }
 
-/* One pass over the YAML events: syntax errors, nesting depth, aliases (refused: a pipeline
+/* The libyaml path of mpi_yl_parse(), one pass over the YAML events: syntax errors, nesting depth, aliases (refused: a pipeline
  * needs none, and they make "billion laughs" inputs) and a second document are reported, and
  * while there is none of these the events build @doc (emptied again when there is one). */
-bool mpi_yl_parse(struct mp_diags *d, const char *data, size_t len, yaml_document_t *doc)
+bool mpi_yl_parse_events(struct mp_diags *d, const char *data, size_t len,
+                         yaml_document_t *doc)
 {
     yaml_parser_t ps;
     yaml_event_t ev;
@@ -1166,6 +1172,13 @@ bool mpi_yl_parse(struct mp_diags *d, const char *data, size_t len, yaml_documen
     if (!ok)
         mpi_yl_doc_free(doc);
     return ok;
+}
+
+bool mpi_yl_parse(struct mp_diags *d, const char *data, size_t len, yaml_document_t *doc)
+{
+    /* Files in the subset yaml_fast.c reads skip libyaml; the others, and every problem, go
+     * through it. */
+    return mpi_yl_fast_parse(data, len, doc) || mpi_yl_parse_events(d, data, len, doc);
 }
 
 int mpi_yaml_load(const char *path, const char *const *platforms, size_t n,
