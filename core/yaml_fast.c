@@ -227,13 +227,13 @@ static int add_node(struct fp *f, yaml_node_type_t type, yaml_mark_t sm)
 {
     if (f->bad)
         return 0;
-    if (!grow((void **)&f->nodes, &f->cn, f->nn + 1, sizeof(yaml_node_t)) ||
-        !grow((void **)&f->stk, &f->cs, f->ns + 1, sizeof(int)) || f->nn >= INT32_MAX - 1) {
+    if ((f->nn == f->cn && !grow((void **)&f->nodes, &f->cn, f->nn + 1, sizeof(yaml_node_t))) ||
+        (f->ns == f->cs && !grow((void **)&f->stk, &f->cs, f->ns + 1, sizeof(int))) ||
+        f->nn >= INT32_MAX - 1) {
         f->bad = true;
         return 0;
     }
     yaml_node_t *n = &f->nodes[f->nn++];
-    memset(n, 0, sizeof(*n));
     n->type = type;
     n->tag = (yaml_char_t *)fast_tags[type - YAML_SCALAR_NODE];
     n->start_mark = n->end_mark = sm;
@@ -243,12 +243,19 @@ static int add_node(struct fp *f, yaml_node_type_t type, yaml_mark_t sm)
     return id;
 }
 
+/* Room for @n more bytes of text. */
+static bool room(struct fp *f, size_t n)
+{
+    if (f->nt + n <= f->ct || grow((void **)&f->text, &f->ct, f->nt + n, 1))
+        return true;
+    f->bad = true;
+    return false;
+}
+
 static bool put(struct fp *f, const void *b, size_t n)
 {
-    if (!grow((void **)&f->text, &f->ct, f->nt + n, 1)) {
-        f->bad = true;
+    if (!room(f, n))
         return false;
-    }
     memcpy(f->text + f->nt, b, n);
     f->nt += n;
     return true;
@@ -256,7 +263,10 @@ static bool put(struct fp *f, const void *b, size_t n)
 
 static bool put_c(struct fp *f, char c)
 {
-    return put(f, &c, 1);
+    if (!room(f, 1))
+        return false;
+    f->text[f->nt++] = c;
+    return true;
 }
 
 /* The scalar whose value is text[@off..] (terminated here). */
@@ -287,6 +297,7 @@ static int open_coll(struct fp *f, yaml_node_type_t type, int style, yaml_mark_t
     int id = add_node(f, type, sm);
     if (!id)
         return 0;
+    memset(&f->nodes[id - 1].data, 0, sizeof(f->nodes[id - 1].data));
     if (type == YAML_SEQUENCE_NODE)
         f->nodes[id - 1].data.sequence.style = (yaml_sequence_style_t)style;
     else
@@ -847,8 +858,15 @@ static int block_node(struct fp *f, long indent, bool after, bool compact)
     unsigned c = *f->p;
     if (c == '-' && blankz(f, f->p + 1))
         return compact ? block_seq(f, false, after) : (f->bad = true, 0);
-    if (c == '[' || c == '{')
-        return flow_coll(f, after);
+    if (c == '[' || c == '{') {
+        /* Nothing but a comment after it on its line (where it may end, lines below its
+         * start, a key is no key for libyaml). */
+        int id = flow_coll(f, after);
+        skip_blanks(f);
+        if (id && f->p < f->e && *f->p != '\n' && *f->p != '#')
+            return f->bad = true, 0;
+        return id;
+    }
     if (c == '|' || c == '>')
         return block_scalar(f, indent);
     /* A scalar, or the first key of a mapping. */
@@ -926,9 +944,13 @@ bool mpi_yl_fast_parse(const char *data, size_t len, yaml_document_t *doc)
 {
     struct fp f = {.s = (const unsigned char *)data, .e = (const unsigned char *)data + len};
     f.p = f.bol = f.s;
+    bool explicit_start = false, ok = false;
     memset(doc, 0, sizeof(*doc));
     init_classes();
-    bool explicit_start = false, ok = false;
+    /* Room for a pipeline file's usual share of nodes and text, grown when short. */
+    if (!grow((void **)&f.nodes, &f.cn, len / 8 + 16, sizeof(yaml_node_t)) ||
+        !grow((void **)&f.text, &f.ct, len + len / 8 + 16, 1))
+        goto out;
     yaml_mark_t start;
     next_content(&f);
     if (f.bad || f.p == f.e)

@@ -431,7 +431,8 @@ START_TEST(test_fast_parser)
         "a:\n  b: c\n   ", "a   : b\n\"q\"  : c\n", "-a: b\n--: c\n", "a: 50%\nb: x@y\n",
         "a: |#c\n  x\nb: >2-\n   y\nc: |-2\n   z\n", "a: |\nb: |+\n\n\nc: >-\n",
         "a:\n  - |\n   x\n  - y\n", "a: |\n      \n    x\n", "\xc3\xa9: \xc3\xbc\nd: [\xc3\xa9, x]\n",
-        "a: b\xc2\x85" "c\n", "a: b\xe2\x80\xa8" "c\n", "a: b\r\n", "a: b\x01\n", "a: \x7f\n",
+        "a:\n  b: [x,\ny]\n  c: d\n", "a:\n  b: [x,\n]  c: d\n", "- [x,\n] - b\n",
+        "a: {b: c,\n# x\nd: e}\n", "a: [\n]\nb: {\n}\n", "a: b\xc2\x85" "c\n", "a: b\xe2\x80\xa8" "c\n", "a: b\r\n", "a: b\x01\n", "a: \x7f\n",
     };
     size_t taken = 0, files;
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
