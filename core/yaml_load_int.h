@@ -54,6 +54,10 @@ struct loader {
     size_t ngafter, cgafter;
     struct output_use *uses; /* malloc'd, each string malloc'd */
     size_t nuses, cap_uses;
+    /* The keys of the last mapping of KEYS_MIN..KEYS_MAX pairs looked up in (a step's,
+     * usually): a small open-addressing table of pair index + 1, first pair of a key kept. */
+    const yaml_node_t *kmap;
+    unsigned short kslot[128];
 };
 
 #define L(n) ((unsigned long)(n)->start_mark.line + 1)
