@@ -47,20 +47,28 @@ struct fp {
     bool bad;                   /* not taken here, or out of memory */
 };
 
-/* Character classes of the bytes inside a plain scalar: 0 goes on, 1 needs a look. */
-static unsigned char stop_block[256], stop_flow[256];
-
-static void init_classes(void)
-{
-    if (stop_block[0])
-        return;
-    for (int c = 0; c < 256; c++) {
-        bool special = c < 0x20 || c >= 0x7f || c == ' ' || c == ':';
-        stop_block[c] = special;
-        stop_flow[c] = special || c == ',' || c == '[' || c == ']' || c == '{' || c == '}' ||
-                       c == '?';
-    }
-}
+/* Byte classes. STOP_BLOCK: a plain scalar's run of characters stops at it for a look
+ * (blanks, controls, ':', DEL and above); STOP_FLOW: the same, and ',', '[', ']', '{', '}' and
+ * '?' (in a flow collection); INDICATOR: no plain scalar starts with it (but '-'). */
+enum { STOP_BLOCK = 1, STOP_FLOW = 2, INDICATOR = 4 };
+static const unsigned char cls[256] = {
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+    7, 4, 4, 4, 0, 4, 4, 4, 0, 0, 4, 0, 6, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 4, 6,
+    4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 6, 0, 0,
+    4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 4, 6, 0, 7,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3
+};
 
 static bool grow(void **v, size_t *cap, size_t need, size_t elem)
 {
@@ -339,12 +347,12 @@ static int close_coll(struct fp *f, int id, size_t base, bool big, yaml_mark_t e
 static int plain(struct fp *f, bool flow)
 {
     const unsigned char *start = f->p, *end;
-    const unsigned char *stop = flow ? stop_flow : stop_block;
+    const unsigned stop = flow ? STOP_FLOW : STOP_BLOCK;
     yaml_mark_t sm = mark(f), em;
     for (;;) {
         while (f->p < f->e) {
             unsigned c = *f->p;
-            if (!stop[c]) {
+            if (!(cls[c] & stop)) {
                 f->p++;
                 continue;
             }
@@ -647,7 +655,7 @@ static bool plain_start(const struct fp *f, bool flow)
         return !blankz(f, f->p + 1) && !(flow && (f->p[1] == ',' || f->p[1] == '[' ||
                                                   f->p[1] == ']' || f->p[1] == '{' ||
                                                   f->p[1] == '}'));
-    return c > ' ' && c != 0x7f && !strchr("?:,[]{}#&*!|>'\"%@`", (int)c);
+    return !(cls[c] & INDICATOR);
 }
 
 static bool is_after(const struct fp *f, int key)
@@ -946,7 +954,6 @@ bool mpi_yl_fast_parse(const char *data, size_t len, yaml_document_t *doc)
     f.p = f.bol = f.s;
     bool explicit_start = false, ok = false;
     memset(doc, 0, sizeof(*doc));
-    init_classes();
     /* Room for a pipeline file's usual share of nodes and text, grown when short. */
     if (!grow((void **)&f.nodes, &f.cn, len / 8 + 16, sizeof(yaml_node_t)) ||
         !grow((void **)&f.text, &f.ct, len + len / 8 + 16, 1))
