@@ -23,6 +23,7 @@ noinst_LTLIBRARIES += %reldir%/libmpcore.la
 	%reldir%/compile.c \
 	%reldir%/diag.c %reldir%/diag.h %reldir%/textfile.c %reldir%/textfile.h \
 	%reldir%/yaml_load.c %reldir%/yaml_load.h %reldir%/yaml_load_int.h \
+	%reldir%/yaml_fast.c \
 	%reldir%/yaml_step_pod.c %reldir%/yaml_groups.c %reldir%/yaml_resource.c \
 	%reldir%/lint.c %reldir%/graph_dot.c \
 	%reldir%/component.c %reldir%/component.h %reldir%/component_placeholders.c \

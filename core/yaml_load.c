@@ -148,11 +148,61 @@ static void check_keys(struct loader *ld, yaml_node_t *map, const char *const *a
     mpi_arena_release(&arena);
 }
 
+/* Mappings with this many pairs have their keys indexed (ld->kmap) when looked up in: a step
+ * is asked for every key it may have, and has few of them. */
+#define KEYS_MIN 4
+#define KEYS_MAX 64
+
+/* Of a non-empty key: its first three bytes (or fewer). */
+static unsigned key_hash(const char *k)
+{
+    unsigned h = (unsigned char)k[0] * 31u + (unsigned char)k[1];
+    if (k[1])
+        h = h * 7u + (unsigned char)k[2];
+    return (h ^ h >> 7) & 127u;
+}
+
+/* The key of pair @a as a C string (the loader compares keys as C strings), or NULL. */
+static const char *pair_key(struct loader *ld, const yaml_node_pair_t *a)
+{
+    const yaml_node_t *k = node(ld, a->key);
+    return k && k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : NULL;
+}
+
+static void index_keys(struct loader *ld, yaml_node_t *map)
+{
+    yaml_node_pair_t *p = map->data.mapping.pairs.start;
+    size_t n = (size_t)(map->data.mapping.pairs.top - p);
+    memset(ld->kslot, 0, sizeof(ld->kslot));
+    ld->kmap = map;
+    for (size_t i = 0; i < n; i++) {
+        const char *k = pair_key(ld, &p[i]);
+        if (!k || !*k)
+            continue;
+        unsigned h = key_hash(k);
+        /* A key given twice keeps its first pair, as the scan in get() does. */
+        while (ld->kslot[h] && strcmp(pair_key(ld, &p[ld->kslot[h] - 1]), k))
+            h = (h + 1) & 127u;
+        if (!ld->kslot[h])
+            ld->kslot[h] = (unsigned short)(i + 1);
+    }
+}
+
 static yaml_node_t *get(struct loader *ld, yaml_node_t *map, const char *key)
 {
-    /* Called for every key a step may have: the first byte rules most keys out. */
-    for (yaml_node_pair_t *a = map->data.mapping.pairs.start; a < map->data.mapping.pairs.top;
-         a++) {
+    yaml_node_pair_t *p = map->data.mapping.pairs.start;
+    size_t n = (size_t)(map->data.mapping.pairs.top - p);
+    if (n >= KEYS_MIN && n <= KEYS_MAX && *key) {
+        if (ld->kmap != map)
+            index_keys(ld, map);
+        for (unsigned h = key_hash(key); ld->kslot[h]; h = (h + 1) & 127u) {
+            const yaml_node_pair_t *a = &p[ld->kslot[h] - 1];
+            if (!strcmp(pair_key(ld, a), key))
+                return node(ld, a->value);
+        }
+        return NULL;
+    }
+    for (yaml_node_pair_t *a = p; a < map->data.mapping.pairs.top; a++) {
         yaml_node_t *k = node(ld, a->key);
         const char *v = (const char *)k->data.scalar.value;
         if (k->type == YAML_SCALAR_NODE && *v == *key && !strcmp(v, key))
@@ -271,6 +321,14 @@ static void check_loop_ref(struct loader *ld, const char *o, unsigned long line,
     mpi_buf_release(&names);
 }
 
+/* The first "{{" in @s, or NULL (strstr() costs more on short strings). */
+static const char *find_open(const char *s)
+{
+    while ((s = strchr(s, '{')) && s[1] != '{')
+        s++;
+    return s;
+}
+
 /* Check the placeholders of a string node: {{params.NAME}} must name a declared parameter;
  * {{steps.STEP.outputs.NAME}} is recorded for mpi_yl_check_output_uses(). Other {{...}} pass to Argo unchanged.
  * The column points into single-line scalars. */
@@ -280,7 +338,7 @@ static void check_placeholders(struct loader *ld, yaml_node_t *n, const char *wh
     bool one_line = n->start_mark.line == n->end_mark.line;
     unsigned long quote = n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
                           n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
-    for (const char *o = strstr(s, "{{"); o; o = strstr(o + 2, "{{")) {
+    for (const char *o = find_open(s); o; o = find_open(o + 2)) {
         const char *c = strstr(o, "}}");
         const char *in = o + 2;
         while (*in == ' ')
@@ -996,6 +1054,11 @@ static char default_tags[3][32] = {YAML_DEFAULT_SCALAR_TAG, YAML_DEFAULT_SEQUENC
 
 void mpi_yl_doc_free(yaml_document_t *doc)
 {
+    if (mpi_yl_fast_doc(doc)) {
+        free(doc->nodes.start); /* values and items are in the nodes' block */
+        memset(doc, 0, sizeof(*doc));
+        return;
+    }
     for (yaml_node_t *n = doc->nodes.start; n && n < doc->nodes.top; n++) {
         if (n->tag != (yaml_char_t *)default_tags[0] && n->tag != (yaml_char_t *)default_tags[1] &&
             n->tag != (yaml_char_t *)default_tags[2])
@@ -1128,10 +1191,11 @@ static bool compose(struct composer *cp, yaml_event_t *ev)
     return true;
 }
 
-/* One pass over the YAML events: syntax errors, nesting depth, aliases (refused: a pipeline
+/* The libyaml path of mpi_yl_parse(), one pass over the YAML events: syntax errors, nesting depth, aliases (refused: a pipeline
  * needs none, and they make "billion laughs" inputs) and a second document are reported, and
  * while there is none of these the events build @doc (emptied again when there is one). */
-bool mpi_yl_parse(struct mp_diags *d, const char *data, size_t len, yaml_document_t *doc)
+bool mpi_yl_parse_events(struct mp_diags *d, const char *data, size_t len,
+                         yaml_document_t *doc)
 {
     yaml_parser_t ps;
     yaml_event_t ev;
@@ -1250,6 +1314,13 @@ bool mpi_yl_parse(struct mp_diags *d, const char *data, size_t len, yaml_documen
     if (!ok)
         mpi_yl_doc_free(doc);
     return ok;
+}
+
+bool mpi_yl_parse(struct mp_diags *d, const char *data, size_t len, yaml_document_t *doc)
+{
+    /* Files in the subset yaml_fast.c reads skip libyaml; the others, and every problem, go
+     * through it. */
+    return mpi_yl_fast_parse(data, len, doc) || mpi_yl_parse_events(d, data, len, doc);
 }
 
 int mpi_yaml_load(const char *path, const char *const *platforms, size_t n,

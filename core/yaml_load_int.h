@@ -55,6 +55,10 @@ struct loader {
     size_t ngafter, cgafter;
     struct output_use *uses; /* malloc'd, each string malloc'd */
     size_t nuses, cap_uses;
+    /* The keys of the last mapping of KEYS_MIN..KEYS_MAX pairs looked up in (a step's,
+     * usually): a small open-addressing table of pair index + 1, first pair of a key kept. */
+    const yaml_node_t *kmap;
+    unsigned short kslot[128];
 };
 
 #define L(n) ((unsigned long)(n)->start_mark.line + 1)
@@ -68,6 +72,15 @@ struct loader {
  * yaml_document_delete() (untagged nodes share their default tag). */
 bool mpi_yl_parse(struct mp_diags *d, const char *data, size_t len, yaml_document_t *doc);
 void mpi_yl_doc_free(yaml_document_t *doc);
+/* mpi_yl_parse() in its two ways. _events: libyaml's events, for any input. _fast
+ * (yaml_fast.c): the subset of YAML pipeline files are written in, read directly; false, with
+ * @doc empty and nothing reported, for any input it does not take exactly as libyaml does
+ * (every problem among them). Both make the same document from what _fast takes. */
+bool mpi_yl_parse_events(struct mp_diags *d, const char *data, size_t len,
+                         yaml_document_t *doc);
+bool mpi_yl_fast_parse(const char *data, size_t len, yaml_document_t *doc);
+/* @doc was made by mpi_yl_fast_parse(). */
+bool mpi_yl_fast_doc(const yaml_document_t *doc);
 
 /* Helpers of yaml_load.c (see there): report at a node, look up, check keys and types. */
 void mpi_yl_diag(struct loader *ld, const yaml_node_t *n, const char *expected, const char *fmt,

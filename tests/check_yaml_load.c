@@ -14,6 +14,7 @@
 #include "textfile.h"
 #include "yaml_load.h"
 #include "yaml_load_int.h"
+#include "yaml_same.h"
 
 static struct mp_error *err;
 static struct mp_diags *diags;
@@ -275,6 +276,213 @@ START_TEST(test_same_document)
 }
 END_TEST
 
+/* yaml_fast.c on @data: what it takes composes as the libyaml path does. True when taken. */
+static bool fast_same(const char *data, size_t len, const char *what)
+{
+    char why[512];
+    const char *diff = mpt_yaml_fast_check(data, len, why, sizeof(why));
+    ck_assert_msg(!diff, "%s: %s", what, diff);
+    yaml_document_t doc;
+    bool taken = mpi_yl_fast_parse(data, len, &doc);
+    if (taken) {
+        ck_assert(mpi_yl_fast_doc(&doc));
+        mpi_yl_doc_free(&doc);
+    }
+    return taken;
+}
+
+/* fast_same() on every file of @sub; the number taken (*@files: read). */
+static size_t fast_same_in(const char *sub, size_t *files)
+{
+    char d[4096], f[4096];
+    const char *top = getenv("MP_TOP_SRCDIR");
+    size_t taken = 0;
+    *files = 0;
+    snprintf(d, sizeof(d), "%s/%s", top ? top : "..", sub);
+    DIR *dp = opendir(d);
+    ck_assert_msg(dp != NULL, "%s", d);
+    for (struct dirent *e; (e = readdir(dp));) {
+        char *data;
+        size_t len;
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(f, sizeof(f), "%s/%s", d, e->d_name);
+        if (mpi_textfile_read(f, MPI_YAML_MAX_BYTES, &data, &len, err) != MP_OK) {
+            mp_error_clear(err);
+            continue; /* a directory */
+        }
+        taken += fast_same(data, len, f);
+        free(data);
+        (*files)++;
+    }
+    closedir(dp);
+    return taken;
+}
+
+/* Generated documents: pipeline-like YAML of random shape (xorshift, fixed seed), some with a
+ * few bytes changed. */
+static unsigned long long rng = 88172645463325252ull;
+
+static unsigned rnd(unsigned n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+static const char *const gen_atoms[] = {
+    "a", "name", "after", "x y", "--step", "-x", "a:b", "a#b", "http://x/y", "\xc3\xa9",
+    "\xe6\x97\xa5", "{{params.size}}", "1", "~", "ab  cd", "x,y", "x]y", "-", "---x", "a?b",
+    "\xf0\x9f\x98\x80", "a'b", "'q'", "\"d\"", "'it''s'", "\"\\t\\u00e9\\x41\\/\"", "\"\\q\"",
+    "\" lead \"", "''", "\"a # b\"", "\"\t\"", "[]", "{}", "[a, b]", "[a,b , \"c\"]",
+    "{k: v, after: [x]}", "[a,\n    b]", "{k: v,\n  # c\n  l: w}", "[[x], {y: z}]", "[a,]",
+    "&x a", "*x", "!t a", "? a", "a: b",
+};
+
+static void gen_put(struct mp_buf *b, const char *s)
+{
+    ck_assert_int_eq(mp_buf_append(b, s, strlen(s)), MP_OK);
+}
+
+static void gen_indent(struct mp_buf *b, int n)
+{
+    for (int i = 0; i < n; i++)
+        gen_put(b, " ");
+}
+
+static void gen_block(struct mp_buf *b, int ind, int depth, bool seq);
+
+static void gen_value(struct mp_buf *b, int ind, int depth)
+{
+    static const char *const comments[] = {"", "", " # c", "  #\xc3\xa9"};
+    static const char *const headers[] = {"|", ">", "|-", ">-", "|+", ">+", "|2", ">1-",
+                                          "| # c"};
+    unsigned r = rnd(10);
+    if (depth > 4 || r < 6) {
+        gen_put(b, " ");
+        gen_put(b, gen_atoms[rnd(sizeof(gen_atoms) / sizeof(gen_atoms[0]))]);
+        gen_put(b, comments[rnd(4)]);
+        gen_put(b, "\n");
+    } else if (r < 7) {
+        gen_put(b, " ");
+        gen_put(b, headers[rnd(9)]);
+        gen_put(b, "\n");
+        int k = ind + 1 + (int)rnd(3);
+        for (unsigned i = rnd(5); i; i--) {
+            unsigned l = rnd(6);
+            gen_indent(b, l == 0 ? 0 : l == 1 ? (int)rnd(8) : l == 2 ? k + 2 : k);
+            gen_put(b, l < 2 ? "" : gen_atoms[rnd(12)]);
+            gen_put(b, "\n");
+        }
+    } else {
+        gen_put(b, comments[rnd(4)]);
+        gen_put(b, "\n");
+        gen_block(b, r == 9 && rnd(3) == 0 ? ind : ind + 1 + (int)rnd(4), depth + 1, r > 7);
+    }
+}
+
+static void gen_block(struct mp_buf *b, int ind, int depth, bool seq)
+{
+    static const char *const keys[] = {"name", "after", "image", "'q k'", "\"d\"", "x y", "-k",
+                                       "a:b"};
+    for (unsigned i = 1 + rnd(4); i; i--) {
+        if (!rnd(10))
+            gen_put(b, rnd(2) ? "\n" : "  # c\n");
+        gen_indent(b, ind);
+        if (seq) {
+            gen_put(b, "-");
+            if (rnd(3) == 0) {
+                gen_put(b, " ");
+                gen_put(b, keys[rnd(8)]);
+                gen_put(b, ":");
+                gen_value(b, ind + 2, depth + 1);
+                if (rnd(2)) {
+                    gen_indent(b, ind + 2);
+                    gen_put(b, keys[rnd(8)]);
+                    gen_put(b, ":");
+                    gen_value(b, ind + 2, depth + 1);
+                }
+                continue;
+            }
+        } else {
+            gen_put(b, keys[rnd(8)]);
+            gen_put(b, rnd(5) ? ":" : " :");
+        }
+        gen_value(b, ind, depth);
+    }
+}
+
+START_TEST(test_fast_parser)
+{
+    static const char *const texts[] = {
+        "a: b\n", "a: b", "a:\n  b: c", "a:\n- b\n- c  ", "a: |\n  x\n  y", "a: |+\n  x\n\n  ",
+        "a: b\n...\n# c\n", "a: b\n... # c", "a: b\n...\nx: y\n", "---\na: b\n---\nc: d\n",
+        "--- # c\na: b\n", "  a: b\n  c: d\n", "  a: b\nc: d\n",
+        "a: >\n  one\n  two\n\n  three\n    more\n  four\n\n\nb: x\n",
+        "a: >-\n\n  one\n   two\n  three\n\nb: |2\n    x\n   y\n",
+        "s:\n  - |\n    #!/bin/sh\n    echo \"$X\"\n\n  - >+\n    z\n\n\n",
+        "a: b:c\nd: http://x:8080/y\n", "'': \"\"\n", "- a: b\n  c: d\n- - x\n  - y\n-\n- z\n",
+        "a: \"b\n  c\"\n", "a: b\n  c\n", "a: [b,\n  c]\nd: {e: f,\n g: h}\n", "a: [b\n  c]\n",
+        "a: [b, c,]\n", "a: []\nb: {}\nc: [ ]\n", "a: {\"b\":c}\n", "a:\tb\n", "a: \"x\ty\"\n",
+        "a: \"b\"#c\nd: [e]#f\n", "a: \"\\0\\a\\b\\t\\n\\v\\f\\r\\e\\ \\\"\\/\\\\\\N\\_\\L\\P\"\n",
+        "a: \"\\x41\\u263A\\U0001F600\"\n", "a: \"\\uD800\"\n", "a: [b,\n--- ]\n",
+        "a:\nb:\n  c:\n  d: [x]\n", "a: b\n# x\n  # y\n", "a: b\n   \n\n  \nc: d\n",
+        "a:\n  b: c\n   ", "a   : b\n\"q\"  : c\n", "-a: b\n--: c\n", "a: 50%\nb: x@y\n",
+        "a: |#c\n  x\nb: >2-\n   y\nc: |-2\n   z\n", "a: |\nb: |+\n\n\nc: >-\n",
+        "a:\n  - |\n   x\n  - y\n", "a: |\n      \n    x\n", "\xc3\xa9: \xc3\xbc\nd: [\xc3\xa9, x]\n",
+        "a:\n  b: [x,\ny]\n  c: d\n", "a:\n  b: [x,\n]  c: d\n", "- [x,\n] - b\n",
+        "a: {b: c,\n# x\nd: e}\n", "a: [\n]\nb: {\n}\n", "a: b\xc2\x85" "c\n", "a: b\xe2\x80\xa8" "c\n", "a: b\r\n", "a: b\x01\n", "a: \x7f\n",
+    };
+    size_t taken = 0, files;
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+        taken += fast_same(texts[i], strlen(texts[i]), texts[i]);
+    ck_assert_uint_gt(taken, 30);
+    /* Every pipeline of the test suite and of the examples is read directly. */
+    ck_assert_uint_eq(fast_same_in("tests/pipelines", &files), files);
+    ck_assert_uint_gt(files, 10);
+    ck_assert_uint_eq(fast_same_in("examples/mnist", &files), files);
+    fast_same_in("tests/data", &files);
+    fast_same_in("tests/data/bad", &files);
+    fast_same_in("tests/fuzz/yaml_load", &files);
+    fast_same_in("tests/fuzz/compile", &files);
+    /* Large inputs: a fan-in of 20,000 steps, and one list entry beyond the limit. */
+    struct mp_buf *b = mp_buf_new();
+    ck_assert_ptr_nonnull(b);
+    gen_put(b, "name: fan\nsteps:\n  - name: sink\n    after:\n");
+    for (int i = 0; i < 20000; i++) {
+        char line[64];
+        snprintf(line, sizeof(line), "      - s%d\n", i);
+        gen_put(b, line);
+    }
+    ck_assert(fast_same(mp_buf_data(b), mp_buf_len(b), "fan-in"));
+    mp_buf_reset(b);
+    gen_put(b, "name: p\nsteps:\n  - env:\n      - x:\n");
+    for (int i = 0; i <= MPI_YAML_MAX_ITEMS; i++)
+        gen_put(b, "        - y\n");
+    ck_assert(!fast_same(mp_buf_data(b), mp_buf_len(b), "too long"));
+    /* Generated documents, and the same with bytes changed. */
+    size_t gen_taken = 0;
+    for (int i = 0; i < 4000; i++) {
+        mp_buf_reset(b);
+        gen_put(b, rnd(4) ? "" : rnd(2) ? "---\n" : "# head\n");
+        gen_block(b, 0, 0, rnd(6) == 0);
+        size_t n = mp_buf_len(b);
+        char *t = malloc(n + 1);
+        ck_assert_ptr_nonnull(t);
+        memcpy(t, mp_buf_data(b), n + 1);
+        for (unsigned k = i % 2 ? 1 + rnd(3) : 0; k && n; k--) {
+            static const char set[] = " \n:-#'\"[]{},|>\t&*!?x\\";
+            t[rnd((unsigned)n)] = set[rnd(sizeof(set) - 1)];
+        }
+        gen_taken += fast_same(t, n, t);
+        free(t);
+    }
+    ck_assert_uint_gt(gen_taken, 1000);
+    mp_buf_free(b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("yaml_load");
@@ -285,6 +493,7 @@ int main(void)
     tcase_add_test(tc, test_all_problems);
     tcase_add_test(tc, test_hostile);
     tcase_add_test(tc, test_same_document);
+    tcase_add_test(tc, test_fast_parser);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -7,8 +7,9 @@ if HAVE_CHECK
 check_PROGRAMS += %reldir%/check_yaml_load %reldir%/check_lint
 TESTS += %reldir%/check_yaml_load %reldir%/check_lint
 
-%canon_reldir%_check_yaml_load_SOURCES = %reldir%/check_yaml_load.c
-%canon_reldir%_check_yaml_load_CPPFLAGS = $(CHECK_CORE_CPPFLAGS)
+%canon_reldir%_check_yaml_load_SOURCES = %reldir%/check_yaml_load.c %reldir%/yaml_same.c \
+	%reldir%/yaml_same.h
+%canon_reldir%_check_yaml_load_CPPFLAGS = $(CHECK_CORE_CPPFLAGS) $(YAML_CFLAGS)
 %canon_reldir%_check_yaml_load_CFLAGS = $(CHECK_TEST_CFLAGS)
 %canon_reldir%_check_yaml_load_LDADD = core/libmpcore.la $(CHECK_LIBS)
 

@@ -1,19 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz_yaml_load.c: the pipeline-file loader (core/yaml_load.c) and lint on arbitrary bytes:
- * load, print the diagnostics (text and JSON), validate and draw the graph of what loaded. */
+ * load, print the diagnostics (text and JSON), validate and draw the graph of what loaded.
+ * Whatever the direct YAML parser (core/yaml_fast.c) takes must compose as the libyaml path
+ * does: a difference aborts. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <mnistpipe/host.h>
 
 #include "fuzz.h"
+#include "yaml_same.h"
 
 static const char *const platforms[] = {"gcp", "onprem"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char path[64];
+    char path[64], why[512];
+    const char *diff = mpt_yaml_fast_check((const char *)data, size, why, sizeof(why));
+    if (diff) {
+        fprintf(stderr, "yaml_fast.c and libyaml differ: %s\n", diff);
+        abort();
+    }
     if (fuzz_memfile(data, size, path, sizeof(path)) != 0)
         abort();
     /* The platforms the loader knows decide which variants apply: vary them with the input. */

@@ -29,10 +29,17 @@ FUZZ_REPLAYS = %reldir%/replay_yaml_load %reldir%/replay_compile %reldir%/replay
 check_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
 
-%canon_reldir%_replay_yaml_load_SOURCES = %reldir%/fuzz_yaml_load.c %reldir%/memfile.c \
-	$(FUZZ_REPLAY) $(FUZZ_COMMON)
-%canon_reldir%_replay_yaml_load_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"yaml_load"'
-%canon_reldir%_replay_yaml_load_LDADD = $(FUZZ_CORE_LDADD)
+# The loader target also compares core/yaml_fast.c with the libyaml path (internal: libmpcore).
+FUZZ_YAML_LOAD_SOURCES = %reldir%/fuzz_yaml_load.c %reldir%/memfile.c tests/yaml_same.c \
+	tests/yaml_same.h
+FUZZ_YAML_LOAD_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/tests \
+	$(YAML_CFLAGS)
+FUZZ_YAML_LOAD_LDADD = core/libmpcore.la $(YAML_LIBS)
+
+%canon_reldir%_replay_yaml_load_SOURCES = $(FUZZ_YAML_LOAD_SOURCES) $(FUZZ_REPLAY) \
+	$(FUZZ_COMMON)
+%canon_reldir%_replay_yaml_load_CPPFLAGS = $(FUZZ_YAML_LOAD_CPPFLAGS) -DFUZZ_CORPUS='"yaml_load"'
+%canon_reldir%_replay_yaml_load_LDADD = $(FUZZ_YAML_LOAD_LDADD)
 
 %canon_reldir%_replay_compile_SOURCES = %reldir%/fuzz_compile.c %reldir%/memfile.c \
 	$(FUZZ_REPLAY) $(FUZZ_COMMON)
@@ -65,11 +72,10 @@ if ENABLE_FUZZING
 noinst_PROGRAMS += %reldir%/fuzz_yaml_load %reldir%/fuzz_compile %reldir%/fuzz_kfp \
 	%reldir%/fuzz_argo %reldir%/fuzz_serve %reldir%/fuzz_component
 
-%canon_reldir%_fuzz_yaml_load_SOURCES = %reldir%/fuzz_yaml_load.c %reldir%/memfile.c \
-	$(FUZZ_COMMON)
-%canon_reldir%_fuzz_yaml_load_CPPFLAGS = $(AM_CPPFLAGS)
+%canon_reldir%_fuzz_yaml_load_SOURCES = $(FUZZ_YAML_LOAD_SOURCES) $(FUZZ_COMMON)
+%canon_reldir%_fuzz_yaml_load_CPPFLAGS = $(FUZZ_YAML_LOAD_CPPFLAGS)
 %canon_reldir%_fuzz_yaml_load_LDFLAGS = $(AM_LDFLAGS) $(MP_FUZZ_LDFLAGS)
-%canon_reldir%_fuzz_yaml_load_LDADD = $(FUZZ_CORE_LDADD)
+%canon_reldir%_fuzz_yaml_load_LDADD = $(FUZZ_YAML_LOAD_LDADD)
 
 %canon_reldir%_fuzz_compile_SOURCES = %reldir%/fuzz_compile.c %reldir%/memfile.c $(FUZZ_COMMON)
 %canon_reldir%_fuzz_compile_CPPFLAGS = $(AM_CPPFLAGS) \
