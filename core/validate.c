@@ -68,6 +68,28 @@ static int check_output(const struct mp_pipeline *p, const struct mp_op *op, con
     return MP_OK;
 }
 
+/* A file made in a parallelFor can only be read inside that loop: Argo gathers the
+ * iterations' parameter outputs into a list for the tasks after the loop, never their
+ * artifacts. */
+static int check_artifact_scope(const struct mp_pipeline *p, const struct mp_op *op,
+                                const char *step, const char *output, struct mp_error *err)
+{
+    const struct mp_op *src = mp_pipeline_find_op(p, step);
+    for (const struct mp_group *g = src ? src->group : NULL; g; g = g->parent) {
+        if (g->kind != MP_GROUP_LOOP)
+            continue;
+        const struct mp_group *h = op->group;
+        while (h && h != g)
+            h = h->parent;
+        if (!h)
+            return mp_error_set(err, MP_ERR_VALIDATE, "op '%s' takes artifact '%s' of '%s', "
+                                "which runs in a parallelFor around which '%s' is not: Argo "
+                                "gathers a loop's parameter outputs into a list after it, "
+                                "never its artifacts", op->name, output, step, op->name);
+    }
+    return MP_OK;
+}
+
 const struct mp_group *mpi_enclosing_loop(const struct mp_group *g, const char *name,
                                           size_t len)
 {
@@ -153,7 +175,8 @@ static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct 
             return MP_ERR_VALIDATE;
     for (size_t i = 0; i < op->input_artifacts.n; i++) {
         const struct mpi_input_artifact *a = &op->input_artifacts.v[i];
-        if (check_output(p, op, a->step, a->output, 0, err) != MP_OK)
+        if (check_output(p, op, a->step, a->output, 0, err) != MP_OK ||
+            check_artifact_scope(p, op, a->step, a->output, err) != MP_OK)
             return MP_ERR_VALIDATE;
     }
     if (op == p->exit_op && (op->output_refs.n || op->deps.n || op->input_artifacts.n ||

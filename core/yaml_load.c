@@ -276,6 +276,7 @@ void mpi_yl_note_output_use(struct loader *ld, const char *o, unsigned long line
     u->col = col;
     u->what = what;
     u->artifact = artifact;
+    u->group = ld->group;
     if (!u->step || !u->output) {
         free(u->step);
         free(u->output);

@@ -25,6 +25,7 @@ struct output_use {
     unsigned long line, col;
     const char *what;
     bool artifact; /* read as a file (inputArtifacts), not as a string */
+    const struct mp_group *group; /* the innermost group around the reader, or NULL */
 };
 
 struct loader {

@@ -472,6 +472,21 @@ void mpi_yl_settings(struct loader *ld, yaml_node_t *root)
 
 /* ---- output placeholders ---- */
 
+/* True when every parallelFor around @made (a producer's group) is also around @in. */
+static bool loops_enclose(const struct mp_group *made, const struct mp_group *in)
+{
+    for (const struct mp_group *g = made; g; g = mp_group_parent(g)) {
+        if (mp_group_kind(g) != MP_GROUP_LOOP)
+            continue;
+        const struct mp_group *h = in;
+        while (h && h != g)
+            h = mp_group_parent(h);
+        if (!h)
+            return false;
+    }
+    return true;
+}
+
 void mpi_yl_check_output_uses(struct loader *ld)
 {
     const char **names = calloc(ld->nsteps + 1, sizeof(*names));
@@ -523,6 +538,12 @@ void mpi_yl_check_output_uses(struct loader *ld)
             mpi_diag_add(ld->d, MP_DIAG_ERROR, u->line, u->col, "inputArtifacts: [{from, path}]",
                          "%s refers to {{steps.%s.outputs.%s}}, an artifact: a step reads it "
                          "as a file with inputArtifacts", u->what, u->step, u->output);
+        } else if (u->artifact && !loops_enclose(mp_op_group(op), u->group)) {
+            mpi_diag_add(ld->d, MP_DIAG_ERROR, u->line, u->col, "a step in the same parallelFor",
+                         "%s takes the file {{steps.%s.outputs.%s}} of a step in a parallelFor "
+                         "that is not around it: after a loop, Argo gathers its steps' "
+                         "parameter outputs into a list, never their artifacts", u->what,
+                         u->step, u->output);
         }
     }
     free(names);

@@ -76,7 +76,7 @@ EXTRA_DIST += %reldir%/data/bad/alias-bomb.yaml \
 	%reldir%/data/bad/when-no-comparison.yaml \
 	%reldir%/data/bad/when-unknown-output.yaml \
 	%reldir%/data/bad/exit-step-reads-output.yaml \
-	%reldir%/data/bad/loop-name-unknown.yaml \
+	%reldir%/data/bad/loop-name-unknown.yaml %reldir%/data/bad/artifact-from-loop.yaml \
 	%reldir%/data/bad/loop-over-item-outside-loop.yaml \
 	%reldir%/data/bad/step-output-placeholder.yaml \
 	%reldir%/data/bad/steps-not-list.yaml \

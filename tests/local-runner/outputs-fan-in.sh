@@ -3,8 +3,9 @@
 # The output of a step in a parallelFor read from outside the loop, on the local runner as in
 # Argo (the aggregated output parameter of a fanned-out task): a JSON list of the iterations'
 # values in iteration order, written as Go writes JSON (compact, '<' '>' '&' escaped), the
-# values themselves JSON when every one is a JSON object or list, else strings. An empty loop,
-# a skipped iteration or an artifact (Argo gathers none) fails the reader, saying why.
+# values themselves JSON when every one is a JSON object or list, else strings. An empty loop or
+# a skipped iteration fails the reader, saying why; an artifact (Argo gathers none) is refused
+# before anything runs.
 . "$MP_TOP_SRCDIR/tests/lib.sh"
 export XDG_STATE_HOME="$TMP/state"
 echo 'busybox - job' >"$TMP/map"
@@ -108,7 +109,8 @@ steps:
     command: [cat, /in/p]
     inputArtifacts: [{from: "{{steps.part.outputs.p}}", path: /in/p}]
 EOM
-expect_exit 1 "an artifact of a looped step read after the loop" -- mpr "$TMP/art.yaml"
-expect_output "^join: failed: input artifact p of step 'part': step 'part' runs once per item of a parallelFor that 'join' is not in; Argo gathers a loop's parameter outputs into a list, never its artifacts" \
-    "the reader fails, saying Argo gathers parameters only"
+expect_exit 3 "an artifact of a looped step read after the loop" -- mpr "$TMP/art.yaml"
+expect_output "art.yaml:9:30: error: inputArtifacts takes the file \{\{steps.part.outputs.p\}\} of a step in a parallelFor that is not around it: after a loop, Argo gathers its steps' parameter outputs into a list, never their artifacts" \
+    "refused before anything runs, at the placeholder, saying Argo gathers parameters only"
+grep -q '^part' "$TMP/out" && fail "a step ran" || pass "nothing ran"
 finish
