@@ -365,6 +365,29 @@ START_TEST(test_output_rules)
 }
 END_TEST
 
+/* A file made in a loop is readable only inside that loop: Argo gathers a loop's parameter
+ * outputs after it, never its artifacts. */
+START_TEST(test_artifact_scope)
+{
+    struct mp_op *a, *b, *c;
+    struct mp_group *loop;
+    ck_assert_int_eq(mp_pipeline_add_group(p, MP_GROUP_LOOP, NULL, &loop, err), MP_OK);
+    ck_assert_int_eq(mp_group_set_loop_items(loop, "[1, 2]", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_op(p, "a", "img", &a, err), MP_OK);
+    ck_assert_int_eq(mp_op_set_group(a, loop, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_output(a, "m", "/m", MP_OUTPUT_ARTIFACT, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_op(p, "b", "img", &b, err), MP_OK);
+    ck_assert_int_eq(mp_op_set_group(b, loop, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_input_artifact(b, "a", "m", "/in/m", err), MP_OK);
+    ck_assert_msg(mp_pipeline_validate(p, err) == MP_OK, "%s", mp_error_message(err));
+    ck_assert_int_eq(mp_pipeline_add_op(p, "c", "img", &c, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_input_artifact(c, "a", "m", "/in/m", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_ptr_nonnull(strstr(mp_error_message(err), "op 'c' takes artifact 'm' of 'a'"));
+    ck_assert_ptr_nonnull(strstr(mp_error_message(err), "never its artifacts"));
+}
+END_TEST
+
 START_TEST(test_render_outputs)
 {
     struct mp_buf *b = mp_buf_new();
@@ -528,6 +551,7 @@ int main(void)
     tcase_add_test(tc, test_builtin_mnist);
     tcase_add_test(tc, test_outputs);
     tcase_add_test(tc, test_output_rules);
+    tcase_add_test(tc, test_artifact_scope);
     tcase_add_test(tc, test_render_outputs);
     tcase_add_test(tc, test_pod_settings);
     tcase_add_test(tc, test_groups);
