@@ -1000,8 +1000,10 @@ int lr_cmd_run(const struct mp_pipeline *p, const struct mp_plugin_ctx *ctx,
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
-    snprintf(id, sizeof(id), "%04d%02d%02d-%02d%02d%02d-%ld", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)getpid());
+    /* UTC time, then the pid zero-padded to pid_max's 7 digits: runs started in the same
+     * second sort by pid as numbers ('latest'), not as text, where 10000 < 9999. */
+    snprintf(id, sizeof(id), "%04d%02d%02d-%02d%02d%02d-%07ld", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)getpid());
     snprintf(dir, sizeof(dir), "%s/runs/%s/pids", root, id);
     if ((rc = lr_mkdirs(dir, err)) != MP_OK)
         goto out;

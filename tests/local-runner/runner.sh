@@ -13,6 +13,9 @@ expect_output '^serve: ready' "serve became ready"
 expect_output 'mnistpipe stop' "says how to stop the services"
 run=$(last_run)
 [ -f "$state/runs/$run/status.json" ] && pass "status.json written" || fail "no status.json"
+# UTC time and the pid padded to 7 digits: ids of runs started in one second sort by pid.
+echo "$run" | grep -Eq '^[0-9]{8}-[0-9]{6}-[0-9]{7}$' && pass "run id $run: time, padded pid" ||
+    fail "run id '$run' is not YYYYMMDD-HHMMSS-PPPPPPP"
 t=$(grep -n '^train:' "$TMP/out" | head -n 1 | cut -d: -f1)
 s=$(grep -n '^serve: started' "$TMP/out" | cut -d: -f1)
 w=$(grep -n '^web-ui: started' "$TMP/out" | cut -d: -f1)
