@@ -228,11 +228,15 @@ static void same_document(const char *data, size_t len, const char *what)
     yaml_document_delete(&theirs);
 }
 
-static size_t same_documents_in(const char *sub)
+/* @check on every file of @sub (directories skipped); the number of files for which it
+ * returned true (*@files: the number read). */
+static size_t each_file_in(const char *sub, bool (*check)(const char *, size_t, const char *),
+                           size_t *files)
 {
     char d[4096], f[4096];
     const char *top = getenv("MP_TOP_SRCDIR");
     size_t n = 0;
+    *files = 0;
     snprintf(d, sizeof(d), "%s/%s", top ? top : "..", sub);
     DIR *dp = opendir(d);
     ck_assert_msg(dp != NULL, "%s", d);
@@ -246,12 +250,24 @@ static size_t same_documents_in(const char *sub)
             mp_error_clear(err);
             continue; /* a directory */
         }
-        same_document(data, len, f);
+        n += check(data, len, f);
         free(data);
-        n++;
+        (*files)++;
     }
     closedir(dp);
     return n;
+}
+
+static bool same_document_file(const char *data, size_t len, const char *what)
+{
+    same_document(data, len, what);
+    return true;
+}
+
+static size_t same_documents_in(const char *sub)
+{
+    size_t files;
+    return each_file_in(sub, same_document_file, &files);
 }
 
 START_TEST(test_same_document)
@@ -294,29 +310,7 @@ static bool fast_same(const char *data, size_t len, const char *what)
 /* fast_same() on every file of @sub; the number taken (*@files: read). */
 static size_t fast_same_in(const char *sub, size_t *files)
 {
-    char d[4096], f[4096];
-    const char *top = getenv("MP_TOP_SRCDIR");
-    size_t taken = 0;
-    *files = 0;
-    snprintf(d, sizeof(d), "%s/%s", top ? top : "..", sub);
-    DIR *dp = opendir(d);
-    ck_assert_msg(dp != NULL, "%s", d);
-    for (struct dirent *e; (e = readdir(dp));) {
-        char *data;
-        size_t len;
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(f, sizeof(f), "%s/%s", d, e->d_name);
-        if (mpi_textfile_read(f, MPI_YAML_MAX_BYTES, &data, &len, err) != MP_OK) {
-            mp_error_clear(err);
-            continue; /* a directory */
-        }
-        taken += fast_same(data, len, f);
-        free(data);
-        (*files)++;
-    }
-    closedir(dp);
-    return taken;
+    return each_file_in(sub, fast_same, files);
 }
 
 /* Generated documents: pipeline-like YAML of random shape (xorshift, fixed seed), some with a
