@@ -45,7 +45,7 @@ struct lr_step {
     char **argv;  /* NULL-terminated; argv[0] is the program */
     char **env;   /* NULL-terminated "NAME=VALUE" added to the runner's environment */
     size_t *deps; /* indices into run->steps */
-    size_t ndeps;
+    size_t ndeps, deps_cap;
     enum lr_profile profile;
     bool service;
     int port;          /* services: the loopback port they listen on, 0 if unknown */
@@ -147,6 +147,8 @@ bool lr_kill_group(pid_t pid, double grace);
  * array): each stand-in of the loop becomes ITEM-count steps named STEP-INDEX, appended to
  * run->steps (which may move), and the steps that waited for a stand-in wait for its
  * iterations. Errors: as setting up a step. */
+/* Adds step index @j to @s's dependencies unless it is there already. */
+int lr_step_add_dep(struct lr_step *s, size_t j, struct mp_error *err);
 int lr_setup_expand(struct lr_run *run, size_t t, json_t *items, struct mp_error *err);
 /* Evaluate the `when` conditions around @s, outputs included. *@holds false: @reason says
  * which one is false. Errors: MP_ERR_VALIDATE (an operand that cannot be rendered). */

@@ -295,19 +295,6 @@ int lr_outputs_render(struct lr_run *run, const struct lr_step *s, const char *t
 
 /* ---- dependencies ---- */
 
-static int dep_add(struct lr_step *s, size_t j, struct mp_error *err)
-{
-    for (size_t d = 0; d < s->ndeps; d++)
-        if (s->deps[d] == j)
-            return MP_OK;
-    size_t *v = realloc(s->deps, (s->ndeps + 1) * sizeof(*v));
-    if (!v)
-        return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
-    s->deps = v;
-    s->deps[s->ndeps++] = j;
-    return MP_OK;
-}
-
 struct dep_ctx {
     struct lr_run *run;
     size_t i;
@@ -321,7 +308,7 @@ static int dep_on(struct dep_ctx *dc, const char *opname, struct mp_error *err)
         if (j == dc->i || strcmp(mp_op_name(step_op(dc->run, t)), opname) != 0 ||
             (s->loop && t->loop == s->loop && t->iteration != s->iteration))
             continue;
-        int rc = dep_add(s, j, err);
+        int rc = lr_step_add_dep(s, j, err);
         if (rc != MP_OK)
             return rc;
     }

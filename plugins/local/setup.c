@@ -588,17 +588,18 @@ static bool op_in_group(const struct mp_op *op, const struct mp_group *g)
     return false;
 }
 
-static int add_dep(struct lr_step *s, size_t j, size_t *cap, struct mp_error *err)
+int lr_step_add_dep(struct lr_step *s, size_t j, struct mp_error *err)
 {
     for (size_t d = 0; d < s->ndeps; d++)
         if (s->deps[d] == j)
             return MP_OK;
-    if (s->ndeps == *cap) {
-        size_t *v = realloc(s->deps, (*cap ? *cap * 2 : 4) * sizeof(*v));
+    if (s->ndeps == s->deps_cap) {
+        size_t cap = s->deps_cap ? s->deps_cap * 2 : 4;
+        size_t *v = realloc(s->deps, cap * sizeof(*v));
         if (!v)
             return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
         s->deps = v;
-        *cap = *cap ? *cap * 2 : 4;
+        s->deps_cap = cap;
     }
     s->deps[s->ndeps++] = j;
     return MP_OK;
@@ -623,7 +624,6 @@ static int link_deps(struct lr_run *run, const struct mp_pipeline *p, const stru
     for (size_t i = 0; i < run->n; i++) {
         struct lr_step *s = &run->steps[i];
         const struct mp_op *op = mp_pipeline_op_at(p, s->op);
-        size_t cap = 0;
         int rc = MP_OK;
         for (size_t d = 0; d < mp_op_dependency_count(op) && rc == MP_OK; d++) {
             const struct mp_op *dop = mp_pipeline_find_op(p, mp_op_dependency_at(op, d));
@@ -634,7 +634,7 @@ static int link_deps(struct lr_run *run, const struct mp_pipeline *p, const stru
                 const struct lr_step *t = &run->steps[j];
                 if (mp_pipeline_op_at(p, t->op) != dop || other_iteration(&plan[i], &plan[j]))
                     continue;
-                rc = add_dep(s, j, &cap, err);
+                rc = lr_step_add_dep(s, j, err);
             }
         }
         for (const struct mp_group *g = mp_op_group(op); g && rc == MP_OK; g = mp_group_parent(g))
@@ -647,7 +647,7 @@ static int link_deps(struct lr_run *run, const struct mp_pipeline *p, const stru
                     if (j == i || other_iteration(&plan[i], &plan[j]))
                         continue;
                     if (dname ? strcmp(mp_op_name(o), dname) == 0 : op_in_group(o, dg))
-                        rc = add_dep(s, j, &cap, err);
+                        rc = lr_step_add_dep(s, j, err);
                 }
             }
         if (rc != MP_OK)
@@ -836,19 +836,6 @@ struct lr_setup_keep {
     const char *root;
 };
 
-static int append_dep(struct lr_step *s, size_t j, struct mp_error *err)
-{
-    for (size_t d = 0; d < s->ndeps; d++)
-        if (s->deps[d] == j)
-            return MP_OK;
-    size_t *v = realloc(s->deps, (s->ndeps + 1) * sizeof(*v));
-    if (!v)
-        return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
-    s->deps = v;
-    s->deps[s->ndeps++] = j;
-    return MP_OK;
-}
-
 int lr_setup_expand(struct lr_run *run, size_t t, json_t *items, struct mp_error *err)
 {
     struct lr_setup_keep *keep = run->setup;
@@ -898,7 +885,7 @@ int lr_setup_expand(struct lr_run *run, size_t t, json_t *items, struct mp_error
                 for (size_t m = 0; m < nt; m++)
                     if (tm[m] == dep)
                         dep = base + j * nt + m;
-                rc = append_dep(&run->steps[idx], dep, err);
+                rc = lr_step_add_dep(&run->steps[idx], dep, err);
             }
             if (rc == MP_OK && run->steps[idx].cond_false)
                 lr_progress_event(run, &run->steps[idx], "skipped: %s", run->steps[idx].reason);
@@ -909,7 +896,7 @@ int lr_setup_expand(struct lr_run *run, size_t t, json_t *items, struct mp_error
             for (size_t k = 0; k < nt && rc == MP_OK; k++)
                 if (run->steps[i].deps[d] == tm[k])
                     for (size_t j = 0; j < ni && rc == MP_OK; j++)
-                        rc = append_dep(&run->steps[i], base + j * nt + k, err);
+                        rc = lr_step_add_dep(&run->steps[i], base + j * nt + k, err);
     for (size_t k = 0; k < nt && rc == MP_OK; k++) {
         run->steps[tm[k]].hidden = true;
         run->steps[tm[k]].state = LR_SUCCEEDED;
