@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -82,6 +83,12 @@ struct lr_step {
     bool deferred_cond; /* a `when` around it reads an output: evaluated when it is ready */
     char *files_dir;    /* RUNDIR/files/STEP: where its output and input paths are placed */
     json_t *outputs;    /* {NAME: {kind, path, file, value}} once it succeeded, or NULL */
+    unsigned outputs_gen; /* counts the replacements of outputs */
+    /* Its entry in status.json as last written (state.c), and the fingerprint of the fields
+     * it was made from: a step whose fields did not change is not serialised again. */
+    char *status_text;
+    size_t status_len;
+    uint64_t status_fp;
 };
 
 struct lr_run {

@@ -626,6 +626,7 @@ bool lr_outputs_collect(struct lr_run *run, struct lr_step *s)
     if (ok) {
         json_decref(s->outputs);
         s->outputs = outs;
+        s->outputs_gen++;
     } else {
         json_decref(outs);
     }

@@ -812,6 +812,7 @@ static void run_free(struct lr_run *run)
         free(s->pid_file);
         free(s->files_dir);
         json_decref(s->outputs);
+        free(s->status_text);
         json_decref(s->item);
         for (size_t k = 0; k < s->depth; k++)
             json_decref(s->path[k].item);

@@ -184,15 +184,89 @@ static json_t *step_json(const struct lr_step *s)
     return o;
 }
 
-int lr_state_write(const struct lr_run *run, struct mp_error *err)
+/* FNV-1a over @n bytes. */
+static uint64_t fp_bytes(uint64_t h, const void *p, size_t n)
 {
-    char path[4096], tmp[4200];
-    int rc = MP_OK;
-    json_t *root = json_object(), *steps = json_array();
-    if (!root || !steps) {
-        rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
-        goto out;
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+static uint64_t fp_str(uint64_t h, const char *str)
+{
+    return str ? fp_bytes(h, str, strlen(str) + 1) : fp_bytes(h, "", 0) * 31;
+}
+
+/* A fingerprint of every field step_json writes: when it is unchanged, so is the entry. */
+static uint64_t step_fingerprint(const struct lr_step *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    h = fp_str(h, s->name);
+    h = fp_str(h, s->image);
+    h = fp_str(h, s->program);
+    for (char **a = s->argv; a && *a; a++)
+        h = fp_str(h, *a);
+    int ints[] = {s->service, (int)s->state, s->attempts, s->retry_limit, s->exit_code,
+                  s->signo, (int)s->pid, s->port};
+    double reals[] = {s->timeout, s->started, s->finished};
+    h = fp_bytes(h, ints, sizeof(ints));
+    h = fp_bytes(h, reals, sizeof(reals));
+    h = fp_str(h, s->reason);
+    h = fp_str(h, s->progress);
+    h = fp_str(h, s->summary);
+    const void *outputs = s->outputs;
+    h = fp_bytes(h, &outputs, sizeof(outputs));
+    return fp_bytes(h, &s->outputs_gen, sizeof(s->outputs_gen));
+}
+
+/* @s's entry in the steps list of status.json: step_json as json_dump_file writes it at that
+ * depth (every line indented by four more spaces), kept until its fields change. */
+static bool step_text(struct lr_step *s)
+{
+    uint64_t fp = step_fingerprint(s);
+    if (s->status_text && s->status_fp == fp)
+        return true;
+    json_t *o = step_json(s);
+    char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    if (!text)
+        return false;
+    size_t lines = 1, n = strlen(text);
+    for (size_t i = 0; i < n; i++)
+        lines += text[i] == '\n';
+    char *out = malloc(n + 4 * lines + 1), *w = out;
+    if (out) {
+        memcpy(w, "    ", 4);
+        w += 4;
+        for (size_t i = 0; i < n; i++) {
+            *w++ = text[i];
+            if (text[i] == '\n') {
+                memcpy(w, "    ", 4);
+                w += 4;
+            }
+        }
+        *w = '\0';
     }
+    free(text);
+    if (!out)
+        return false;
+    free(s->status_text);
+    s->status_text = out;
+    s->status_len = (size_t)(w - out);
+    s->status_fp = fp;
+    return true;
+}
+
+/* status.json's text: the run's fields as jansson writes them, with the steps' kept entries
+ * in place of an empty list (a step's entry is serialised again only when it changed, so
+ * that writing the state once per turn stays cheap in a long run). NULL: out of memory. */
+static char *status_text(const struct lr_run *run, size_t *len)
+{
+    static const char mark[] = "\n  \"steps\": []";
+    json_t *root = json_object();
+    if (!root)
+        return NULL;
     json_object_set_new(root, "id", json_string(run->id));
     json_object_set_new(root, "pipeline", json_string(run->pipeline));
     json_object_set_new(root, "state", json_string(run->state));
@@ -201,22 +275,69 @@ int lr_state_write(const struct lr_run *run, struct mp_error *err)
     json_object_set_new(root, "started", json_real(run->started));
     json_object_set_new(root, "finished", json_real(run->finished));
     json_object_set_new(root, "timeout", json_real(run->timeout));
-    for (size_t i = 0; i < run->n; i++) {
-        if (run->steps[i].hidden) /* an expanded stand-in: its iterations are listed */
-            continue;
-        json_t *s = step_json(&run->steps[i]);
-        if (!s) {
-            rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-        json_array_append_new(steps, s);
+    json_object_set_new(root, "steps", json_array());
+    char *head = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(root);
+    /* Keys and strings are escaped, so the mark is found only where the list is. */
+    char *at = head ? strstr(head, mark) : NULL;
+    if (!at) {
+        free(head);
+        return NULL;
     }
-    json_object_set(root, "steps", steps);
+    size_t pre = (size_t)(at - head) + sizeof(mark) - 2, total = strlen(head) + 8;
+    bool any = false;
+    for (size_t i = 0; i < run->n; i++) {
+        struct lr_step *s = &run->steps[i];
+        if (s->hidden) /* an expanded stand-in: its iterations are listed */
+            continue;
+        if (!step_text(s)) {
+            free(head);
+            return NULL;
+        }
+        total += s->status_len + 2;
+        any = true;
+    }
+    char *out = malloc(total), *w = out;
+    if (!out) {
+        free(head);
+        return NULL;
+    }
+    memcpy(w, head, pre); /* up to and with the '[' */
+    w += pre;
+    const char *sep = "\n";
+    for (size_t i = 0; i < run->n; i++) {
+        const struct lr_step *s = &run->steps[i];
+        if (s->hidden)
+            continue;
+        w = stpcpy(w, sep);
+        memcpy(w, s->status_text, s->status_len);
+        w += s->status_len;
+        sep = ",\n";
+    }
+    if (any)
+        w = stpcpy(w, "\n  ");
+    w = stpcpy(w, head + pre); /* "]" and the rest */
+    free(head);
+    *len = (size_t)(w - out);
+    return out;
+}
+
+int lr_state_write(const struct lr_run *run, struct mp_error *err)
+{
+    char path[4096], tmp[4200];
+    size_t len = 0;
+    char *text = status_text(run, &len);
+    if (!text)
+        return mp_error_set(err, MP_ERR_NOMEM, "out of memory");
     snprintf(path, sizeof(path), "%s/status.json", run->dir);
     snprintf(tmp, sizeof(tmp), "%s/.status.json.%ld.tmp", run->dir, (long)getpid());
-    if (json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) != 0) {
-        rc = mp_error_set(err, MP_ERR_IO, "%s: cannot write", tmp);
-        goto out;
+    FILE *f = fopen(tmp, "w");
+    bool ok = f && fwrite(text, 1, len, f) == len;
+    ok = (f && fclose(f) == 0) && ok;
+    free(text);
+    if (!ok) {
+        unlink(tmp);
+        return mp_error_set(err, MP_ERR_IO, "%s: cannot write", tmp);
     }
     /* The rename alone leaves the old or the new file when mnistpipe dies. The final state
      * is also fsync'd first, for a system crash; doing that for every step's start and end
@@ -230,11 +351,9 @@ int lr_state_write(const struct lr_run *run, struct mp_error *err)
         }
     }
     if (rename(tmp, path) != 0) {
-        rc = mp_error_set(err, MP_ERR_IO, "%s: %s", path, strerror(errno));
+        int e = errno;
         unlink(tmp);
+        return mp_error_set(err, MP_ERR_IO, "%s: %s", path, strerror(e));
     }
-out:
-    json_decref(steps);
-    json_decref(root);
-    return rc;
+    return MP_OK;
 }
