@@ -192,11 +192,13 @@ static void comment(struct fp *f)
 static void next_content(struct fp *f)
 {
     while (!f->bad) {
-        while (f->p < f->e && *f->p == ' ')
-            f->p++;
-        if (f->p == f->e)
+        const unsigned char *q = f->p;
+        while (q < f->e && *q == ' ')
+            q++;
+        f->p = q;
+        if (q == f->e)
             return;
-        unsigned c = *f->p;
+        unsigned c = *q;
         if (c == '#')
             comment(f);
         else if (c == '\n')
@@ -364,11 +366,14 @@ static int plain(struct fp *f, bool flow)
     yaml_mark_t sm = mark(f), em;
     for (;;) {
         while (f->p < f->e) {
-            unsigned c = *f->p;
-            if (!(cls[c] & stop)) {
-                f->p++;
-                continue;
-            }
+            /* The run of ordinary characters, with the cursor in a register. */
+            const unsigned char *r = f->p, *e = f->e;
+            while (r < e && !(cls[*r] & stop))
+                r++;
+            f->p = r;
+            if (r == e)
+                break;
+            unsigned c = *r;
             if (c == ' ' || c == '\n')
                 break;
             if (c == ':') {
@@ -495,9 +500,10 @@ static int quoted(struct fp *f)
             goto bad;
         const unsigned char *run = f->p;
         /* The bulk: characters taken as they are. */
-        while (f->p < f->e && *f->p >= 0x20 && *f->p < 0x7f && *f->p != '\'' && *f->p != '"' &&
-               *f->p != '\\')
-            f->p++;
+        const unsigned char *r = f->p;
+        while (r < f->e && *r >= 0x20 && *r < 0x7f && *r != '\'' && *r != '"' && *r != '\\')
+            r++;
+        f->p = r;
         if (f->p > run && !put(f, run, (size_t)(f->p - run)))
             return 0;
         if (f->p == f->e)
@@ -678,8 +684,10 @@ static bool is_after(const struct fp *f, int key)
 
 static inline void skip_blanks(struct fp *f)
 {
-    while (f->p < f->e && *f->p == ' ')
-        f->p++;
+    const unsigned char *q = f->p;
+    while (q < f->e && *q == ' ')
+        q++;
+    f->p = q;
 }
 
 /* Spaces, comments and line breaks between the tokens of a flow collection (which may go on
