@@ -122,6 +122,7 @@ static void index_keys(struct loader *ld, yaml_node_t *map)
     size_t n = (size_t)(map->data.mapping.pairs.top - p);
     memset(ld->kslot, 0, sizeof(ld->kslot));
     ld->kmap = map;
+    ld->kdup = false;
     for (size_t i = 0; i < n; i++) {
         const char *k = pair_key(ld, &p[i]);
         if (!k || !*k)
@@ -132,6 +133,8 @@ static void index_keys(struct loader *ld, yaml_node_t *map)
             h = (h + 1) & 127u;
         if (!ld->kslot[h])
             ld->kslot[h] = (unsigned short)(i + 1);
+        else
+            ld->kdup = true;
     }
 }
 
@@ -208,7 +211,8 @@ static void check_keys(struct loader *ld, yaml_node_t *map, const char *const *a
         }
         /* An indexed mapping has a key given twice when the index holds another pair for
          * it; only then are the pairs before compared. */
-        bool dup = !big && (!indexed || !*key || first_pair(ld, key, key_hash(key)) != a);
+        bool dup = !big && (!indexed || !*key ||
+                            (ld->kdup && first_pair(ld, key, key_hash(key)) != a));
         for (yaml_node_pair_t *b = map->data.mapping.pairs.start; dup && b < a; b++) {
             yaml_node_t *kb = node(ld, b->key);
             if (kb->type == YAML_SCALAR_NODE && *kb->data.scalar.value == (yaml_char_t)*key &&

@@ -60,6 +60,7 @@ struct loader {
      * usually): a small open-addressing table of pair index + 1, first pair of a key kept. */
     const yaml_node_t *kmap;
     unsigned short kslot[128];
+    bool kdup;               /* kmap has a non-empty key given twice */
 };
 
 #define L(n) ((unsigned long)(n)->start_mark.line + 1)
