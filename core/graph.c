@@ -344,14 +344,37 @@ void mpi_op_forget_refs(struct mp_op *op, const char *s)
     mpi_op_forget_loop_refs(op, s);
 }
 
+enum { REF_PARAMS = 1, REF_STEPS = 2, REF_ITEM = 4, REF_LOOPS = 8 };
+
+/* The kinds of placeholder whose prefix ("{{params.", "{{steps.", "{{item", "{{loops.")
+ * occurs in @s: a scan for a kind not there finds nothing. */
+static unsigned ref_kinds(const char *s)
+{
+    unsigned k = 0;
+    for (const char *p = strstr(s, "{{"); p; p = strstr(p + 1, "{{")) {
+        const char *q = p + 2;
+        if (!strncmp(q, "params.", 7))
+            k |= REF_PARAMS;
+        else if (!strncmp(q, "steps.", 6))
+            k |= REF_STEPS;
+        else if (!strncmp(q, "item", 4))
+            k |= REF_ITEM;
+        else if (!strncmp(q, "loops.", 6))
+            k |= REF_LOOPS;
+    }
+    return k;
+}
+
 #define op_strdup mpi_op_strdup
 const char *mpi_op_strdup(struct mp_op *op, const char *s)
 {
     const char *d = mpi_arena_strdup(&op->pipeline->arena, s);
     /* Every placeholder starts with "{{": most strings have none to scan for. */
-    if (d && strstr(d, "{{") && (mpi_placeholder_each(d, note_ref, op) != MP_OK ||
-              mpi_op_note_output_refs(op, d) != MP_OK || mpi_op_note_item_refs(op, d) != MP_OK ||
-              mpi_op_note_loop_refs(op, d) != MP_OK))
+    unsigned k = d ? ref_kinds(d) : 0;
+    if (((k & REF_PARAMS) && mpi_placeholder_each(d, note_ref, op) != MP_OK) ||
+        ((k & REF_STEPS) && mpi_op_note_output_refs(op, d) != MP_OK) ||
+        ((k & REF_ITEM) && mpi_op_note_item_refs(op, d) != MP_OK) ||
+        ((k & REF_LOOPS) && mpi_op_note_loop_refs(op, d) != MP_OK))
         return NULL;
     return d;
 }

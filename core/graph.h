@@ -195,8 +195,9 @@ int mpi_vec_reserve(struct mpi_arena *a, void **v, size_t elem, size_t *cap, siz
 
 /* Append one item to an arena vector: evaluates to MP_OK or MP_ERR_NOMEM. */
 #define MPI_VEC_PUSH(arena, vec, item)                                                       \
-    (mpi_vec_reserve((arena), (void **)&(vec).v, sizeof(*(vec).v), &(vec).cap,              \
-                     (vec).n + 1) != MP_OK                                                   \
+    ((vec).n >= (vec).cap &&                                                                 \
+             mpi_vec_reserve((arena), (void **)&(vec).v, sizeof(*(vec).v), &(vec).cap,      \
+                             (vec).n + 1) != MP_OK                                           \
          ? MP_ERR_NOMEM                                                                      \
          : ((vec).v[(vec).n++] = (item), MP_OK))
 

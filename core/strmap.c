@@ -59,8 +59,16 @@ int mpi_strmap_put(struct mpi_strmap *m, struct mpi_arena *a, const char *key, v
         m->slots = slots;
         m->cap = cap;
     }
-    if (!mpi_strmap_get(m, key))
-        m->count++;
-    insert_slot(m->slots, m->cap, key, value);
-    return MP_OK;
+    /* insert_slot(), counting a new key: one probe. */
+    size_t mask = m->cap - 1;
+    for (size_t i = hash_str(key) & mask;; i = (i + 1) & mask) {
+        struct mpi_strmap_slot *s = &m->slots[i];
+        if (!s->key)
+            m->count++;
+        else if (strcmp(s->key, key) != 0)
+            continue;
+        s->key = key;
+        s->value = value;
+        return MP_OK;
+    }
 }

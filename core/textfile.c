@@ -13,6 +13,10 @@
 
 #include "diag.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 int mpi_textfile_read(const char *path, size_t max, char **data, size_t *len,
                       struct mp_error *err)
 {
@@ -79,8 +83,36 @@ static bool is_control(const unsigned char *s, size_t n)
 
 #define ONES 0x0101010101010101ull
 
+/* Every byte of @u is printable ASCII, a tab, a line feed or a CR: the usual file, with
+ * nothing to report. */
+static bool all_plain_ascii(const unsigned char *u, size_t len)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    /* Sixteen bytes at a time, as signed bytes: 0x20..0x7e are those above 0x1f and below
+     * 0x7f (0x80 and above are negative). */
+    const __m128i low = _mm_set1_epi8(0x1f), high = _mm_set1_epi8(0x7f);
+    const __m128i tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    for (; len - i >= 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+        __m128i ok = _mm_and_si128(_mm_cmpgt_epi8(v, low), _mm_cmplt_epi8(v, high));
+        ok = _mm_or_si128(ok, _mm_or_si128(_mm_cmpeq_epi8(v, lf),
+                                           _mm_or_si128(_mm_cmpeq_epi8(v, tab),
+                                                        _mm_cmpeq_epi8(v, cr))));
+        if (_mm_movemask_epi8(ok) != 0xffff)
+            return false;
+    }
+#endif
+    for (; i < len; i++)
+        if (!((u[i] >= 0x20 && u[i] < 0x7f) || u[i] == '\t' || u[i] == '\n' || u[i] == '\r'))
+            return false;
+    return true;
+}
+
 bool mpi_text_check(struct mp_diags *d, const char *data, size_t len)
 {
+    if (all_plain_ascii((const unsigned char *)data, len))
+        return true;
     unsigned long line = 1, col = 1;
     bool ok = true, nul = false, bad = false, ctl = false;
     const unsigned char *u = (const unsigned char *)data;

@@ -19,10 +19,13 @@ struct ref_check {
     struct mp_error *err;
 };
 
+/* check_ref() looks up the first REF_MAX - 1 bytes of a name. */
+#define REF_MAX 130
+
 static int check_ref(void *user, const char *name, size_t len)
 {
     struct ref_check *rc = user;
-    char buf[130];
+    char buf[REF_MAX];
     if (len >= sizeof(buf))
         len = sizeof(buf) - 1;
     memcpy(buf, name, len);
@@ -118,6 +121,19 @@ static int check_item_refs(const char *s, const struct mp_group *from, const cha
     return MP_OK;
 }
 
+/* Every {{params.NAME}} in the op's strings is declared. The strings the checks below scan
+ * (image, resource manifest, conditions and flags, command, args, env, volume sources, labels,
+ * annotations) are all copied in with mpi_op_strdup(), which notes each such NAME in
+ * op->param_refs: when each noted name is a parameter, none of the scans can fail. */
+static bool params_declared(const struct mp_pipeline *p, const struct mp_op *op)
+{
+    for (size_t i = 0; i < op->param_refs.n; i++)
+        if (strlen(op->param_refs.v[i]) >= REF_MAX ||
+            !mp_pipeline_find_param(p, op->param_refs.v[i]))
+            return false; /* scan, for check_ref()'s message */
+    return true;
+}
+
 static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct mp_error *err)
 {
     if (!op->resource && (!op->image || !*op->image))
@@ -130,6 +146,8 @@ static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct 
                                 op->deps.v[i]);
     struct ref_check rc = {.p = p, .op = op, .err = err};
     int r;
+    if (params_declared(p, op))
+        goto refs_checked;
     rc.where = "the image";
     if (op->image && (r = mpi_placeholder_each(op->image, check_ref, &rc)) != MP_OK)
         return r;
@@ -169,6 +187,7 @@ static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct 
         if ((r = mpi_placeholder_each(op->annotations.v[i].value, check_ref, &rc)) != MP_OK)
             return r;
     }
+refs_checked:
     for (size_t i = 0; i < op->output_refs.n; i++)
         if (check_output(p, op, op->output_refs.v[i].step, op->output_refs.v[i].output,
                          MP_OUTPUT_PARAMETER, err) != MP_OK)

@@ -88,12 +88,12 @@ static bool grow(void **v, size_t *cap, size_t need, size_t elem)
     return true;
 }
 
-static size_t col(const struct fp *f)
+static inline size_t col(const struct fp *f)
 {
     return (size_t)(f->p - f->bol) - (f->cont - f->cont_bol);
 }
 
-static yaml_mark_t mark(const struct fp *f)
+static inline yaml_mark_t mark(const struct fp *f)
 {
     yaml_mark_t m;
     m.index = (size_t)(f->p - f->s) - f->cont;
@@ -115,7 +115,7 @@ static yaml_mark_t end_mark(const struct fp *f, long c)
     return m;
 }
 
-static void newline(struct fp *f)
+static inline void newline(struct fp *f)
 {
     f->p++;
     f->line++;
@@ -123,14 +123,14 @@ static void newline(struct fp *f)
     f->cont_bol = f->cont;
 }
 
-static bool blankz(const struct fp *f, const unsigned char *q)
+static inline bool blankz(const struct fp *f, const unsigned char *q)
 {
     return q == f->e || *q == ' ' || *q == '\n' || *q == '\t';
 }
 
 /* A ':' at the cursor that is a value indicator here (block context: a blank follows; a tab
  * there is not taken). */
-static bool value_colon(const struct fp *f)
+static inline bool value_colon(const struct fp *f)
 {
     const unsigned char *q = f->p + 1;
     return f->p < f->e && *f->p == ':' && (q == f->e || *q == ' ' || *q == '\n');
@@ -192,11 +192,13 @@ static void comment(struct fp *f)
 static void next_content(struct fp *f)
 {
     while (!f->bad) {
-        while (f->p < f->e && *f->p == ' ')
-            f->p++;
-        if (f->p == f->e)
+        const unsigned char *q = f->p;
+        while (q < f->e && *q == ' ')
+            q++;
+        f->p = q;
+        if (q == f->e)
             return;
-        unsigned c = *f->p;
+        unsigned c = *q;
         if (c == '#')
             comment(f);
         else if (c == '\n')
@@ -209,7 +211,7 @@ static void next_content(struct fp *f)
 }
 
 /* '---' or '...' at the start of a line. */
-static bool doc_marker(const struct fp *f)
+static inline bool doc_marker(const struct fp *f)
 {
     const unsigned char *p = f->p;
     return p == f->bol && f->e - p >= 3 &&
@@ -220,7 +222,7 @@ static bool doc_marker(const struct fp *f)
 
 /* After next_content(), for the block collection at column @c: -1 when it ends here (the
  * end, a document marker, a smaller column), 0 at its column, 1 beyond it. */
-static int where(const struct fp *f, long c)
+static inline int where(const struct fp *f, long c)
 {
     if (f->p == f->e || doc_marker(f))
         return -1;
@@ -230,17 +232,24 @@ static int where(const struct fp *f, long c)
 
 /* ---- nodes ---- */
 
-/* A new node (its id), also a child of the collection being filled. */
-static int add_node(struct fp *f, yaml_node_type_t type, yaml_mark_t sm)
+/* Room for one more node and one more child on the stack. */
+static bool node_room(struct fp *f)
 {
-    if (f->bad)
-        return 0;
     if ((f->nn == f->cn && !grow((void **)&f->nodes, &f->cn, f->nn + 1, sizeof(yaml_node_t))) ||
         (f->ns == f->cs && !grow((void **)&f->stk, &f->cs, f->ns + 1, sizeof(int))) ||
         f->nn >= INT32_MAX - 1) {
         f->bad = true;
-        return 0;
+        return false;
     }
+    return true;
+}
+
+/* A new node (its id), also a child of the collection being filled. Its end mark is
+ * @sm; the caller sets its data. */
+static inline int add_node(struct fp *f, yaml_node_type_t type, yaml_mark_t sm)
+{
+    if (f->bad || ((f->nn == f->cn || f->ns == f->cs) && !node_room(f)))
+        return 0;
     yaml_node_t *n = &f->nodes[f->nn++];
     n->type = type;
     n->tag = (yaml_char_t *)fast_tags[type - YAML_SCALAR_NODE];
@@ -251,16 +260,22 @@ static int add_node(struct fp *f, yaml_node_type_t type, yaml_mark_t sm)
     return id;
 }
 
-/* Room for @n more bytes of text. */
-static bool room(struct fp *f, size_t n)
+/* Room for @n more bytes of text, made. */
+static bool room_grow(struct fp *f, size_t n)
 {
-    if (f->nt + n <= f->ct || grow((void **)&f->text, &f->ct, f->nt + n, 1))
+    if (grow((void **)&f->text, &f->ct, f->nt + n, 1))
         return true;
     f->bad = true;
     return false;
 }
 
-static bool put(struct fp *f, const void *b, size_t n)
+/* Room for @n more bytes of text. */
+static inline bool room(struct fp *f, size_t n)
+{
+    return f->nt + n <= f->ct || room_grow(f, n);
+}
+
+static inline bool put(struct fp *f, const void *b, size_t n)
 {
     if (!room(f, n))
         return false;
@@ -269,7 +284,7 @@ static bool put(struct fp *f, const void *b, size_t n)
     return true;
 }
 
-static bool put_c(struct fp *f, char c)
+static inline bool put_c(struct fp *f, char c)
 {
     if (!room(f, 1))
         return false;
@@ -278,8 +293,8 @@ static bool put_c(struct fp *f, char c)
 }
 
 /* The scalar whose value is text[@off..] (terminated here). */
-static int add_scalar(struct fp *f, size_t off, yaml_scalar_style_t style, yaml_mark_t sm,
-                      yaml_mark_t em)
+static inline int add_scalar(struct fp *f, size_t off, yaml_scalar_style_t style,
+                             yaml_mark_t sm, yaml_mark_t em)
 {
     if (!put_c(f, '\0'))
         return 0;
@@ -351,11 +366,14 @@ static int plain(struct fp *f, bool flow)
     yaml_mark_t sm = mark(f), em;
     for (;;) {
         while (f->p < f->e) {
-            unsigned c = *f->p;
-            if (!(cls[c] & stop)) {
-                f->p++;
-                continue;
-            }
+            /* The run of ordinary characters, with the cursor in a register. */
+            const unsigned char *r = f->p, *e = f->e;
+            while (r < e && !(cls[*r] & stop))
+                r++;
+            f->p = r;
+            if (r == e)
+                break;
+            unsigned c = *r;
             if (c == ' ' || c == '\n')
                 break;
             if (c == ':') {
@@ -482,9 +500,10 @@ static int quoted(struct fp *f)
             goto bad;
         const unsigned char *run = f->p;
         /* The bulk: characters taken as they are. */
-        while (f->p < f->e && *f->p >= 0x20 && *f->p < 0x7f && *f->p != '\'' && *f->p != '"' &&
-               *f->p != '\\')
-            f->p++;
+        const unsigned char *r = f->p;
+        while (r < f->e && *r >= 0x20 && *r < 0x7f && *r != '\'' && *r != '"' && *r != '\\')
+            r++;
+        f->p = r;
         if (f->p > run && !put(f, run, (size_t)(f->p - run)))
             return 0;
         if (f->p == f->e)
@@ -648,7 +667,7 @@ bad:
 
 /* ---- collections ---- */
 
-static bool plain_start(const struct fp *f, bool flow)
+static inline bool plain_start(const struct fp *f, bool flow)
 {
     unsigned c = *f->p;
     if (c == '-')
@@ -663,10 +682,12 @@ static bool is_after(const struct fp *f, int key)
     return !strcmp(f->text + (uintptr_t)f->nodes[key - 1].data.scalar.value, "after");
 }
 
-static void skip_blanks(struct fp *f)
+static inline void skip_blanks(struct fp *f)
 {
-    while (f->p < f->e && *f->p == ' ')
-        f->p++;
+    const unsigned char *q = f->p;
+    while (q < f->e && *q == ' ')
+        q++;
+    f->p = q;
 }
 
 /* Spaces, comments and line breaks between the tokens of a flow collection (which may go on

@@ -102,13 +102,96 @@ static bool in_list(const char *const *list, const char *s)
     return false;
 }
 
+/* Mappings with this many pairs have their keys indexed (ld->kmap) when looked up in: a step
+ * is asked for every key it may have, and has few of them. */
+#define KEYS_MIN 4
+#define KEYS_MAX 64
+
+#define key_hash mpi_yl_key_hash
+
+/* The key of pair @a as a C string (the loader compares keys as C strings), or NULL. */
+static const char *pair_key(struct loader *ld, const yaml_node_pair_t *a)
+{
+    const yaml_node_t *k = node(ld, a->key);
+    return k && k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : NULL;
+}
+
+static void index_keys(struct loader *ld, yaml_node_t *map)
+{
+    yaml_node_pair_t *p = map->data.mapping.pairs.start;
+    size_t n = (size_t)(map->data.mapping.pairs.top - p);
+    memset(ld->kslot, 0, sizeof(ld->kslot));
+    ld->kmap = map;
+    ld->kdup = false;
+    for (size_t i = 0; i < n; i++) {
+        const char *k = pair_key(ld, &p[i]);
+        if (!k || !*k)
+            continue;
+        unsigned h = key_hash(k);
+        /* A key given twice keeps its first pair, as the scan in get() does. */
+        while (ld->kslot[h] && strcmp(pair_key(ld, &p[ld->kslot[h] - 1]), k))
+            h = (h + 1) & 127u;
+        if (!ld->kslot[h])
+            ld->kslot[h] = (unsigned short)(i + 1);
+        else
+            ld->kdup = true;
+    }
+}
+
+/* get() in a mapping not indexed: the value of the first pair with @key. */
+static yaml_node_t *scan_keys(struct loader *ld, yaml_node_t *map, const char *key)
+{
+    for (yaml_node_pair_t *a = map->data.mapping.pairs.start; a < map->data.mapping.pairs.top;
+         a++) {
+        yaml_node_t *k = node(ld, a->key);
+        const char *v = (const char *)k->data.scalar.value;
+        if (k->type == YAML_SCALAR_NODE && *v == *key && !strcmp(v, key))
+            return node(ld, a->value);
+    }
+    return NULL;
+}
+
+/* The first pair of ld->kmap with non-empty @key (@h: its key_hash()), or NULL. */
+static const yaml_node_pair_t *first_pair(struct loader *ld, const char *key, unsigned h)
+{
+    const yaml_node_pair_t *p = ld->kmap->data.mapping.pairs.start;
+    for (; ld->kslot[h]; h = (h + 1) & 127u) {
+        const yaml_node_pair_t *a = &p[ld->kslot[h] - 1];
+        const char *k = pair_key(ld, a);
+        if (*k == *key && !strcmp(k, key))
+            return a;
+    }
+    return NULL;
+}
+
+yaml_node_t *mpi_yl_get_hashed(struct loader *ld, yaml_node_t *map, const char *key,
+                               unsigned hash)
+{
+    if (map == ld->kmap && *key) {
+        if (!ld->kslot[hash])
+            return NULL;
+    } else {
+        size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+        if (!*key || n < KEYS_MIN || n > KEYS_MAX)
+            return scan_keys(ld, map, key);
+        index_keys(ld, map);
+    }
+    const yaml_node_pair_t *a = first_pair(ld, key, hash);
+    return a ? node(ld, a->value) : NULL;
+}
+
+#define get(ld, map, key) mpi_yl_get_hashed(ld, map, key, key_hash(key))
+
 /* Report keys that are not in @allowed (with the nearest allowed key) or that are planned but
  * not supported yet (@future), and duplicate keys. */
 static void check_keys(struct loader *ld, yaml_node_t *map, const char *const *allowed,
                        const char *const *future, const char *where)
 {
     /* Large mappings find duplicates with a hash map, so that the check stays linear. */
-    bool big = map->data.mapping.pairs.top - map->data.mapping.pairs.start > 32;
+    size_t npairs = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+    bool big = npairs > 32, indexed = npairs >= KEYS_MIN && npairs <= KEYS_MAX && !big;
+    if (indexed && ld->kmap != map)
+        index_keys(ld, map);
     struct mpi_arena arena;
     struct mpi_strmap seen = {0};
     mpi_arena_init(&arena);
@@ -126,7 +209,11 @@ static void check_keys(struct loader *ld, yaml_node_t *map, const char *const *a
             else if (mpi_strmap_put(&seen, &arena, key, k) != MP_OK)
                 ld->nomem = 1;
         }
-        for (yaml_node_pair_t *b = map->data.mapping.pairs.start; !big && b < a; b++) {
+        /* An indexed mapping has a key given twice when the index holds another pair for
+         * it; only then are the pairs before compared. */
+        bool dup = !big && (!indexed || !*key ||
+                            (ld->kdup && first_pair(ld, key, key_hash(key)) != a));
+        for (yaml_node_pair_t *b = map->data.mapping.pairs.start; dup && b < a; b++) {
             yaml_node_t *kb = node(ld, b->key);
             if (kb->type == YAML_SCALAR_NODE && *kb->data.scalar.value == (yaml_char_t)*key &&
                 !strcmp((const char *)kb->data.scalar.value, key))
@@ -146,69 +233,6 @@ static void check_keys(struct loader *ld, yaml_node_t *map, const char *const *a
             ld->nomem = 1;
     }
     mpi_arena_release(&arena);
-}
-
-/* Mappings with this many pairs have their keys indexed (ld->kmap) when looked up in: a step
- * is asked for every key it may have, and has few of them. */
-#define KEYS_MIN 4
-#define KEYS_MAX 64
-
-/* Of a non-empty key: its first three bytes (or fewer). */
-static unsigned key_hash(const char *k)
-{
-    unsigned h = (unsigned char)k[0] * 31u + (unsigned char)k[1];
-    if (k[1])
-        h = h * 7u + (unsigned char)k[2];
-    return (h ^ h >> 7) & 127u;
-}
-
-/* The key of pair @a as a C string (the loader compares keys as C strings), or NULL. */
-static const char *pair_key(struct loader *ld, const yaml_node_pair_t *a)
-{
-    const yaml_node_t *k = node(ld, a->key);
-    return k && k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : NULL;
-}
-
-static void index_keys(struct loader *ld, yaml_node_t *map)
-{
-    yaml_node_pair_t *p = map->data.mapping.pairs.start;
-    size_t n = (size_t)(map->data.mapping.pairs.top - p);
-    memset(ld->kslot, 0, sizeof(ld->kslot));
-    ld->kmap = map;
-    for (size_t i = 0; i < n; i++) {
-        const char *k = pair_key(ld, &p[i]);
-        if (!k || !*k)
-            continue;
-        unsigned h = key_hash(k);
-        /* A key given twice keeps its first pair, as the scan in get() does. */
-        while (ld->kslot[h] && strcmp(pair_key(ld, &p[ld->kslot[h] - 1]), k))
-            h = (h + 1) & 127u;
-        if (!ld->kslot[h])
-            ld->kslot[h] = (unsigned short)(i + 1);
-    }
-}
-
-static yaml_node_t *get(struct loader *ld, yaml_node_t *map, const char *key)
-{
-    yaml_node_pair_t *p = map->data.mapping.pairs.start;
-    size_t n = (size_t)(map->data.mapping.pairs.top - p);
-    if (n >= KEYS_MIN && n <= KEYS_MAX && *key) {
-        if (ld->kmap != map)
-            index_keys(ld, map);
-        for (unsigned h = key_hash(key); ld->kslot[h]; h = (h + 1) & 127u) {
-            const yaml_node_pair_t *a = &p[ld->kslot[h] - 1];
-            if (!strcmp(pair_key(ld, a), key))
-                return node(ld, a->value);
-        }
-        return NULL;
-    }
-    for (yaml_node_pair_t *a = p; a < map->data.mapping.pairs.top; a++) {
-        yaml_node_t *k = node(ld, a->key);
-        const char *v = (const char *)k->data.scalar.value;
-        if (k->type == YAML_SCALAR_NODE && *v == *key && !strcmp(v, key))
-            return node(ld, a->value);
-    }
-    return NULL;
 }
 
 static bool param_declared(struct loader *ld, const char *name, size_t len)
@@ -827,7 +851,7 @@ static void check_deps(struct loader *ld)
 /* A group item of a step list: a mapping with its own 'steps'. */
 static bool is_group(struct loader *ld, yaml_node_t *n)
 {
-    return n->type == YAML_MAPPING_NODE && get(ld, n, "steps") != NULL;
+    return n->type == YAML_MAPPING_NODE && scan_keys(ld, n, "steps") != NULL;
 }
 
 /* The steps of list @n and of the groups in it. */
@@ -988,11 +1012,6 @@ void mpi_yl_diag(struct loader *ld, const yaml_node_t *n, const char *expected, 
 yaml_node_t *mpi_yl_node(struct loader *ld, int id)
 {
     return node(ld, id);
-}
-
-yaml_node_t *mpi_yl_get(struct loader *ld, yaml_node_t *map, const char *key)
-{
-    return get(ld, map, key);
 }
 
 const char *mpi_yl_scalar(struct loader *ld, yaml_node_t *n, const char *what)

@@ -60,6 +60,7 @@ struct loader {
      * usually): a small open-addressing table of pair index + 1, first pair of a key kept. */
     const yaml_node_t *kmap;
     unsigned short kslot[128];
+    bool kdup;               /* kmap has a non-empty key given twice */
 };
 
 #define L(n) ((unsigned long)(n)->start_mark.line + 1)
@@ -87,7 +88,20 @@ bool mpi_yl_fast_doc(const yaml_document_t *doc);
 void mpi_yl_diag(struct loader *ld, const yaml_node_t *n, const char *expected, const char *fmt,
                  ...) MP_PRINTF(4, 5);
 yaml_node_t *mpi_yl_node(struct loader *ld, int id);
-yaml_node_t *mpi_yl_get(struct loader *ld, yaml_node_t *map, const char *key);
+/* The slot where the key index (struct loader's kslot) starts looking for non-empty @k: its
+ * first three bytes (or fewer). Inlined, it is a constant for a literal key, so a lookup in
+ * the index costs a load when the key is not there. */
+static inline unsigned mpi_yl_key_hash(const char *k)
+{
+    unsigned h = (unsigned char)k[0] * 31u + (unsigned char)k[1];
+    if (k[1])
+        h = h * 7u + (unsigned char)k[2];
+    return (h ^ h >> 7) & 127u;
+}
+/* The value of the first pair of mapping @map with @key (a C string), or NULL. */
+yaml_node_t *mpi_yl_get_hashed(struct loader *ld, yaml_node_t *map, const char *key,
+                               unsigned hash);
+#define mpi_yl_get(ld, map, key) mpi_yl_get_hashed(ld, map, key, mpi_yl_key_hash(key))
 const char *mpi_yl_scalar(struct loader *ld, yaml_node_t *n, const char *what);
 /* A string that may hold placeholders (checked). */
 const char *mpi_yl_text(struct loader *ld, yaml_node_t *n, const char *what);

@@ -264,6 +264,34 @@ START_TEST(test_validate_problems)
 }
 END_TEST
 
+/* The parameter references of every string an op holds are checked, with the same message
+ * whether the op's noted references are all declared (no scan) or not (a scan finds which
+ * string has the undeclared one). */
+START_TEST(test_validate_param_refs)
+{
+    ck_assert_int_eq(mp_pipeline_add_param(p, "size", "1", NULL, NULL, err), MP_OK);
+    struct mp_op *a = op3("a", NULL);
+    ck_assert_int_eq(mp_op_add_arg(a, "--size={{params.size}}", err), MP_OK);
+    ck_assert_int_eq(mp_op_set_label(a, "l", "{{params.gone}}", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_str_eq(mp_error_message(err), "op 'a': a label refers to {{params.gone}}, but "
+                     "the pipeline has no parameter 'gone'");
+    /* the label's new value drops its reference */
+    ck_assert_int_eq(mp_op_set_label(a, "l", "{{params.size}}", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_env(a, "E", "x{{params.size}}y{{params.other}}", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_str_eq(mp_error_message(err), "op 'a': env refers to {{params.other}}, but the "
+                     "pipeline has no parameter 'other'");
+    ck_assert_int_eq(mp_pipeline_add_param(p, "other", NULL, NULL, NULL, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_command(op3("b", "a"), "{{params.a-b}}", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_str_eq(mp_error_message(err), "op 'b': command refers to {{params.a-b}}, but the "
+                     "pipeline has no parameter 'a-b'");
+}
+END_TEST
+
 START_TEST(test_builtin_mnist)
 {
     struct mp_pipeline *m;
@@ -548,6 +576,7 @@ int main(void)
     tcase_add_test(tc, test_render);
     tcase_add_test(tc, test_validate_cycle);
     tcase_add_test(tc, test_validate_problems);
+    tcase_add_test(tc, test_validate_param_refs);
     tcase_add_test(tc, test_builtin_mnist);
     tcase_add_test(tc, test_outputs);
     tcase_add_test(tc, test_output_rules);

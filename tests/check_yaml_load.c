@@ -139,6 +139,32 @@ START_TEST(test_all_problems)
 }
 END_TEST
 
+/* Keys given twice in a step (whose keys the loader indexes) and at the top level: each
+ * later occurrence is reported against each earlier one. */
+START_TEST(test_duplicate_keys)
+{
+    struct mp_pipeline *p;
+    ck_assert_int_eq(load("name: p\nsteps:\n  - name: a\n    image: x\n    args: [1]\n"
+                          "    image: y\n    env: []\n    image: z\n    \"\": 1\n"
+                          "    \"\": 2\nname: q\n", NULL, &p), MP_ERR_PARSE);
+    ck_assert_uint_eq(mp_diags_error_count(diags), 7);
+    struct mp_buf *b = mp_buf_new();
+    ck_assert_int_eq(mp_diags_format(diags, false, b), MP_OK);
+    const char *out = mp_buf_data(b);
+    ck_assert_ptr_nonnull(strstr(out, ":6:5: error: step: key 'image' given twice (first at "
+                                      "line 4)"));
+    ck_assert_ptr_nonnull(strstr(out, ":8:5: error: step: key 'image' given twice (first at "
+                                      "line 4)"));
+    ck_assert_ptr_nonnull(strstr(out, ":8:5: error: step: key 'image' given twice (first at "
+                                      "line 6)"));
+    ck_assert_ptr_nonnull(strstr(out, ":10:5: error: step: key '' given twice (first at "
+                                      "line 9)"));
+    ck_assert_ptr_nonnull(strstr(out, ":11:1: error: pipeline: key 'name' given twice (first "
+                                      "at line 1)"));
+    mp_buf_free(b);
+}
+END_TEST
+
 START_TEST(test_hostile)
 {
     struct mp_pipeline *p;
@@ -485,6 +511,7 @@ int main(void)
     tcase_add_test(tc, test_example);
     tcase_add_test(tc, test_every_option);
     tcase_add_test(tc, test_all_problems);
+    tcase_add_test(tc, test_duplicate_keys);
     tcase_add_test(tc, test_hostile);
     tcase_add_test(tc, test_same_document);
     tcase_add_test(tc, test_fast_parser);
