@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <zlib.h>
 
 #include "write.h"
@@ -49,8 +50,9 @@ struct zsrc {
 #define Z_DICT 8192
 
 /* One piece: the range [start, end) of @src (the Z_DICT bytes before start prime it), compressed
- * into @out. A piece taken while the member is still being written owns a copy of its input
- * (@copy); the others read the whole stream once it is complete. */
+ * into @out. A piece taken while the member is still being written reads it where it lies when
+ * the member's buffer never moves, else owns a copy of its input (@copy, freed once compressed);
+ * the others read the whole stream once it is complete. */
 struct zpiece {
     size_t index; /* its place in the stream */
     struct zsrc src;
@@ -73,6 +75,7 @@ struct zpack {
     pthread_t helper;
     size_t head;     /* stream bytes before the member (the tar header) */
     size_t streamed; /* pieces 1..streamed were queued while the member was written */
+    bool fixed;      /* the member's bytes stay where they are written: no copies */
 };
 
 static void src_copy(const struct zsrc *src, size_t from, size_t len, unsigned char *dst)
@@ -153,6 +156,8 @@ static void *z_worker(void *arg)
         if (!pc)
             break;
         pc->rc = ok ? z_piece(&zs, pc) : MP_ERR_NOMEM;
+        free(pc->copy); /* its input is no longer needed: the output is what stays */
+        pc->copy = NULL;
     }
     if (ok)
         deflateEnd(&zs);
@@ -192,8 +197,9 @@ static void zpack_queue(struct zpack *zp, struct zpiece *pc, bool helper)
         zp->threaded = pthread_create(&zp->helper, NULL, z_worker, zp) == 0;
 }
 
-/* The member's first @len bytes are written (@data, valid during the call only): queue, with
- * a copy of its input, each piece that lies inside them and is not the last. */
+/* The member's first @len bytes are written (@data: valid during the call only, or until the
+ * pack is finished when zp->fixed): queue each piece that lies inside them and is not the
+ * last, with a copy of its input unless zp->fixed. */
 static void zpack_progress(void *user, const char *data, size_t len)
 {
     struct zpack *zp = user;
@@ -203,14 +209,16 @@ static void zpack_progress(void *user, const char *data, size_t len)
         if (to >= len) /* more bytes must follow it: then it is not the last piece */
             return;
         struct zpiece *pc = calloc(1, sizeof(*pc));
-        unsigned char *copy = pc ? malloc(to - from) : NULL;
-        if (!copy) {
+        unsigned char *copy = pc && !zp->fixed ? malloc(to - from) : NULL;
+        if (!pc || (!zp->fixed && !copy)) {
             free(pc);
             zp->nomem = true;
             return;
         }
-        memcpy(copy, data + from, to - from);
-        *pc = (struct zpiece){.index = k, .src = {.p = {copy}, .n = {to - from}, .count = 1,
+        const unsigned char *in = (const unsigned char *)data + from;
+        if (copy)
+            in = memcpy(copy, in, to - from);
+        *pc = (struct zpiece){.index = k, .src = {.p = {in}, .n = {to - from}, .count = 1,
                                                    .total = to - from},
                               .start = Z_DICT, .end = to - from, .copy = copy};
         zpack_queue(zp, pc, true);
@@ -381,6 +389,26 @@ int mpi_archive_tar_gz(const char *member, const void *data, size_t len, struct 
     return tar_gz(&zp, member, data, len, out, err);
 }
 
+/* The largest YAML member: 100,000 steps write 77 MB. */
+#define YAML_LIMIT ((size_t)1 << 30)
+/* The YAML buffer's mapping: the limit, the NUL after it, whole pages. */
+#define YAML_MAP ((YAML_LIMIT + 1 + 65535) & ~(size_t)65535)
+
+/* Give @b (empty) address space for YAML_LIMIT bytes, which the kernel backs with pages only as
+ * they are written: the buffer never grows, so it never moves (no realloc copying the YAML
+ * written so far) and the pieces compressed while it is written need no copies. False where
+ * the reservation is refused (overcommit turned off): then @b grows as usual. */
+static bool yaml_map(struct mp_buf *b)
+{
+    void *p = mmap(NULL, YAML_MAP, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+                   MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    b->data = p;
+    b->cap = YAML_MAP; /* mpi_buf_reserve stops at the limit before it needs more */
+    return true;
+}
+
 int mpi_archive_tar_gz_yaml(const char *member, const struct mp_node *root,
                             struct mp_buf *out, struct mp_error *err)
 {
@@ -388,15 +416,19 @@ int mpi_archive_tar_gz_yaml(const char *member, const struct mp_node *root,
         return mp_error_set(err, MP_ERR_INVAL, "package: member name longer than 100 bytes");
     struct mp_buf yaml;
     mpi_buf_init(&yaml);
-    mp_buf_set_limit(&yaml, (size_t)1 << 30); /* 100,000 steps: 70 MB */
+    mp_buf_set_limit(&yaml, YAML_LIMIT);
     struct zpack zp;
     zpack_init(&zp, TAR_BLOCK);
+    zp.fixed = yaml_map(&yaml);
     int rc = mpi_write_yaml_progress(root, &yaml, err, zpack_progress, &zp);
     if (rc == MP_OK)
         rc = tar_gz(&zp, member, yaml.data, yaml.len, out, err);
     else
         zpack_abort(&zp);
-    mpi_buf_release(&yaml);
+    if (zp.fixed)
+        munmap(yaml.data, YAML_MAP);
+    else
+        mpi_buf_release(&yaml);
     return rc;
 }
 
