@@ -10,7 +10,13 @@
 
 #define ARENA_ALIGN 16
 #define ARENA_MIN_CHUNK 8192
+/* Chunks double from 8 KiB (a component's arena needs a few KiB) to 16 MiB (100,000 steps
+ * take 250 MB of workflow tree: twenty-odd chunks); from glibc's mmap threshold on, calloc maps
+ * them fresh and does not clear them. */
+#define ARENA_MAX_CHUNK ((size_t)16 << 20)
 
+/* Every chunk comes zeroed (calloc) and its bytes are handed out once,
+ * so allocations need no memset. */
 struct mpi_arena_chunk {
     struct mpi_arena_chunk *next;
     size_t used;
@@ -60,24 +66,22 @@ void *mpi_arena_alloc(struct mpi_arena *a, size_t n)
     struct mpi_arena_chunk *c = a->head;
     if (!c || c->cap - c->used < need) {
         size_t cap = ARENA_MIN_CHUNK;
-        if (c && c->cap < (size_t)1 << 20)
-            cap = c->cap * 2; /* chunks double up to 1 MiB, so big pipelines need few */
+        if (c && c->cap <= ARENA_MAX_CHUNK / 2)
+            cap = c->cap * 2; /* chunks double up to 16 MiB, so big pipelines need few */
         else if (c)
             cap = c->cap;
         if (cap < need)
             cap = need;
-        struct mpi_arena_chunk *nc = malloc(sizeof(*nc) + cap);
+        struct mpi_arena_chunk *nc = calloc(1, sizeof(*nc) + cap);
         if (!nc)
             return NULL;
         nc->cap = cap;
-        nc->used = 0;
         nc->next = c;
         a->head = c = nc;
     }
     void *p = c->data + c->used;
     c->used += need;
     a->total += need;
-    memset(p, 0, n);
     return p;
 }
 #endif

@@ -18,6 +18,7 @@ noinst_LTLIBRARIES += %reldir%/libmpcore.la
 	%reldir%/workflow.c %reldir%/workflow.h %reldir%/workflow_pod.c \
 	%reldir%/workflow_controlflow.c %reldir%/workflow_resource.c \
 	%reldir%/package.c %reldir%/package.h %reldir%/tarzip.c %reldir%/tarzip.h \
+	%reldir%/deflate_piece.c %reldir%/deflate_piece.h \
 	%reldir%/builtin_mnist.c \
 	%reldir%/plugin_ctx.c %reldir%/plugin_ctx.h \
 	%reldir%/compile.c \
@@ -31,9 +32,9 @@ noinst_LTLIBRARIES += %reldir%/libmpcore.la
 	%reldir%/component_yaml.h %reldir%/sha256.c %reldir%/sha256.h \
 	%reldir%/version.c
 %canon_reldir%_libmpcore_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAML_CFLAGS) $(ZLIB_CFLAGS) \
-	$(JANSSON_CFLAGS)
+	$(ISAL_CFLAGS) $(JANSSON_CFLAGS)
 %canon_reldir%_libmpcore_la_LIBADD = %reldir%/libmploader.la $(YAML_LIBS) $(ZLIB_LIBS) \
-	$(JANSSON_LIBS) \
+	$(ISAL_LIBS) $(JANSSON_LIBS) \
 	$(DL_LIBS) $(PTHREAD_LIBS)
 
 # The loader alone gets the plugin directory, expanded by make (not configure), so that

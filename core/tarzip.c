@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* tarzip.c: the two one-member archives of a KFP package, ustar+gzip and zip, written with
- * zlib. libarchive did this before; it brings libxml2, ICU, libstdc++, nettle, ACL and four
- * other compressors into every process (3 ms and 5 MB at start-up, more than a whole MNIST
- * compile), for two fixed layouts of a few hundred bytes of headers. tests/check_package.c
- * reads both back with libarchive. */
+/* tarzip.c: the two one-member archives of a KFP package, ustar+gzip and zip, compressed by
+ * deflate_piece.c (ISA-L's igzip or zlib). libarchive did this before; it brings libxml2, ICU,
+ * libstdc++, nettle, ACL and four other compressors into every process (3 ms and 5 MB at
+ * start-up, more than a whole MNIST compile), for two fixed layouts of a few hundred bytes of
+ * headers. tests/check_package.c reads both back with libarchive. */
 #include "config.h"
 
 #include "tarzip.h"
@@ -14,18 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <zlib.h>
 
+#include "deflate_piece.h"
 #include "write.h"
 
 #define TAR_BLOCK 512
 #define TAR_RECORD 10240 /* 20 blocks, what tar and Python's tarfile pad to */
-
-/* zlib level 1 (its greedy matcher): on workflow YAML, which repeats itself every few hundred
- * bytes, it runs 3.5x faster than the default level 6 for packages 1-3 % larger (10 % on the
- * 5 KB MNIST workflow: 1,246 bytes against 1,129); level 9 takes 2x level 6's time for 2 %
- * less. */
-#define MPI_DEFLATE_LEVEL 1
 
 /* The bytes to compress: a tar header, the member and zero padding (or the member alone). */
 struct zsrc {
@@ -36,17 +32,21 @@ struct zsrc {
 };
 
 /* Compressed in pieces of Z_CHUNK input bytes, each by a deflate stream of its own primed
- * with the 32 KiB before it (deflate's whole window) and ended with a sync flush, so that the
- * pieces join into one deflate stream (as pigz does) and two threads can share the work. The
- * bytes depend only on the input, never on the threads: the same package on every machine. A
- * package of one piece (under 256 KiB of tar: the MNIST pipeline's is 10 KiB) is exactly
- * zlib's one-stream output. */
+ * with the Z_DICT bytes before it and ended with a sync flush, so that the pieces join into one
+ * deflate stream (as pigz does) and two threads can share the work. The bytes depend only on
+ * the input and the library (deflate_piece.c), never on the threads. A package of one piece
+ * (under 256 KiB of tar: the MNIST pipeline's is 10 KiB) is compressed on the caller's thread
+ * alone. */
 #define Z_CHUNK ((size_t)1 << 18)
-#define Z_DICT 32768
+/* 8 KiB of dictionary, not deflate's whole 32 KiB window: setting a dictionary hashes every
+ * byte of it, and workflow YAML repeats itself every few hundred bytes, so the packages even
+ * come out a little smaller (zlib: 83,381 bytes against 83,444 for the 5,000-step fan). */
+#define Z_DICT 8192
 
-/* One piece: the range [start, end) of @src (the 32 KiB before start prime it), compressed
- * into @out. A piece taken while the member is still being written owns a copy of its input
- * (@copy); the others read the whole stream once it is complete. */
+/* One piece: the range [start, end) of @src (the Z_DICT bytes before start prime it), compressed
+ * into @out. A piece taken while the member is still being written reads it where it lies when
+ * the member's buffer never moves, else owns a copy of its input (@copy, freed once compressed);
+ * the others read the whole stream once it is complete. */
 struct zpiece {
     size_t index; /* its place in the stream */
     struct zsrc src;
@@ -54,7 +54,7 @@ struct zpiece {
     bool last;
     unsigned char *copy;
     struct mp_buf out; /* raw deflate bytes */
-    uLong crc;         /* of its input */
+    uint32_t crc;      /* of its input */
     int rc;
 };
 
@@ -69,6 +69,7 @@ struct zpack {
     pthread_t helper;
     size_t head;     /* stream bytes before the member (the tar header) */
     size_t streamed; /* pieces 1..streamed were queued while the member was written */
+    bool fixed;      /* the member's bytes stay where they are written: no copies */
 };
 
 static void src_copy(const struct zsrc *src, size_t from, size_t len, unsigned char *dst)
@@ -85,61 +86,39 @@ static void src_copy(const struct zsrc *src, size_t from, size_t len, unsigned c
     }
 }
 
-/* Run deflate over @len bytes with @flush, appending what comes out to @out. */
-static int z_run(z_stream *zs, const unsigned char *p, size_t len, int flush, struct mp_buf *out)
-{
-    zs->next_in = (Bytef *)(uintptr_t)p; /* zlib does not write through next_in */
-    zs->avail_in = (uInt)len;
-    int zrc;
-    do {
-        if (mpi_buf_reserve(out, 65536) != MP_OK)
-            return mp_buf_error(out);
-        zs->next_out = (Bytef *)out->data + out->len;
-        zs->avail_out = (uInt)(out->cap - out->len - 1);
-        uInt room = zs->avail_out;
-        zrc = deflate(zs, flush);
-        out->len += room - zs->avail_out;
-        if (zrc == Z_STREAM_ERROR)
-            return MP_ERR_IO;
-    } while (zs->avail_out == 0);
-    return flush == Z_FINISH && zrc != Z_STREAM_END ? MP_ERR_IO : MP_OK;
-}
-
-static int z_piece(z_stream *zs, struct zpiece *pc)
+static int z_piece(struct mpi_deflater *d, struct zpiece *pc)
 {
     const struct zsrc *src = &pc->src;
-    if (deflateReset(zs) != Z_OK)
-        return MP_ERR_IO;
-    if (pc->start) {
-        unsigned char dict[Z_DICT];
-        size_t n = pc->start < Z_DICT ? pc->start : Z_DICT;
-        src_copy(src, pc->start - n, n, dict);
-        if (deflateSetDictionary(zs, dict, (uInt)n) != Z_OK)
-            return MP_ERR_IO;
+    unsigned char dict[Z_DICT];
+    size_t nd = pc->start < Z_DICT ? pc->start : Z_DICT;
+    src_copy(src, pc->start - nd, nd, dict);
+    /* One contiguous run: copied when the piece spans the header, the member or the padding. */
+    size_t len = pc->end - pc->start, off = 0;
+    const unsigned char *in = NULL;
+    unsigned char *gathered = NULL;
+    for (int i = 0; i < src->count && !in; off += src->n[i], i++)
+        if (pc->start >= off && pc->end <= off + src->n[i])
+            in = src->p[i] + (pc->start - off);
+    if (!in && len) {
+        if (!(gathered = malloc(len)))
+            return MP_ERR_NOMEM;
+        src_copy(src, pc->start, len, gathered);
+        in = gathered;
     }
-    pc->crc = crc32(0L, Z_NULL, 0);
-    size_t off = 0;
-    for (int i = 0; i < src->count; off += src->n[i], i++) {
-        size_t a = pc->start > off ? pc->start : off;
-        size_t b = pc->end < off + src->n[i] ? pc->end : off + src->n[i];
-        if (a >= b)
-            continue;
-        pc->crc = crc32(pc->crc, src->p[i] + (a - off), (uInt)(b - a));
-        int rc = z_run(zs, src->p[i] + (a - off), b - a, Z_NO_FLUSH, &pc->out);
-        if (rc != MP_OK)
-            return rc;
-    }
-    return z_run(zs, NULL, 0, pc->last ? Z_FINISH : Z_SYNC_FLUSH, &pc->out);
+    static const unsigned char none[1];
+    if (!in)
+        in = none;
+    pc->crc = mpi_crc32(0, in, len);
+    int rc = mpi_deflate_piece(d, dict, nd, in, len, pc->last, &pc->out);
+    free(gathered);
+    return rc;
 }
 
 /* Compress queued pieces until the pack is closed and none is left. */
 static void *z_worker(void *arg)
 {
     struct zpack *zp = arg;
-    z_stream zs;
-    memset(&zs, 0, sizeof(zs));
-    bool ok = deflateInit2(&zs, MPI_DEFLATE_LEVEL, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) ==
-              Z_OK;
+    struct mpi_deflater *d = mpi_deflater_new();
     for (;;) {
         pthread_mutex_lock(&zp->mu);
         while (zp->next == zp->n && !zp->closed)
@@ -148,10 +127,11 @@ static void *z_worker(void *arg)
         pthread_mutex_unlock(&zp->mu);
         if (!pc)
             break;
-        pc->rc = ok ? z_piece(&zs, pc) : MP_ERR_NOMEM;
+        pc->rc = d ? z_piece(d, pc) : MP_ERR_NOMEM;
+        free(pc->copy); /* its input is no longer needed: the output is what stays */
+        pc->copy = NULL;
     }
-    if (ok)
-        deflateEnd(&zs);
+    mpi_deflater_free(d);
     return NULL;
 }
 
@@ -188,8 +168,9 @@ static void zpack_queue(struct zpack *zp, struct zpiece *pc, bool helper)
         zp->threaded = pthread_create(&zp->helper, NULL, z_worker, zp) == 0;
 }
 
-/* The member's first @len bytes are written (@data, valid during the call only): queue, with
- * a copy of its input, each piece that lies inside them and is not the last. */
+/* The member's first @len bytes are written (@data: valid during the call only, or until the
+ * pack is finished when zp->fixed): queue each piece that lies inside them and is not the
+ * last, with a copy of its input unless zp->fixed. */
 static void zpack_progress(void *user, const char *data, size_t len)
 {
     struct zpack *zp = user;
@@ -199,14 +180,16 @@ static void zpack_progress(void *user, const char *data, size_t len)
         if (to >= len) /* more bytes must follow it: then it is not the last piece */
             return;
         struct zpiece *pc = calloc(1, sizeof(*pc));
-        unsigned char *copy = pc ? malloc(to - from) : NULL;
-        if (!copy) {
+        unsigned char *copy = pc && !zp->fixed ? malloc(to - from) : NULL;
+        if (!pc || (!zp->fixed && !copy)) {
             free(pc);
             zp->nomem = true;
             return;
         }
-        memcpy(copy, data + from, to - from);
-        *pc = (struct zpiece){.index = k, .src = {.p = {copy}, .n = {to - from}, .count = 1,
+        const unsigned char *in = (const unsigned char *)data + from;
+        if (copy)
+            in = memcpy(copy, in, to - from);
+        *pc = (struct zpiece){.index = k, .src = {.p = {in}, .n = {to - from}, .count = 1,
                                                    .total = to - from},
                               .start = Z_DICT, .end = to - from, .copy = copy};
         zpack_queue(zp, pc, true);
@@ -247,7 +230,7 @@ static int zpack_finish(struct zpack *zp, const struct zsrc *src, struct mp_buf 
         rc = MP_ERR_NOMEM;
     for (size_t i = 0; at && i < zp->n; i++)
         at[zp->piece[i]->index] = zp->piece[i];
-    uLong c = crc32(0L, Z_NULL, 0);
+    uLong c = 0;
     size_t before = mp_buf_len(out);
     for (size_t k = 0; at && k < n && rc == MP_OK; k++) {
         if ((rc = at[k]->rc) == MP_OK) {
@@ -266,7 +249,7 @@ static int zpack_finish(struct zpack *zp, const struct zsrc *src, struct mp_buf 
     pthread_mutex_destroy(&zp->mu);
     if (rc != MP_OK)
         return mp_error_set(err, rc, "package: %s",
-                            rc == MP_ERR_IO ? "zlib could not compress the data" : mp_strerror(rc));
+                            rc == MP_ERR_IO ? "the deflate library could not compress the data" : mp_strerror(rc));
     *crc = (uint32_t)c;
     *csize = mp_buf_len(out) - before;
     return MP_OK;
@@ -377,6 +360,26 @@ int mpi_archive_tar_gz(const char *member, const void *data, size_t len, struct 
     return tar_gz(&zp, member, data, len, out, err);
 }
 
+/* The largest YAML member: 100,000 steps write 77 MB. */
+#define YAML_LIMIT ((size_t)1 << 30)
+/* The YAML buffer's mapping: the limit, the NUL after it, whole pages. */
+#define YAML_MAP ((YAML_LIMIT + 1 + 65535) & ~(size_t)65535)
+
+/* Give @b (empty) address space for YAML_LIMIT bytes, which the kernel backs with pages only as
+ * they are written: the buffer never grows, so it never moves (no realloc copying the YAML
+ * written so far) and the pieces compressed while it is written need no copies. False where
+ * the reservation is refused (overcommit turned off): then @b grows as usual. */
+static bool yaml_map(struct mp_buf *b)
+{
+    void *p = mmap(NULL, YAML_MAP, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+                   MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    b->data = p;
+    b->cap = YAML_MAP; /* mpi_buf_reserve stops at the limit before it needs more */
+    return true;
+}
+
 int mpi_archive_tar_gz_yaml(const char *member, const struct mp_node *root,
                             struct mp_buf *out, struct mp_error *err)
 {
@@ -384,15 +387,19 @@ int mpi_archive_tar_gz_yaml(const char *member, const struct mp_node *root,
         return mp_error_set(err, MP_ERR_INVAL, "package: member name longer than 100 bytes");
     struct mp_buf yaml;
     mpi_buf_init(&yaml);
-    mp_buf_set_limit(&yaml, (size_t)1 << 30); /* 100,000 steps: 70 MB */
+    mp_buf_set_limit(&yaml, YAML_LIMIT);
     struct zpack zp;
     zpack_init(&zp, TAR_BLOCK);
+    zp.fixed = yaml_map(&yaml);
     int rc = mpi_write_yaml_progress(root, &yaml, err, zpack_progress, &zp);
     if (rc == MP_OK)
         rc = tar_gz(&zp, member, yaml.data, yaml.len, out, err);
     else
         zpack_abort(&zp);
-    mpi_buf_release(&yaml);
+    if (zp.fixed)
+        munmap(yaml.data, YAML_MAP);
+    else
+        mpi_buf_release(&yaml);
     return rc;
 }
 

@@ -64,9 +64,11 @@ TESTS += %reldir%/check_resource
 %canon_reldir%_check_resource_LDADD = core/libmpcore.la $(CHECK_LIBS)
 
 %canon_reldir%_check_package_SOURCES = %reldir%/check_package.c
-%canon_reldir%_check_package_CPPFLAGS = $(CHECK_CORE_CPPFLAGS) $(ARCHIVE_CFLAGS) $(ZLIB_CFLAGS)
+%canon_reldir%_check_package_CPPFLAGS = $(CHECK_CORE_CPPFLAGS) $(ARCHIVE_CFLAGS) $(ZLIB_CFLAGS) \
+	$(ISAL_CFLAGS)
 %canon_reldir%_check_package_CFLAGS = $(CHECK_TEST_CFLAGS)
-%canon_reldir%_check_package_LDADD = core/libmpcore.la $(ARCHIVE_LIBS) $(ZLIB_LIBS) $(CHECK_LIBS)
+%canon_reldir%_check_package_LDADD = core/libmpcore.la $(ARCHIVE_LIBS) $(ZLIB_LIBS) $(ISAL_LIBS) \
+	$(CHECK_LIBS)
 
 # The loader test links the shared library, as the command does, so the fixture plugins and
 # the test share one core.
