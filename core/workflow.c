@@ -203,7 +203,7 @@ void mpi_wf_op_inputs(struct mpi_wf *b, const struct mp_op *op, struct mp_node *
     size_t nloop = b->loop_items ? op->loop_refs.n : 0;
     if (!op->param_refs.n && !op->output_refs.n && !op->input_artifacts.n && !items && !nloop)
         return;
-    struct mp_node *in = mp_node_put_map(tmpl, "inputs");
+    struct mp_node *in = mpi_put_map(tmpl, "inputs");
     if (op->param_refs.n || op->output_refs.n || items || nloop) {
         size_t n = op->param_refs.n + op->output_refs.n + (items ? op->item_refs.n : 0) + nloop;
         size_t k = 0;
@@ -236,26 +236,26 @@ void mpi_wf_op_inputs(struct mpi_wf *b, const struct mp_op *op, struct mp_node *
             k++;
         }
         qsort(names, n, sizeof(*names), cmp_str);
-        struct mp_node *params = mp_node_put_seq(in, "parameters");
+        struct mp_node *params = mpi_put_seq(in, "parameters");
         for (size_t i = 0; i < n; i++) {
             if (!names[i])
                 b->doc->err = MP_ERR_NOMEM;
             else if (!i || !names[i - 1] || strcmp(names[i], names[i - 1]))
-                mp_node_put_str(mp_node_push(params, mp_doc_map(b->doc)), "name", names[i]);
+                mpi_put_str(mp_node_push(params, mp_doc_map(b->doc)), "name", names[i]);
         }
         for (size_t i = 0; i < n; i++)
             free(names[i]);
         free(names);
     }
     if (op->input_artifacts.n) {
-        struct mp_node *arts = mp_node_put_seq(in, "artifacts");
+        struct mp_node *arts = mpi_put_seq(in, "artifacts");
         for (size_t i = 0; i < op->input_artifacts.n; i++) {
             const struct mpi_input_artifact *a = &op->input_artifacts.v[i];
             struct mp_node *m = mp_node_push(arts, mp_doc_map(b->doc));
             char argo[ARGO_NAME_MAX];
             argo_name(argo, a->step, a->output);
-            mp_node_put_str(m, "name", argo);
-            mp_node_put_str(m, "path", a->path);
+            mpi_put_str(m, "name", argo);
+            mpi_put_str(m, "path", a->path);
         }
     }
 }
@@ -313,63 +313,63 @@ static void op_outputs(struct mpi_wf *b, const struct mp_op *op, struct mp_node 
             k[j] = k[j - 1];
             k[j - 1] = t;
         }
-    struct mp_node *out = mp_node_put_map(tmpl, "outputs");
+    struct mp_node *out = mpi_put_map(tmpl, "outputs");
     struct mp_node *params = NULL;
     for (size_t i = 0; i < n; i++) {
         if (k[i].o->kind != MP_OUTPUT_PARAMETER || mpi_output_is_ui(k[i].o->name) ||
             !output_read_as_string(b->p, op, k[i].o->name))
             continue;
         if (!params)
-            params = mp_node_put_seq(out, "parameters");
+            params = mpi_put_seq(out, "parameters");
         struct mp_node *m = mp_node_push(params, mp_doc_map(b->doc));
-        mp_node_put_str(m, "name", k[i].argo);
-        mp_node_put_str(mp_node_put_map(m, "valueFrom"), "path", k[i].o->path);
+        mpi_put_str(m, "name", k[i].argo);
+        mpi_put_str(mpi_put_map(m, "valueFrom"), "path", k[i].o->path);
     }
-    struct mp_node *arts = mp_node_put_seq(out, "artifacts");
+    struct mp_node *arts = mpi_put_seq(out, "artifacts");
     for (size_t i = 0; i < n; i++) {
         struct mp_node *m = mp_node_push(arts, mp_doc_map(b->doc));
-        mp_node_put_str(m, "name", k[i].argo);
-        mp_node_put_str(m, "path", k[i].o->path);
+        mpi_put_str(m, "name", k[i].argo);
+        mpi_put_str(m, "path", k[i].o->path);
     }
     free(k);
 }
 
 void mpi_wf_container_template(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl)
 {
-    mp_node_put_str(tmpl, "name", op->name);
-    struct mp_node *c = mp_node_put_map(tmpl, "container");
+    mpi_put_str(tmpl, "name", op->name);
+    struct mp_node *c = mpi_put_map(tmpl, "container");
     if (op->args.n || op->args_set)
-        mp_node_put(c, "args", string_seq(b, &op->args));
+        mpi_put(c, "args", string_seq(b, &op->args));
     if (op->command.n || op->command_set)
-        mp_node_put(c, "command", string_seq(b, &op->command));
+        mpi_put(c, "command", string_seq(b, &op->command));
     if (op->env.n) {
-        struct mp_node *env = mp_node_put_seq(c, "env");
+        struct mp_node *env = mpi_put_seq(c, "env");
         for (size_t i = 0; i < op->env.n; i++) {
             const struct mpi_env *e = &op->env.v[i];
             struct mp_node *m = mp_node_push(env, mp_doc_map(b->doc));
-            mp_node_put_str(m, "name", e->name);
+            mpi_put_str(m, "name", e->name);
             if (e->value) {
-                mp_node_put(m, "value", rendered(b, e->value));
+                mpi_put(m, "value", rendered(b, e->value));
             } else if (e->field) {
-                mp_node_put_str(mp_node_put_map(mp_node_put_map(m, "valueFrom"), "fieldRef"),
+                mpi_put_str(mpi_put_map(mpi_put_map(m, "valueFrom"), "fieldRef"),
                                 "fieldPath", e->field);
             } else {
                 struct mp_node *ref =
-                    mp_node_put_map(mp_node_put_map(m, "valueFrom"), "secretKeyRef");
-                mp_node_put_str(ref, "key", e->key);
-                mp_node_put(ref, "name", rendered(b, e->secret));
+                    mpi_put_map(mpi_put_map(m, "valueFrom"), "secretKeyRef");
+                mpi_put_str(ref, "key", e->key);
+                mpi_put(ref, "name", rendered(b, e->secret));
             }
         }
     }
-    mp_node_put(c, "image", rendered(b, op->image ? op->image : ""));
+    mpi_put(c, "image", rendered(b, op->image ? op->image : ""));
     if (op->mounts.n) {
-        struct mp_node *mounts = mp_node_put_seq(c, "volumeMounts");
+        struct mp_node *mounts = mpi_put_seq(c, "volumeMounts");
         for (size_t i = 0; i < op->mounts.n; i++) {
             struct mp_node *m = mp_node_push(mounts, mp_doc_map(b->doc));
-            mp_node_put_str(m, "mountPath", op->mounts.v[i].path);
-            mp_node_put_str(m, "name", op->mounts.v[i].volume);
+            mpi_put_str(m, "mountPath", op->mounts.v[i].path);
+            mpi_put_str(m, "name", op->mounts.v[i].volume);
             if (op->mounts.v[i].read_only)
-                mp_node_put(m, "readOnly", mp_doc_bool(b->doc, true));
+                mpi_put(m, "readOnly", mp_doc_bool(b->doc, true));
         }
     }
     mpi_wf_container_settings(b, op, c);
@@ -379,24 +379,24 @@ void mpi_wf_container_template(struct mpi_wf *b, const struct mp_op *op, struct 
     mpi_wf_op_metadata(b, op, tmpl);
 
     if (op->volumes.n) {
-        struct mp_node *vols = mp_node_put_seq(tmpl, "volumes");
+        struct mp_node *vols = mpi_put_seq(tmpl, "volumes");
         for (size_t i = 0; i < op->volumes.n; i++) {
             const struct mpi_volume *v = &op->volumes.v[i];
             struct mp_node *m = mp_node_push(vols, mp_doc_map(b->doc));
-            mp_node_put_str(m, "name", v->name);
+            mpi_put_str(m, "name", v->name);
             switch (v->kind) {
             case MP_VOLUME_PVC:
-                mp_node_put(mp_node_put_map(m, "persistentVolumeClaim"), "claimName",
+                mpi_put(mpi_put_map(m, "persistentVolumeClaim"), "claimName",
                             rendered(b, v->source));
                 break;
             case MP_VOLUME_SECRET:
-                mp_node_put(mp_node_put_map(m, "secret"), "secretName", rendered(b, v->source));
+                mpi_put(mpi_put_map(m, "secret"), "secretName", rendered(b, v->source));
                 break;
             case MP_VOLUME_CONFIG_MAP:
-                mp_node_put(mp_node_put_map(m, "configMap"), "name", rendered(b, v->source));
+                mpi_put(mpi_put_map(m, "configMap"), "name", rendered(b, v->source));
                 break;
             case MP_VOLUME_EMPTY_DIR:
-                mp_node_put_map(m, "emptyDir");
+                mpi_put_map(m, "emptyDir");
                 break;
             }
         }
@@ -406,15 +406,15 @@ void mpi_wf_container_template(struct mpi_wf *b, const struct mp_op *op, struct 
 /* The template's metadata: the op's annotations, and kfp's labels with the op's own. */
 void mpi_wf_op_metadata(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl)
 {
-    struct mp_node *meta = mp_node_put_map(tmpl, "metadata");
+    struct mp_node *meta = mpi_put_map(tmpl, "metadata");
     if (op->annotations.n) {
-        struct mp_node *ann = mp_node_put_map(meta, "annotations");
+        struct mp_node *ann = mpi_put_map(meta, "annotations");
         for (size_t i = 0; i < op->annotations.n; i++)
             mp_node_put(ann, op->annotations.v[i].key, rendered(b, op->annotations.v[i].value));
     }
-    struct mp_node *labels = mp_node_put_map(meta, "labels");
-    mp_node_put_str(labels, ANNOT_PREFIX "kfp_sdk_version", MPI_SDK_VERSION);
-    mp_node_put_str(labels, ANNOT_PREFIX "pipeline-sdk-type", "kfp");
+    struct mp_node *labels = mpi_put_map(meta, "labels");
+    mpi_put_str(labels, ANNOT_PREFIX "kfp_sdk_version", MPI_SDK_VERSION);
+    mpi_put_str(labels, ANNOT_PREFIX "pipeline-sdk-type", "kfp");
     bool caching_set = false;
     for (size_t i = 0; i < op->labels.n; i++) {
         if (strcmp(op->labels.v[i].key, ANNOT_PREFIX "enable_caching") == 0)
@@ -422,7 +422,7 @@ void mpi_wf_op_metadata(struct mpi_wf *b, const struct mp_op *op, struct mp_node
         mp_node_put(labels, op->labels.v[i].key, rendered(b, op->labels.v[i].value));
     }
     if (!caching_set)
-        mp_node_put_str(labels, ANNOT_PREFIX "enable_caching", "true");
+        mpi_put_str(labels, ANNOT_PREFIX "enable_caching", "true");
 }
 
 int mp_workflow_build(const struct mp_pipeline *p, const char *stamp, struct mp_doc *doc,
@@ -439,39 +439,39 @@ int mp_workflow_build(const struct mp_pipeline *p, const char *stamp, struct mp_
     int rc = MP_ERR_NOMEM;
 
     struct mp_node *root = mp_doc_map(doc);
-    mp_node_put_str(root, "apiVersion", "argoproj.io/v1alpha1");
-    mp_node_put_str(root, "kind", "Workflow");
-    struct mp_node *meta = mp_node_put_map(root, "metadata");
+    mpi_put_str(root, "apiVersion", "argoproj.io/v1alpha1");
+    mpi_put_str(root, "kind", "Workflow");
+    struct mp_node *meta = mpi_put_map(root, "metadata");
     mp_buf_printf(&b.tmp, "%s-", entry);
-    mp_node_put_str(meta, "generateName", mp_buf_data(&b.tmp));
-    struct mp_node *ann = mp_node_put_map(meta, "annotations");
-    mp_node_put_str(ann, ANNOT_PREFIX "kfp_sdk_version", MPI_SDK_VERSION);
+    mpi_put_str(meta, "generateName", mp_buf_data(&b.tmp));
+    struct mp_node *ann = mpi_put_map(meta, "annotations");
+    mpi_put_str(ann, ANNOT_PREFIX "kfp_sdk_version", MPI_SDK_VERSION);
     if (stamp)
-        mp_node_put_str(ann, ANNOT_PREFIX "pipeline_compilation_time", stamp);
+        mpi_put_str(ann, ANNOT_PREFIX "pipeline_compilation_time", stamp);
     mp_buf_reset(&b.tmp);
     if (mpi_pipeline_spec_json(p, &b.tmp) != MP_OK)
         goto fail;
-    mp_node_put_str(ann, ANNOT_PREFIX "pipeline_spec", mp_buf_data(&b.tmp));
-    mp_node_put_str(mp_node_put_map(meta, "labels"), ANNOT_PREFIX "kfp_sdk_version",
+    mpi_put_str(ann, ANNOT_PREFIX "pipeline_spec", mp_buf_data(&b.tmp));
+    mpi_put_str(mpi_put_map(meta, "labels"), ANNOT_PREFIX "kfp_sdk_version",
                     MPI_SDK_VERSION);
 
-    struct mp_node *spec = mp_node_put_map(root, "spec");
-    mp_node_put_str(spec, "entrypoint", entry);
-    struct mp_node *templates = mp_node_put_seq(spec, "templates");
+    struct mp_node *spec = mpi_put_map(root, "spec");
+    mpi_put_str(spec, "entrypoint", entry);
+    struct mp_node *templates = mpi_put_seq(spec, "templates");
 
     if ((rc = mpi_wf_templates(&b, entry, templates)) != MP_OK)
         goto out;
 
-    struct mp_node *args = mp_node_put_seq(mp_node_put_map(spec, "arguments"), "parameters");
+    struct mp_node *args = mpi_put_seq(mpi_put_map(spec, "arguments"), "parameters");
     for (size_t i = 0; i < p->params.n; i++) {
         struct mp_node *m = mp_node_push(args, mp_doc_map(doc));
-        mp_node_put_str(m, "name", p->params.v[i]->name);
+        mpi_put_str(m, "name", p->params.v[i]->name);
         if (p->params.v[i]->default_value)
-            mp_node_put_str(m, "value", p->params.v[i]->default_value);
+            mpi_put_str(m, "value", p->params.v[i]->default_value);
     }
-    mp_node_put_str(spec, "serviceAccountName", mp_pipeline_service_account(p));
+    mpi_put_str(spec, "serviceAccountName", mp_pipeline_service_account(p));
     if (p->exit_op)
-        mp_node_put_str(spec, "onExit", p->exit_op->name);
+        mpi_put_str(spec, "onExit", p->exit_op->name);
     mpi_wf_spec_settings(&b, spec);
 
     if (mp_doc_error(doc) != MP_OK || mp_buf_error(&b.tmp) != MP_OK)

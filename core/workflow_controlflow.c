@@ -463,8 +463,8 @@ static void task(struct cf *cf, int kid, struct mp_node *t)
 {
     struct mpi_wf *b = cf->b;
     struct cf_node *k = &cf->n[kid];
-    mp_node_put_str(t, "name", k->name);
-    mp_node_put_str(t, "template", k->name);
+    mpi_put_str(t, "name", k->name);
+    mpi_put_str(t, "template", k->name);
     if (k->g && k->g->kind == MP_GROUP_CONDITION && k->g->left) {
         bool quote = !strcmp(k->g->op, "==") || !strcmp(k->g->op, "!=");
         mp_buf_reset(&b->tmp);
@@ -475,11 +475,11 @@ static void task(struct cf *cf, int kid, struct mp_node *t)
         operand(cf, kid, k->g->right, &b->tmp);
         if (quote)
             mp_buf_putc(&b->tmp, '"');
-        mp_node_put_str(t, "when", mp_buf_data(&b->tmp));
+        mpi_put_str(t, "when", mp_buf_data(&b->tmp));
     }
     if (k->ndeps) {
         sort_ints_by_name(cf, k->deps, k->ndeps);
-        struct mp_node *seq = mp_node_put_seq(t, "dependencies");
+        struct mp_node *seq = mpi_put_seq(t, "dependencies");
         for (size_t i = 0; i < k->ndeps; i++)
             if (!i || k->deps[i] != k->deps[i - 1])
                 mp_node_push(seq, mp_doc_str(b->doc, cf->n[k->deps[i]].name));
@@ -487,16 +487,16 @@ static void task(struct cf *cf, int kid, struct mp_node *t)
     struct mp_node *args = NULL;
     if (k->nin) {
         qsort(k->in, k->nin, sizeof(*k->in), cmp_in);
-        args = mp_node_put_map(t, "arguments");
-        struct mp_node *params = mp_node_put_seq(args, "parameters");
+        args = mpi_put_map(t, "arguments");
+        struct mp_node *params = mpi_put_seq(args, "parameters");
         for (size_t i = 0; i < k->nin; i++) {
             if (i && !strcmp(k->in[i].name, k->in[i - 1].name))
                 continue;
             struct mp_node *m = mp_node_push(params, mp_doc_map(b->doc));
-            mp_node_put_str(m, "name", k->in[i].name);
+            mpi_put_str(m, "name", k->in[i].name);
             mp_buf_reset(&b->tmp);
             argument(cf, kid, &k->in[i], &b->tmp);
-            mp_node_put_str(m, "value", mp_buf_data(&b->tmp));
+            mpi_put_str(m, "value", mp_buf_data(&b->tmp));
         }
     }
     if (k->nain) {
@@ -504,20 +504,20 @@ static void task(struct cf *cf, int kid, struct mp_node *t)
          * artifact of the enclosing DAG */
         qsort(k->ain, k->nain, sizeof(*k->ain), cmp_in);
         if (!args)
-            args = mp_node_put_map(t, "arguments");
-        struct mp_node *arts = mp_node_put_seq(args, "artifacts");
+            args = mpi_put_map(t, "arguments");
+        struct mp_node *arts = mpi_put_seq(args, "artifacts");
         for (size_t i = 0; i < k->nain; i++) {
             if (i && !strcmp(k->ain[i].name, k->ain[i - 1].name))
                 continue;
             struct mp_node *m = mp_node_push(arts, mp_doc_map(b->doc));
-            mp_node_put_str(m, "name", k->ain[i].name);
+            mpi_put_str(m, "name", k->ain[i].name);
             mp_buf_reset(&b->tmp);
             if (k->ain[i].from >= 0)
                 mp_buf_printf(&b->tmp, "{{tasks.%s.outputs.artifacts.%s}}",
                               cf->n[k->ain[i].from].name, k->ain[i].name);
             else
                 mp_buf_printf(&b->tmp, "{{inputs.artifacts.%s}}", k->ain[i].name);
-            mp_node_put_str(m, "from", mp_buf_data(&b->tmp));
+            mpi_put_str(m, "from", mp_buf_data(&b->tmp));
         }
     }
     if (k->g && k->g->kind == MP_GROUP_LOOP) {
@@ -527,7 +527,7 @@ static void task(struct cf *cf, int kid, struct mp_node *t)
         const char *item;
         int loop, sib = -1;
         if (k->g->items) {
-            mp_node_put(t, "withItems", mpi_wf_json(b, k->g->items));
+            mpi_put(t, "withItems", mpi_wf_json(b, k->g->items));
         } else if ((prod = output_source(cf, k->g->source, &argo)) >= 0) {
             /* the task (in the DAG) that hands the output up, or the DAG's own input */
             for (int y = prod; y >= 0 && sib < 0; y = cf->n[y].parent)
@@ -539,16 +539,16 @@ static void task(struct cf *cf, int kid, struct mp_node *t)
                               argo);
             else
                 mp_buf_printf(&b->tmp, "{{inputs.parameters.%s}}", argo);
-            mp_node_put_str(t, "withParam", mp_buf_data(&b->tmp));
+            mpi_put_str(t, "withParam", mp_buf_data(&b->tmp));
         } else if ((item = item_source(cf, k->g->source, k->g->parent, &loop))) {
             /* kfp 1.8 writes {{workflow.parameters.ITEM}} here, which Argo cannot resolve */
             mp_buf_reset(&b->tmp);
             mp_buf_printf(&b->tmp, "{{inputs.parameters.%s}}", item);
-            mp_node_put_str(t, "withParam", mp_buf_data(&b->tmp));
+            mpi_put_str(t, "withParam", mp_buf_data(&b->tmp));
         } else if (param_source(k->g->source, name, sizeof(name))) {
             mp_buf_reset(&b->tmp);
             mp_buf_printf(&b->tmp, "{{workflow.parameters.%s}}", name);
-            mp_node_put_str(t, "withParam", mp_buf_data(&b->tmp));
+            mpi_put_str(t, "withParam", mp_buf_data(&b->tmp));
         }
     }
 }
@@ -557,54 +557,54 @@ static void dag_template(struct cf *cf, int me, struct mp_node *tmpl)
 {
     struct mpi_wf *b = cf->b;
     struct cf_node *g = &cf->n[me];
-    mp_node_put_str(tmpl, "name", g->name);
+    mpi_put_str(tmpl, "name", g->name);
     if (g->g && g->g->parallelism >= 0)
-        mp_node_put(tmpl, "parallelism", mp_doc_int(b->doc, g->g->parallelism));
-    struct mp_node *inputs = g->nin || g->nain ? mp_node_put_map(tmpl, "inputs") : NULL;
+        mpi_put(tmpl, "parallelism", mp_doc_int(b->doc, g->g->parallelism));
+    struct mp_node *inputs = g->nin || g->nain ? mpi_put_map(tmpl, "inputs") : NULL;
     if (g->nin) {
         qsort(g->in, g->nin, sizeof(*g->in), cmp_in);
-        struct mp_node *params = mp_node_put_seq(inputs, "parameters");
+        struct mp_node *params = mpi_put_seq(inputs, "parameters");
         for (size_t i = 0; i < g->nin; i++)
             if (!i || strcmp(g->in[i].name, g->in[i - 1].name))
-                mp_node_put_str(mp_node_push(params, mp_doc_map(b->doc)), "name", g->in[i].name);
+                mpi_put_str(mp_node_push(params, mp_doc_map(b->doc)), "name", g->in[i].name);
     }
     if (g->nain) {
         qsort(g->ain, g->nain, sizeof(*g->ain), cmp_in);
-        struct mp_node *arts = mp_node_put_seq(inputs, "artifacts");
+        struct mp_node *arts = mpi_put_seq(inputs, "artifacts");
         for (size_t i = 0; i < g->nain; i++)
             if (!i || strcmp(g->ain[i].name, g->ain[i - 1].name))
-                mp_node_put_str(mp_node_push(arts, mp_doc_map(b->doc)), "name", g->ain[i].name);
+                mpi_put_str(mp_node_push(arts, mp_doc_map(b->doc)), "name", g->ain[i].name);
     }
-    struct mp_node *outputs = g->nout || g->naout ? mp_node_put_map(tmpl, "outputs") : NULL;
+    struct mp_node *outputs = g->nout || g->naout ? mpi_put_map(tmpl, "outputs") : NULL;
     if (g->naout) {
         qsort(g->aout, g->naout, sizeof(*g->aout), cmp_in);
-        struct mp_node *arts = mp_node_put_seq(outputs, "artifacts");
+        struct mp_node *arts = mpi_put_seq(outputs, "artifacts");
         for (size_t i = 0; i < g->naout; i++) {
             if (i && !strcmp(g->aout[i].name, g->aout[i - 1].name))
                 continue;
             struct mp_node *m = mp_node_push(arts, mp_doc_map(b->doc));
-            mp_node_put_str(m, "name", g->aout[i].name);
+            mpi_put_str(m, "name", g->aout[i].name);
             mp_buf_reset(&b->tmp);
             mp_buf_printf(&b->tmp, "{{tasks.%s.outputs.artifacts.%s}}",
                           cf->n[g->aout[i].from].name, g->aout[i].name);
-            mp_node_put_str(m, "from", mp_buf_data(&b->tmp));
+            mpi_put_str(m, "from", mp_buf_data(&b->tmp));
         }
     }
     if (g->nout) {
         qsort(g->out, g->nout, sizeof(*g->out), cmp_in);
-        struct mp_node *params = mp_node_put_seq(outputs, "parameters");
+        struct mp_node *params = mpi_put_seq(outputs, "parameters");
         for (size_t i = 0; i < g->nout; i++) {
             if (i && !strcmp(g->out[i].name, g->out[i - 1].name))
                 continue;
             struct mp_node *m = mp_node_push(params, mp_doc_map(b->doc));
-            mp_node_put_str(m, "name", g->out[i].name);
+            mpi_put_str(m, "name", g->out[i].name);
             mp_buf_reset(&b->tmp);
             mp_buf_printf(&b->tmp, "{{tasks.%s.outputs.parameters.%s}}",
                           cf->n[g->out[i].from].name, g->out[i].name);
-            mp_node_put_str(mp_node_put_map(m, "valueFrom"), "parameter", mp_buf_data(&b->tmp));
+            mpi_put_str(mpi_put_map(m, "valueFrom"), "parameter", mp_buf_data(&b->tmp));
         }
     }
-    struct mp_node *tasks = mp_node_put_seq(mp_node_put_map(tmpl, "dag"), "tasks");
+    struct mp_node *tasks = mpi_put_seq(mpi_put_map(tmpl, "dag"), "tasks");
     sort_ints_by_name(cf, g->kids, g->nkids);
     for (size_t i = 0; i < g->nkids; i++)
         task(cf, g->kids[i], mp_node_push(tasks, mp_doc_map(b->doc)));
