@@ -133,6 +133,17 @@ static const unsigned char *yw_char_break(struct yw *w, const unsigned char *p)
 static void yw_indent(struct yw *w)
 {
     int indent = w->indent >= 0 ? w->indent : 0;
+    if ((!w->indention || w->column > indent || (w->column == indent && !w->whitespace)) &&
+        indent < 64 && (!w->progress || w->out->len + 1 < w->mark) &&
+        yw_room(w, (size_t)indent + 1)) {
+        /* the usual case: a line break and the indentation in one copy */
+        static const char spaces[65] = "\n                                                                ";
+        memcpy(w->out->data + w->out->len, spaces, (size_t)indent + 1);
+        w->out->len += (size_t)indent + 1;
+        w->column = indent;
+        w->whitespace = w->indention = true;
+        return;
+    }
     if (!w->indention || w->column > indent || (w->column == indent && !w->whitespace))
         yw_break(w);
     if (w->column < indent && yw_room(w, (size_t)(indent - w->column))) {
@@ -589,6 +600,36 @@ static int yw_key(struct yw *w, const char *key, const struct mp_node *value)
     unsigned bits = dstr_bits(key, &len);
     if (bits & YI_BAD)
         return MP_ERR_INVAL;
+    /* The common case in one copy: a key written plain with no space (so nowhere to fold),
+     * ":", and a string value of the same kind, or a collection after it. */
+    unsigned plain = w->flow ? YI_FLOW_PLAIN : YI_BLOCK_PLAIN;
+    unsigned mask = YI_QUOTE | YI_MULTILINE | YI_SPACE | YI_ASCII | plain;
+    if ((bits & mask) == (YI_ASCII | plain) && len && len <= YAML_SIMPLE_KEY_MAX) {
+        size_t vlen = 0, lead = !w->whitespace;
+        unsigned vbits = 0;
+        bool pair = value->kind == MPI_NODE_STR;
+        if (pair) {
+            vbits = dstr_bits(value->str, &vlen);
+            pair = (vbits & (mask | YI_BAD)) == (YI_ASCII | plain) && vlen;
+        }
+        size_t n = lead + len + 1 + (pair ? 1 + vlen : 0);
+        if (yw_room(w, n)) {
+            char *o = w->out->data + w->out->len;
+            if (lead)
+                *o++ = ' ';
+            memcpy(o, key, len);
+            o += len;
+            *o++ = ':';
+            if (pair) {
+                *o++ = ' ';
+                memcpy(o, value->str, vlen);
+            }
+            w->out->len += n;
+        }
+        w->column += (int)n;
+        w->whitespace = w->indention = false;
+        return pair ? MP_OK : yw_node(w, value, true, false);
+    }
     if (!(bits & YI_MULTILINE) && len <= YAML_SIMPLE_KEY_MAX) {
         yw_scalar_out(w, key, len, bits, true);
         yw_indicator(w, ":", false, false, false);
