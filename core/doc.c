@@ -265,22 +265,45 @@ struct mp_node *mp_node_put(struct mp_node *map, const char *key, struct mp_node
     return add_item(map, k, value) ? value : NULL;
 }
 
+/* The document's copy of string literal @s, found by its address. Errors: NULL. */
+static const char *intern_lit(struct mp_doc *doc, const char *s)
+{
+    size_t slot = ((uintptr_t)s >> 3 ^ (uintptr_t)s >> 11) & 255;
+    if (doc->lit[slot].from == s)
+        return doc->lit[slot].str;
+    const char *k = intern(doc, s);
+    if (k) {
+        doc->lit[slot].from = s;
+        doc->lit[slot].str = k;
+    }
+    return k;
+}
+
 struct mp_node *mpi_node_put_lit(struct mp_node *map, const char *key, struct mp_node *value)
 {
     if (!put_ok(map, key, value))
         return NULL;
-    struct mp_doc *doc = map->doc;
-    size_t slot = ((uintptr_t)key >> 3 ^ (uintptr_t)key >> 11) & 255;
-    const char *k = doc->lit[slot].from == key ? doc->lit[slot].str : NULL;
+    const char *k = intern_lit(map->doc, key);
     if (!k) {
-        if (!(k = intern(doc, key))) {
-            doc->err = MP_ERR_NOMEM;
-            return NULL;
-        }
-        doc->lit[slot].from = key;
-        doc->lit[slot].str = k;
+        map->doc->err = MP_ERR_NOMEM;
+        return NULL;
     }
     return add_item(map, k, value) ? value : NULL;
+}
+
+struct mp_node *mpi_doc_str_lit(struct mp_doc *doc, const char *s)
+{
+    if (!doc || doc->magic != DOC_MAGIC)
+        return NULL;
+    const char *str = intern_lit(doc, s);
+    if (!str) {
+        doc->err = MP_ERR_NOMEM;
+        return NULL;
+    }
+    struct mpi_dstr *d = mpi_dstr_of(str);
+    if (!d->node && (d->node = node_new(doc, MPI_NODE_STR)))
+        d->node->str = str;
+    return d->node;
 }
 
 struct mp_node *mpi_node_put_lit_str(struct mp_node *map, const char *key, const char *s)

@@ -81,6 +81,9 @@ struct mp_node *mpi_node_put_lit(struct mp_node *map, const char *key, struct mp
 struct mp_node *mpi_node_put_lit_str(struct mp_node *map, const char *key, const char *s);
 struct mp_node *mpi_node_put_lit_map(struct mp_node *map, const char *key);
 struct mp_node *mpi_node_put_lit_seq(struct mp_node *map, const char *key);
+/* mp_doc_str() of a string literal, found by its address as those keys are. */
+struct mp_node *mpi_doc_str_lit(struct mp_doc *doc, const char *s);
+#define mpi_doc_lit(doc, s) mpi_doc_str_lit((doc), "" s "")
 #define mpi_put(map, key, value) mpi_node_put_lit((map), "" key "", (value))
 #define mpi_put_str(map, key, s) mpi_node_put_lit_str((map), "" key "", (s))
 #define mpi_put_map(map, key) mpi_node_put_lit_map((map), "" key "")

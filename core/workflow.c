@@ -142,10 +142,36 @@ static bool item_next(const struct mpi_wf *b, const char *r, size_t pos, size_t 
 }
 
 #define rendered mpi_wf_rendered
+static struct mp_node *render(struct mpi_wf *b, const char *s);
+
 struct mp_node *mpi_wf_rendered(struct mpi_wf *b, const char *s)
 {
     if (s && !strstr(s, "{{")) /* no placeholder of any kind: the string as it is */
         return mp_doc_str(b->doc, s);
+    struct mpi_wf_seen *seen = NULL;
+    size_t len = s ? strlen(s) : sizeof(seen->src);
+    if (len < sizeof(seen->src)) {
+        unsigned h = (unsigned)len;
+        for (size_t i = 0; i < len; i++)
+            h = h * 31u + (unsigned char)s[i];
+        seen = &b->seen[h & 63];
+        if (seen->node && seen->base == b->item_base && seen->loop_items == b->loop_items &&
+            !memcmp(seen->src, s, len + 1))
+            return seen->node;
+    }
+    struct mp_node *n = render(b, s);
+    if (seen && n) {
+        memcpy(seen->src, s, len + 1);
+        seen->base = b->item_base;
+        seen->loop_items = b->loop_items;
+        seen->node = n;
+    }
+    return n;
+}
+
+/* mpi_wf_rendered() for a string holding "{{" (or NULL). */
+static struct mp_node *render(struct mpi_wf *b, const char *s)
+{
     mp_buf_reset(&b->tmp);
     if (mp_render_outputs(s, to_input, output_to_input, NULL, &b->tmp, b->err) != MP_OK)
         return NULL;
@@ -413,8 +439,8 @@ void mpi_wf_op_metadata(struct mpi_wf *b, const struct mp_op *op, struct mp_node
             mp_node_put(ann, op->annotations.v[i].key, rendered(b, op->annotations.v[i].value));
     }
     struct mp_node *labels = mpi_put_map(meta, "labels");
-    mpi_put_str(labels, ANNOT_PREFIX "kfp_sdk_version", MPI_SDK_VERSION);
-    mpi_put_str(labels, ANNOT_PREFIX "pipeline-sdk-type", "kfp");
+    mpi_put(labels, ANNOT_PREFIX "kfp_sdk_version", mpi_doc_lit(b->doc, MPI_SDK_VERSION));
+    mpi_put(labels, ANNOT_PREFIX "pipeline-sdk-type", mpi_doc_lit(b->doc, "kfp"));
     bool caching_set = false;
     for (size_t i = 0; i < op->labels.n; i++) {
         if (strcmp(op->labels.v[i].key, ANNOT_PREFIX "enable_caching") == 0)
@@ -422,7 +448,7 @@ void mpi_wf_op_metadata(struct mpi_wf *b, const struct mp_op *op, struct mp_node
         mp_node_put(labels, op->labels.v[i].key, rendered(b, op->labels.v[i].value));
     }
     if (!caching_set)
-        mpi_put_str(labels, ANNOT_PREFIX "enable_caching", "true");
+        mpi_put(labels, ANNOT_PREFIX "enable_caching", mpi_doc_lit(b->doc, "true"));
 }
 
 int mp_workflow_build(const struct mp_pipeline *p, const char *stamp, struct mp_doc *doc,

@@ -27,6 +27,14 @@ struct mpi_wf {
     struct mp_error *err;
     const char *item_base; /* the loop item parameter of the op being written, or NULL */
     const char *const *loop_items; /* each group's item parameter (by index; NULL: no loop) */
+    /* Short strings with placeholders already rendered (every op of a pipeline tends to
+     * repeat the same "{{params.X}}"), by text and what their rendering depends on. */
+    struct mpi_wf_seen {
+        const char *base;
+        const char *const *loop_items;
+        struct mp_node *node;
+        char src[40]; /* "" when the slot is empty */
+    } seen[64];
 };
 
 /* The item parameter of the loop named [@loop, @loop + @len), or NULL. */
