@@ -18,6 +18,7 @@ enum mpi_node_kind { MPI_NODE_MAP, MPI_NODE_SEQ, MPI_NODE_STR, MPI_NODE_INT, MPI
 struct mp_node {
     enum mpi_node_kind kind;
     bool flag;          /* MPI_NODE_BOOL */
+    bool shared;        /* a collection used in more than one place (mpi_node_share()) */
     struct mp_doc *doc;
     union {
         const char *str; /* MPI_NODE_STR */
@@ -81,6 +82,15 @@ struct mp_node *mpi_node_put_lit(struct mp_node *map, const char *key, struct mp
 struct mp_node *mpi_node_put_lit_str(struct mp_node *map, const char *key, const char *s);
 struct mp_node *mpi_node_put_lit_map(struct mp_node *map, const char *key);
 struct mp_node *mpi_node_put_lit_seq(struct mp_node *map, const char *key);
+/* @n (a complete collection) is about to be used again, in another place: writers may copy
+ * what they wrote for it before. Returns @n. A shared collection must not change again. */
+static inline struct mp_node *mpi_node_share(struct mp_node *n)
+{
+    if (n)
+        n->shared = true;
+    return n;
+}
+
 /* mp_doc_str() of a string literal, found by its address as those keys are. */
 struct mp_node *mpi_doc_str_lit(struct mp_doc *doc, const char *s);
 #define mpi_doc_lit(doc, s) mpi_doc_str_lit((doc), "" s "")
