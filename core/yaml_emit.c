@@ -39,6 +39,8 @@ struct memo {
     size_t at, len; /* its bytes in the output */
     int column, indent, end_column;
     bool whitespace, indention;
+    /* a shared block collection (struct mp_node's shared), found by its address: */
+    bool block, mapping_ctx, end_whitespace, end_indention;
 };
 
 struct yw {
@@ -661,7 +663,7 @@ static bool memo_same(const struct memo *e, size_t hash, const struct yw *w,
                       const struct mp_node *n)
 {
     const struct mp_node *m = e->node;
-    return e->hash == hash && m->kind == n->kind && m->n == n->n && e->column == w->column &&
+    return e->hash == hash && !e->block && m->kind == n->kind && m->n == n->n && e->column == w->column &&
            e->indent == w->indent && e->whitespace == w->whitespace &&
            e->indention == w->indention &&
            !memcmp(m->items, n->items, n->n * sizeof(*n->items)) &&
@@ -757,6 +759,47 @@ static int yw_block(struct yw *w, const struct mp_node *n, bool mapping_ctx)
     return rc;
 }
 
+/* A shared block collection: the bytes it was written as before from the same state, copied
+ * (when no progress call would fall inside them), else written and remembered. */
+static int yw_block_shared(struct yw *w, const struct mp_node *n, bool mapping_ctx)
+{
+    uint64_t h = ((uint64_t)(uintptr_t)n * 0x9e3779b97f4a7c15u) ^
+                 ((uint64_t)(unsigned)w->column << 20) ^ ((uint64_t)(unsigned)w->indent << 3) ^
+                 ((uint64_t)mapping_ctx << 2) ^ ((uint64_t)w->whitespace << 1) ^
+                 (uint64_t)w->indention;
+    size_t hash = (size_t)(h ^ (h >> 29)), j = hash & (MEMO_SLOTS - 1);
+    struct memo *e = &w->memo[j];
+    for (; e->node; j = (j + 1) & (MEMO_SLOTS - 1), e = &w->memo[j])
+        if (e->block && e->node == n && e->hash == hash && e->column == w->column &&
+            e->indent == w->indent && e->whitespace == w->whitespace &&
+            e->indention == w->indention && e->mapping_ctx == mapping_ctx)
+            break;
+    if (e->node && (!w->progress || w->out->len + e->len < w->mark)) {
+        if (yw_room(w, e->len)) {
+            memcpy(w->out->data + w->out->len, w->out->data + e->at, e->len);
+            w->out->len += e->len;
+        }
+        w->column = e->end_column;
+        w->whitespace = e->end_whitespace;
+        w->indention = e->end_indention;
+        return MP_OK;
+    }
+    struct memo start = {.node = n, .hash = hash, .at = w->out->len, .column = w->column,
+                         .indent = w->indent, .whitespace = w->whitespace,
+                         .indention = w->indention, .block = true, .mapping_ctx = mapping_ctx};
+    int rc = yw_block(w, n, mapping_ctx);
+    if (!e->node && rc == MP_OK && w->out->err == MP_OK &&
+        (w->nmemo + 1) * 4 <= MEMO_SLOTS * 3) {
+        start.len = w->out->len - start.at;
+        start.end_column = w->column;
+        start.end_whitespace = w->whitespace;
+        start.end_indention = w->indention;
+        *e = start;
+        w->nmemo++;
+    }
+    return rc;
+}
+
 static int yw_node(struct yw *w, const struct mp_node *n, bool mapping_ctx, bool simple)
 {
     char num[32];
@@ -783,6 +826,8 @@ static int yw_node(struct yw *w, const struct mp_node *n, bool mapping_ctx, bool
     case MPI_NODE_SEQ:
         if (w->flow || n->n == 0 || all_scalars(n))
             return yw_flow(w, n);
+        if (n->shared && w->memo)
+            return yw_block_shared(w, n, mapping_ctx);
         return yw_block(w, n, mapping_ctx);
     }
     return MP_ERR_INVAL;
