@@ -158,13 +158,13 @@ static void yw_indent(struct yw *w)
     w->indention = true;
 }
 
-static void yw_indicator(struct yw *w, const char *s, bool need_whitespace, bool is_whitespace,
+/* A one-character indicator (libyaml's write_indicator). */
+static void yw_indicator(struct yw *w, char c, bool need_whitespace, bool is_whitespace,
                          bool is_indention)
 {
     if (need_whitespace && !w->whitespace)
         yw_put(w, ' ');
-    size_t n = strlen(s);
-    yw_bytes(w, s, n, (int)n);
+    yw_put(w, c);
     w->whitespace = is_whitespace;
     w->indention = w->indention && is_indention;
 }
@@ -338,7 +338,7 @@ static void write_plain(struct yw *w, const unsigned char *s, size_t len, bool a
 
 static void write_single(struct yw *w, const unsigned char *s, size_t len, bool allow_breaks)
 {
-    yw_indicator(w, "'", true, false, false);
+    yw_indicator(w, '\'', true, false, false);
     const unsigned char *p = s, *end = s + len;
     bool spaces = false, breaks = false;
     while (p != end) {
@@ -369,7 +369,7 @@ static void write_single(struct yw *w, const unsigned char *s, size_t len, bool 
     }
     if (breaks)
         yw_indent(w);
-    yw_indicator(w, "'", false, false, false);
+    yw_indicator(w, '\'', false, false, false);
     w->whitespace = false;
     w->indention = false;
 }
@@ -377,7 +377,7 @@ static void write_single(struct yw *w, const unsigned char *s, size_t len, bool 
 static void write_double(struct yw *w, const unsigned char *s, size_t len, bool allow_breaks)
 {
     static const char hex[] = "0123456789ABCDEF";
-    yw_indicator(w, "\"", true, false, false);
+    yw_indicator(w, '"', true, false, false);
     const unsigned char *p = s, *end = s + len;
     bool spaces = false;
     while (p != end) {
@@ -431,7 +431,7 @@ static void write_double(struct yw *w, const unsigned char *s, size_t len, bool 
             spaces = false;
         }
     }
-    yw_indicator(w, "\"", false, false, false);
+    yw_indicator(w, '"', false, false, false);
     w->whitespace = false;
     w->indention = false;
 }
@@ -555,9 +555,9 @@ static void yw_scalar_out(struct yw *w, const char *text, size_t len, unsigned b
     if (style == SINGLE &&
         (bits & (YI_ASCII | YI_SPACE | YI_MULTILINE | YI_QUOTE_CHAR)) == YI_ASCII) {
         /* nowhere to fold, no break, nothing to double: the bytes between two quotes */
-        yw_indicator(w, "'", true, false, false);
+        yw_indicator(w, '\'', true, false, false);
         yw_bytes(w, text, len, (int)len);
-        yw_indicator(w, "'", false, false, false);
+        yw_indicator(w, '\'', false, false, false);
         w->whitespace = w->indention = false;
         return;
     }
@@ -634,13 +634,13 @@ static int yw_key(struct yw *w, const char *key, const struct mp_node *value)
     }
     if (!(bits & YI_MULTILINE) && len <= YAML_SIMPLE_KEY_MAX) {
         yw_scalar_out(w, key, len, bits, true);
-        yw_indicator(w, ":", false, false, false);
+        yw_indicator(w, ':', false, false, false);
     } else {
-        yw_indicator(w, "?", true, false, !w->flow);
+        yw_indicator(w, '?', true, false, !w->flow);
         yw_scalar_out(w, key, len, bits, false);
         if (!w->flow || w->column > YAML_WIDTH)
             yw_indent(w);
-        yw_indicator(w, ":", true, false, !w->flow);
+        yw_indicator(w, ':', true, false, !w->flow);
     }
     return yw_node(w, value, true, false);
 }
@@ -719,20 +719,20 @@ static int yw_flow(struct yw *w, const struct mp_node *n)
 static int yw_flow_items(struct yw *w, const struct mp_node *n)
 {
     bool map = n->kind == MPI_NODE_MAP;
-    yw_indicator(w, map ? "{" : "[", true, true, false);
+    yw_indicator(w, map ? '{' : '[', true, true, false);
     int saved = w->indent, rc = MP_OK;
     w->indent = w->indent < 0 ? YAML_INDENT : w->indent + YAML_INDENT;
     w->flow++;
     for (size_t i = 0; i < n->n && rc == MP_OK; i++) {
         if (i)
-            yw_indicator(w, ",", false, false, false);
+            yw_indicator(w, ',', false, false, false);
         if (w->column > YAML_WIDTH)
             yw_indent(w);
         rc = map ? yw_key(w, n->keys[i], n->items[i]) : yw_node(w, n->items[i], false, false);
     }
     w->flow--;
     w->indent = saved;
-    yw_indicator(w, map ? "}" : "]", false, false, false);
+    yw_indicator(w, map ? '}' : ']', false, false, false);
     return rc;
 }
 
@@ -751,7 +751,7 @@ static int yw_block(struct yw *w, const struct mp_node *n, bool mapping_ctx)
         if (map) {
             rc = yw_key(w, n->keys[i], n->items[i]);
         } else {
-            yw_indicator(w, "-", true, false, true);
+            yw_indicator(w, '-', true, false, true);
             rc = yw_node(w, n->items[i], false, false);
         }
     }
