@@ -137,10 +137,11 @@ static void yw_indent(struct yw *w)
     int indent = w->indent >= 0 ? w->indent : 0;
     if ((!w->indention || w->column > indent || (w->column == indent && !w->whitespace)) &&
         indent < 64 && (!w->progress || w->out->len + 1 < w->mark) &&
-        yw_room(w, (size_t)indent + 1)) {
-        /* the usual case: a line break and the indentation in one copy */
+        w->out->err == MP_OK && w->out->cap - w->out->len > 65) {
+        /* the usual case: a line break and the indentation in one copy (of a fixed size,
+         * which the compiler writes inline; what follows the indentation is written over) */
         static const char spaces[65] = "\n                                                                ";
-        memcpy(w->out->data + w->out->len, spaces, (size_t)indent + 1);
+        memcpy(w->out->data + w->out->len, spaces, sizeof(spaces));
         w->out->len += (size_t)indent + 1;
         w->column = indent;
         w->whitespace = w->indention = true;
