@@ -415,11 +415,12 @@ static bool sort_by_name(struct cf *cf, int *v, size_t n)
 {
     if (n < 2)
         return true;
-    struct named *x = malloc(2 * n * sizeof(*x)), *t = x ? x + n : NULL;
-    if (!x) {
+    struct named *block = malloc(2 * n * sizeof(*block));
+    if (!block) {
         cf->nomem = true;
         return false;
     }
+    struct named *x = block, *t = block + n;
     for (size_t i = 0; i < n; i++) {
         const char *s = cf->n[v[i]].name;
         uint64_t k = 0;
@@ -444,7 +445,7 @@ static bool sort_by_name(struct cf *cf, int *v, size_t n)
     }
     for (size_t i = 0; i < n; i++)
         v[i] = x[i].node;
-    free(x < t ? x : t);
+    free(block);
     return true;
 }
 
