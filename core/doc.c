@@ -210,7 +210,7 @@ static bool grow_items(struct mp_node *parent)
     bool map = parent->kind == MPI_NODE_MAP;
     size_t cap = parent->cap ? (size_t)parent->cap * 2 : 4, per = map ? 2 * sizeof(void *)
                                                                       : sizeof(void *);
-    void *block = cap <= UINT_MAX ? doc_alloc(doc, cap * per) : NULL;
+    void *block = cap <= UINT_MAX && cap < SIZE_MAX / 4 / per ? doc_alloc(doc, cap * per) : NULL;
     if (!block) {
         doc->err = MP_ERR_NOMEM;
         return false;

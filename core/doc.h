@@ -64,8 +64,8 @@ struct mp_doc {
     struct {
         const char *from, *str;
     } recent[64];
-    /* Keys the callers of mpi_node_put_lit() pass: string literals, so the same address
-     * always holds the same text and needs no comparing. */
+    /* The string literals passed to mpi_node_put_lit() (keys) and mpi_doc_str_lit(): the
+     * same address always holds the same text, so it needs no comparing. */
     struct {
         const char *from, *str;
     } lit[256];

@@ -140,7 +140,8 @@ static void yw_indent(struct yw *w)
         w->out->err == MP_OK && w->out->cap - w->out->len > 65) {
         /* the usual case: a line break and the indentation in one copy (of a fixed size,
          * which the compiler writes inline; what follows the indentation is written over) */
-        static const char spaces[65] = "\n                                                                ";
+        static const char spaces[65] = "\n                                "
+                                       "                                ";
         memcpy(w->out->data + w->out->len, spaces, sizeof(spaces));
         w->out->len += (size_t)indent + 1;
         w->column = indent;
@@ -664,7 +665,8 @@ static bool memo_same(const struct memo *e, size_t hash, const struct yw *w,
                       const struct mp_node *n)
 {
     const struct mp_node *m = e->node;
-    return e->hash == hash && !e->block && m->kind == n->kind && m->n == n->n && e->column == w->column &&
+    return e->hash == hash && !e->block && m->kind == n->kind && m->n == n->n &&
+           e->column == w->column &&
            e->indent == w->indent && e->whitespace == w->whitespace &&
            e->indention == w->indention &&
            !memcmp(m->items, n->items, n->n * sizeof(*n->items)) &&

@@ -200,7 +200,8 @@ START_TEST(test_shared_parts)
     mpi_buf_init(&b);
     ck_assert_int_eq(mp_write_yaml(wf, &b, NULL), MP_OK);
     const char *y = mp_buf_data(&b);
-    ck_assert_ptr_nonnull(strstr(y, "  - name: c0\n    container:\n      args: ['{{inputs.parameters.p}}']\n"
+    ck_assert_ptr_nonnull(strstr(y, "  - name: c0\n    container:\n"
+                                    "      args: ['{{inputs.parameters.p}}']\n"
                                     "      command: [bash]\n"));
     ck_assert_ptr_nonnull(strstr(y, "      - {name: MODE, value: z}\n"));
     ck_assert_ptr_nonnull(strstr(y, "      - {mountPath: /m, name: vol, readOnly: true}\n"));
