@@ -30,7 +30,7 @@
  * in every template, and the same content from the same state gives the same bytes. A
  * document keeps one node per distinct string and one copy of each key, so equal collections
  * of strings hold equal pointers. */
-#define MEMO_SLOTS 4096 /* a power of two; filled to three quarters at most */
+#define MEMO_SLOTS 4096 /* a power of two: sets of two entries, the older one replaced */
 #define MEMO_MAX_ITEMS 16
 
 struct memo {
@@ -51,7 +51,6 @@ struct yw {
     bool whitespace; /* the last thing written was whitespace (or nothing) */
     bool indention;  /* only indentation on this line so far */
     struct memo *memo; /* MEMO_SLOTS entries, or NULL */
-    size_t nmemo;
     void (*progress)(void *user, const char *data, size_t len);
     void *user;
     size_t mark; /* call progress once the output reaches this length */
@@ -673,21 +672,35 @@ static bool memo_same(const struct memo *e, size_t hash, const struct yw *w,
            (n->kind != MPI_NODE_MAP || !memcmp(m->keys, n->keys, n->n * sizeof(*n->keys)));
 }
 
-/* The slot for @n in @w's memo: the one holding the same content and state, or an empty one
- * (NULL when @n is not memoised: not a small collection of strings at flow level 0). */
-static struct memo *memo_slot(const struct yw *w, const struct mp_node *n, size_t *hash)
+/* The set of two entries for @hash: the one to replace (empty, else the older) of the two. A
+ * set, not a table that fills up: a big workflow writes many collections that never repeat,
+ * and a full table made every search long. */
+static struct memo *memo_set(const struct yw *w, size_t hash)
 {
+    struct memo *e = &w->memo[(hash << 1) & (MEMO_SLOTS - 1)];
+    return !e[0].node || (e[1].node && e[0].at < e[1].at) ? &e[0] : &e[1];
+}
+
+/* The entry for @n in @w's memo: the one holding the same content and state (*@hit), or the
+ * one to replace (NULL when @n is not memoised: not a small collection of strings at flow
+ * level 0). */
+static struct memo *memo_slot(const struct yw *w, const struct mp_node *n, size_t *hash,
+                              bool *hit)
+{
+    *hit = false;
     if (!w->memo || w->flow || !n->n || n->n > MEMO_MAX_ITEMS)
         return NULL;
     for (size_t i = 0; i < n->n; i++)
         if (n->items[i]->kind != MPI_NODE_STR)
             return NULL;
     *hash = memo_hash(w, n);
-    size_t j = *hash & (MEMO_SLOTS - 1);
-    for (; w->memo[j].node; j = (j + 1) & (MEMO_SLOTS - 1))
-        if (memo_same(&w->memo[j], *hash, w, n))
-            break;
-    return &w->memo[j];
+    struct memo *e = &w->memo[(*hash << 1) & (MEMO_SLOTS - 1)];
+    for (int k = 0; k < 2; k++)
+        if (e[k].node && memo_same(&e[k], *hash, w, n)) {
+            *hit = true;
+            return &e[k];
+        }
+    return memo_set(w, *hash);
 }
 
 static int yw_flow_items(struct yw *w, const struct mp_node *n);
@@ -695,8 +708,9 @@ static int yw_flow_items(struct yw *w, const struct mp_node *n);
 static int yw_flow(struct yw *w, const struct mp_node *n)
 {
     size_t hash = 0;
-    struct memo *e = memo_slot(w, n, &hash);
-    if (e && e->node) {
+    bool hit;
+    struct memo *e = memo_slot(w, n, &hash, &hit);
+    if (hit) {
         /* written before from the same state: the same bytes again */
         if (yw_room(w, e->len)) {
             memcpy(w->out->data + w->out->len, w->out->data + e->at, e->len);
@@ -710,11 +724,10 @@ static int yw_flow(struct yw *w, const struct mp_node *n)
                          .indent = w->indent, .whitespace = w->whitespace,
                          .indention = w->indention};
     int rc = yw_flow_items(w, n);
-    if (e && rc == MP_OK && w->out->err == MP_OK && (w->nmemo + 1) * 4 <= MEMO_SLOTS * 3) {
+    if (e && rc == MP_OK && w->out->err == MP_OK) {
         start.len = w->out->len - start.at;
         start.end_column = w->column;
         *e = start;
-        w->nmemo++;
     }
     return rc;
 }
@@ -770,14 +783,16 @@ static int yw_block_shared(struct yw *w, const struct mp_node *n, bool mapping_c
                  ((uint64_t)(unsigned)w->column << 20) ^ ((uint64_t)(unsigned)w->indent << 3) ^
                  ((uint64_t)mapping_ctx << 2) ^ ((uint64_t)w->whitespace << 1) ^
                  (uint64_t)w->indention;
-    size_t hash = (size_t)(h ^ (h >> 29)), j = hash & (MEMO_SLOTS - 1);
-    struct memo *e = &w->memo[j];
-    for (; e->node; j = (j + 1) & (MEMO_SLOTS - 1), e = &w->memo[j])
-        if (e->block && e->node == n && e->hash == hash && e->column == w->column &&
-            e->indent == w->indent && e->whitespace == w->whitespace &&
-            e->indention == w->indention && e->mapping_ctx == mapping_ctx)
-            break;
-    if (e->node && (!w->progress || w->out->len + e->len < w->mark)) {
+    size_t hash = (size_t)(h ^ (h >> 29));
+    struct memo *e = &w->memo[(hash << 1) & (MEMO_SLOTS - 1)];
+    bool hit = false;
+    for (int k = 0; k < 2 && !hit; k++)
+        if (e[k].node && e[k].block && e[k].node == n && e[k].hash == hash &&
+            e[k].column == w->column && e[k].indent == w->indent &&
+            e[k].whitespace == w->whitespace && e[k].indention == w->indention &&
+            e[k].mapping_ctx == mapping_ctx)
+            hit = true, e += k;
+    if (hit && (!w->progress || w->out->len + e->len < w->mark)) {
         if (yw_room(w, e->len)) {
             memcpy(w->out->data + w->out->len, w->out->data + e->at, e->len);
             w->out->len += e->len;
@@ -791,14 +806,12 @@ static int yw_block_shared(struct yw *w, const struct mp_node *n, bool mapping_c
                          .indent = w->indent, .whitespace = w->whitespace,
                          .indention = w->indention, .block = true, .mapping_ctx = mapping_ctx};
     int rc = yw_block(w, n, mapping_ctx);
-    if (!e->node && rc == MP_OK && w->out->err == MP_OK &&
-        (w->nmemo + 1) * 4 <= MEMO_SLOTS * 3) {
+    if (!hit && rc == MP_OK && w->out->err == MP_OK) {
         start.len = w->out->len - start.at;
         start.end_column = w->column;
         start.end_whitespace = w->whitespace;
         start.end_indention = w->indention;
-        *e = start;
-        w->nmemo++;
+        *memo_set(w, hash) = start;
     }
     return rc;
 }
