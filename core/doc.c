@@ -4,11 +4,18 @@
 
 #include "doc.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define DOC_MAGIC 0x444f4321u
+
+struct slab {
+    struct slab *next;
+    size_t pad; /* keeps what follows aligned for any type */
+    char data[];
+};
 
 struct mp_doc *mp_doc_new(void)
 {
@@ -25,6 +32,10 @@ void mp_doc_free(struct mp_doc *doc)
     if (!doc || doc->magic != DOC_MAGIC)
         return;
     mpi_arena_release(&doc->arena);
+    for (struct slab *sl = doc->slabs, *next; sl; sl = next) {
+        next = sl->next;
+        free(sl);
+    }
     doc->magic = 0;
     free(doc);
 }
@@ -36,17 +47,40 @@ int mp_doc_error(const struct mp_doc *doc)
     return doc->err;
 }
 
+/* @n bytes (a multiple of 8) for nodes, strings and item blocks, not zeroed: cut from blocks
+ * of the document's own, so that the 250,000 nodes of a big workflow cost a few allocations,
+ * not one each (nor zeroing what is written at once). */
+#define SLAB_SIZE 65536
+static void *doc_alloc(struct mp_doc *doc, size_t n)
+{
+    if (doc->slab_left < n) {
+        size_t size = n > SLAB_SIZE / 4 ? n : SLAB_SIZE;
+        struct slab *sl = n < SIZE_MAX / 2 ? malloc(sizeof(*sl) + size) : NULL;
+        if (!sl)
+            return NULL;
+        sl->next = doc->slabs;
+        doc->slabs = sl;
+        if (size != SLAB_SIZE) /* a big block: its own, the current one kept */
+            return sl->data;
+        doc->slab = sl->data;
+        doc->slab_left = SLAB_SIZE;
+    }
+    void *p = doc->slab;
+    doc->slab += n;
+    doc->slab_left -= n;
+    return p;
+}
+
 static struct mp_node *node_new(struct mp_doc *doc, enum mpi_node_kind kind)
 {
     if (!doc || doc->magic != DOC_MAGIC)
         return NULL;
-    struct mp_node *n = mpi_arena_alloc(&doc->arena, sizeof(*n));
+    struct mp_node *n = doc_alloc(doc, sizeof(*n));
     if (!n) {
         doc->err = MP_ERR_NOMEM;
         return NULL;
     }
-    n->kind = kind;
-    n->doc = doc;
+    *n = (struct mp_node){.kind = kind, .doc = doc};
     return n;
 }
 
@@ -141,10 +175,12 @@ static const char *intern(struct mp_doc *doc, const char *s)
     for (const char *t; (t = doc->strs[j]); j = (j + 1) & (doc->strcap - 1))
         if (mpi_dstr_of(t)->len == len && memcmp(t, s, len) == 0)
             return t;
-    struct mpi_dstr *d = mpi_arena_alloc(&doc->arena, sizeof(*d) + len + 1);
+    struct mpi_dstr *d = doc_alloc(doc, (sizeof(*d) + len + 8) & ~(size_t)7);
     if (!d)
         return NULL;
+    d->node = NULL;
     d->len = len;
+    d->yaml = 0;
     memcpy(d->text, s, len + 1);
     doc->strs[j] = d->text;
     doc->nstrs++;
@@ -166,53 +202,123 @@ static const char *intern_key(struct mp_doc *doc, const char *key)
     return k;
 }
 
-static bool add_item(struct mp_node *parent, const char *key, struct mp_node *value)
+/* Room for one more item in @parent: items and (for a mapping) keys in one block, doubled
+ * when full. */
+static bool grow_items(struct mp_node *parent)
 {
     struct mp_doc *doc = parent->doc;
     bool map = parent->kind == MPI_NODE_MAP;
-    if (parent->n == parent->cap) {
-        /* items and (for a mapping) keys in one block, doubled when full */
-        size_t cap = parent->cap ? parent->cap * 2 : 4, per = map ? 2 * sizeof(void *)
-                                                                  : sizeof(void *);
-        void *block = cap < SIZE_MAX / 4 / per ? mpi_arena_alloc(&doc->arena, cap * per) : NULL;
-        if (!block) {
-            doc->err = MP_ERR_NOMEM;
-            return false;
-        }
-        struct mp_node **items = block;
-        if (parent->n)
-            memcpy(items, parent->items, parent->n * sizeof(*items));
-        if (map) {
-            const char **keys = (const char **)(void *)(items + cap);
-            if (parent->n)
-                memcpy(keys, parent->keys, parent->n * sizeof(*keys));
-            parent->keys = keys;
-        }
-        parent->items = items;
-        parent->cap = cap;
+    size_t cap = parent->cap ? (size_t)parent->cap * 2 : 4, per = map ? 2 * sizeof(void *)
+                                                                      : sizeof(void *);
+    void *block = cap <= UINT_MAX && cap < SIZE_MAX / 4 / per ? doc_alloc(doc, cap * per) : NULL;
+    if (!block) {
+        doc->err = MP_ERR_NOMEM;
+        return false;
     }
+    struct mp_node **items = block;
+    if (parent->n)
+        memcpy(items, parent->items, parent->n * sizeof(*items));
     if (map) {
-        const char *k = intern_key(doc, key);
-        if (!k) {
-            doc->err = MP_ERR_NOMEM;
-            return false;
-        }
-        parent->keys[parent->n] = k;
+        const char **keys = (const char **)(void *)(items + cap);
+        if (parent->n)
+            memcpy(keys, parent->keys, parent->n * sizeof(*keys));
+        parent->keys = keys;
     }
+    parent->items = items;
+    parent->cap = (unsigned)cap;
+    return true;
+}
+
+/* Adds @value under key @k (the document's copy; NULL for a sequence). */
+static bool add_item(struct mp_node *parent, const char *k, struct mp_node *value)
+{
+    if (parent->n == parent->cap && !grow_items(parent))
+        return false;
+    if (k)
+        parent->keys[parent->n] = k;
     parent->items[parent->n++] = value;
+    return true;
+}
+
+/* The checks of mp_node_put(): false (recording MP_ERR_INVAL) when @value cannot go in @map. */
+static bool put_ok(struct mp_node *map, const char *key, const struct mp_node *value)
+{
+    if (!map || map->kind != MPI_NODE_MAP || !key)
+        return false;
+    if (!value || value->doc != map->doc) {
+        if (map->doc->err == MP_OK)
+            map->doc->err = MP_ERR_INVAL;
+        return false;
+    }
     return true;
 }
 
 struct mp_node *mp_node_put(struct mp_node *map, const char *key, struct mp_node *value)
 {
-    if (!map || map->kind != MPI_NODE_MAP || !key)
+    if (!put_ok(map, key, value))
         return NULL;
-    if (!value || value->doc != map->doc) {
-        if (map->doc->err == MP_OK)
-            map->doc->err = MP_ERR_INVAL;
+    const char *k = intern_key(map->doc, key);
+    if (!k) {
+        map->doc->err = MP_ERR_NOMEM;
         return NULL;
     }
-    return add_item(map, key, value) ? value : NULL;
+    return add_item(map, k, value) ? value : NULL;
+}
+
+/* The document's copy of string literal @s, found by its address. Errors: NULL. */
+static const char *intern_lit(struct mp_doc *doc, const char *s)
+{
+    size_t slot = ((uintptr_t)s >> 3 ^ (uintptr_t)s >> 11) & 255;
+    if (doc->lit[slot].from == s)
+        return doc->lit[slot].str;
+    const char *k = intern(doc, s);
+    if (k) {
+        doc->lit[slot].from = s;
+        doc->lit[slot].str = k;
+    }
+    return k;
+}
+
+struct mp_node *mpi_node_put_lit(struct mp_node *map, const char *key, struct mp_node *value)
+{
+    if (!put_ok(map, key, value))
+        return NULL;
+    const char *k = intern_lit(map->doc, key);
+    if (!k) {
+        map->doc->err = MP_ERR_NOMEM;
+        return NULL;
+    }
+    return add_item(map, k, value) ? value : NULL;
+}
+
+struct mp_node *mpi_doc_str_lit(struct mp_doc *doc, const char *s)
+{
+    if (!doc || doc->magic != DOC_MAGIC)
+        return NULL;
+    const char *str = intern_lit(doc, s);
+    if (!str) {
+        doc->err = MP_ERR_NOMEM;
+        return NULL;
+    }
+    struct mpi_dstr *d = mpi_dstr_of(str);
+    if (!d->node && (d->node = node_new(doc, MPI_NODE_STR)))
+        d->node->str = str;
+    return d->node;
+}
+
+struct mp_node *mpi_node_put_lit_str(struct mp_node *map, const char *key, const char *s)
+{
+    return map ? mpi_node_put_lit(map, key, mp_doc_str(map->doc, s)) : NULL;
+}
+
+struct mp_node *mpi_node_put_lit_map(struct mp_node *map, const char *key)
+{
+    return map ? mpi_node_put_lit(map, key, mp_doc_map(map->doc)) : NULL;
+}
+
+struct mp_node *mpi_node_put_lit_seq(struct mp_node *map, const char *key)
+{
+    return map ? mpi_node_put_lit(map, key, mp_doc_seq(map->doc)) : NULL;
 }
 
 struct mp_node *mp_node_push(struct mp_node *seq, struct mp_node *value)

@@ -12,12 +12,13 @@
 enum mpi_node_kind { MPI_NODE_MAP, MPI_NODE_SEQ, MPI_NODE_STR, MPI_NODE_INT, MPI_NODE_BOOL,
                      MPI_NODE_NULL };
 
-/* 48 bytes: the fields of a scalar and of a collection share their place (a 5,000-step
+/* 40 bytes: the fields of a scalar and of a collection share their place (a 5,000-step
  * workflow has about 250,000 nodes). A string node is shared by every use of its string
  * (struct mpi_dstr): nodes are never changed once made, except by adding to a collection. */
 struct mp_node {
     enum mpi_node_kind kind;
     bool flag;          /* MPI_NODE_BOOL */
+    bool shared;        /* a collection used in more than one place (mpi_node_share()) */
     struct mp_doc *doc;
     union {
         const char *str; /* MPI_NODE_STR */
@@ -27,8 +28,8 @@ struct mp_node {
             struct mp_node **items;
         };
     };
-    size_t n;           /* items, 0 for scalars */
-    size_t cap;
+    unsigned n;         /* items, 0 for scalars */
+    unsigned cap;
 };
 
 /* Every string of a document (mapping keys and string values) is stored once, after this
@@ -63,6 +64,39 @@ struct mp_doc {
     struct {
         const char *from, *str;
     } recent[64];
+    /* The string literals passed to mpi_node_put_lit() (keys) and mpi_doc_str_lit(): the
+     * same address always holds the same text, so it needs no comparing. */
+    struct {
+        const char *from, *str;
+    } lit[256];
+    /* Nodes, strings and item blocks are cut from blocks of the document's own (doc.c). */
+    struct slab *slabs;
+    char *slab;
+    size_t slab_left;
 };
+
+/* mp_node_put(), mp_node_put_str(), mp_node_put_map() and mp_node_put_seq() for a key that
+ * is a string literal (the macros below make sure of it): its address alone finds the
+ * document's copy, with no hashing or comparing. Errors: as those. */
+struct mp_node *mpi_node_put_lit(struct mp_node *map, const char *key, struct mp_node *value);
+struct mp_node *mpi_node_put_lit_str(struct mp_node *map, const char *key, const char *s);
+struct mp_node *mpi_node_put_lit_map(struct mp_node *map, const char *key);
+struct mp_node *mpi_node_put_lit_seq(struct mp_node *map, const char *key);
+/* @n (a complete collection) is about to be used again, in another place: writers may copy
+ * what they wrote for it before. Returns @n. A shared collection must not change again. */
+static inline struct mp_node *mpi_node_share(struct mp_node *n)
+{
+    if (n)
+        n->shared = true;
+    return n;
+}
+
+/* mp_doc_str() of a string literal, found by its address as those keys are. */
+struct mp_node *mpi_doc_str_lit(struct mp_doc *doc, const char *s);
+#define mpi_doc_lit(doc, s) mpi_doc_str_lit((doc), "" s "")
+#define mpi_put(map, key, value) mpi_node_put_lit((map), "" key "", (value))
+#define mpi_put_str(map, key, s) mpi_node_put_lit_str((map), "" key "", (s))
+#define mpi_put_map(map, key) mpi_node_put_lit_map((map), "" key "")
+#define mpi_put_seq(map, key) mpi_node_put_lit_seq((map), "" key "")
 
 #endif /* MNISTPIPE_CORE_DOC_H */

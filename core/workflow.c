@@ -142,10 +142,36 @@ static bool item_next(const struct mpi_wf *b, const char *r, size_t pos, size_t 
 }
 
 #define rendered mpi_wf_rendered
+static struct mp_node *render(struct mpi_wf *b, const char *s);
+
 struct mp_node *mpi_wf_rendered(struct mpi_wf *b, const char *s)
 {
     if (s && !strstr(s, "{{")) /* no placeholder of any kind: the string as it is */
         return mp_doc_str(b->doc, s);
+    struct mpi_wf_seen *seen = NULL;
+    size_t len = s ? strlen(s) : sizeof(seen->src);
+    if (len < sizeof(seen->src)) {
+        unsigned h = (unsigned)len;
+        for (size_t i = 0; i < len; i++)
+            h = h * 31u + (unsigned char)s[i];
+        seen = &b->seen[h & 63];
+        if (seen->node && seen->base == b->item_base && seen->loop_items == b->loop_items &&
+            !memcmp(seen->src, s, len + 1))
+            return seen->node;
+    }
+    struct mp_node *n = render(b, s);
+    if (seen && n) {
+        memcpy(seen->src, s, len + 1);
+        seen->base = b->item_base;
+        seen->loop_items = b->loop_items;
+        seen->node = n;
+    }
+    return n;
+}
+
+/* mpi_wf_rendered() for a string holding "{{" (or NULL). */
+static struct mp_node *render(struct mpi_wf *b, const char *s)
+{
     mp_buf_reset(&b->tmp);
     if (mp_render_outputs(s, to_input, output_to_input, NULL, &b->tmp, b->err) != MP_OK)
         return NULL;
@@ -168,6 +194,97 @@ struct mp_node *mpi_wf_rendered(struct mpi_wf *b, const char *s)
     struct mp_node *n = mp_buf_error(&items) ? NULL : mp_doc_str(b->doc, mp_buf_data(&items));
     mpi_buf_release(&items);
     return n;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_strs(const char *const *a, size_t na, const char *const *b, size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (!same_str(a[i], b[i]))
+            return false;
+    return true;
+}
+
+static bool same_kvs(const struct mpi_kv *a, size_t na, const struct mpi_kv *b, size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (!same_str(a[i].key, b[i].key) || !same_str(a[i].value, b[i].value))
+            return false;
+    return true;
+}
+
+/* True when part @part of the templates of @a and @b is made from the same settings. */
+static bool same_part(const struct mp_op *a, const struct mp_op *b, int part)
+{
+    switch (part) {
+    case MPI_WF_COMMAND:
+        return same_strs(a->command.v, a->command.n, b->command.v, b->command.n);
+    case MPI_WF_ENV:
+        if (a->env.n != b->env.n)
+            return false;
+        for (size_t i = 0; i < a->env.n; i++) {
+            const struct mpi_env *x = &a->env.v[i], *y = &b->env.v[i];
+            if (!same_str(x->name, y->name) || !same_str(x->value, y->value) ||
+                !same_str(x->secret, y->secret) || !same_str(x->key, y->key) ||
+                !same_str(x->field, y->field))
+                return false;
+        }
+        return true;
+    case MPI_WF_MOUNTS:
+        if (a->mounts.n != b->mounts.n)
+            return false;
+        for (size_t i = 0; i < a->mounts.n; i++)
+            if (!same_str(a->mounts.v[i].volume, b->mounts.v[i].volume) ||
+                !same_str(a->mounts.v[i].path, b->mounts.v[i].path) ||
+                a->mounts.v[i].read_only != b->mounts.v[i].read_only)
+                return false;
+        return true;
+    case MPI_WF_VOLUMES:
+        if (a->volumes.n != b->volumes.n)
+            return false;
+        for (size_t i = 0; i < a->volumes.n; i++)
+            if (!same_str(a->volumes.v[i].name, b->volumes.v[i].name) ||
+                a->volumes.v[i].kind != b->volumes.v[i].kind ||
+                !same_str(a->volumes.v[i].source, b->volumes.v[i].source))
+                return false;
+        return true;
+    case MPI_WF_INPUTS: /* only the plain case: parameters alone */
+        return !a->output_refs.n && !b->output_refs.n && !a->item_refs.n && !b->item_refs.n &&
+               !a->loop_refs.n && !b->loop_refs.n && !a->input_artifacts.n &&
+               !b->input_artifacts.n &&
+               same_strs(a->param_refs.v, a->param_refs.n, b->param_refs.v, b->param_refs.n);
+    case MPI_WF_META:
+        return same_kvs(a->annotations.v, a->annotations.n, b->annotations.v,
+                        b->annotations.n) &&
+               same_kvs(a->labels.v, a->labels.n, b->labels.v, b->labels.n);
+    }
+    return false;
+}
+
+/* Part @part of the last template, when @op's is made from the same settings (and loop
+ * item), marked shared; else NULL. */
+static struct mp_node *shared_part(struct mpi_wf *b, const struct mp_op *op, int part)
+{
+    const struct mpi_wf_part *x = &b->part[part];
+    if (x->op && x->node && x->base == b->item_base && same_part(x->op, op, part))
+        return mpi_node_share(x->node);
+    return NULL;
+}
+
+/* @node, part @part of @op's template, kept for the next op's. */
+static struct mp_node *keep_part(struct mpi_wf *b, const struct mp_op *op, int part,
+                                 struct mp_node *node)
+{
+    b->part[part] = (struct mpi_wf_part){op, b->item_base, node};
+    return node;
 }
 
 static struct mp_node *string_seq(struct mpi_wf *b, const struct mpi_strvec *v)
@@ -203,7 +320,12 @@ void mpi_wf_op_inputs(struct mpi_wf *b, const struct mp_op *op, struct mp_node *
     size_t nloop = b->loop_items ? op->loop_refs.n : 0;
     if (!op->param_refs.n && !op->output_refs.n && !op->input_artifacts.n && !items && !nloop)
         return;
-    struct mp_node *in = mp_node_put_map(tmpl, "inputs");
+    struct mp_node *in = shared_part(b, op, MPI_WF_INPUTS);
+    if (in) {
+        mpi_put(tmpl, "inputs", in);
+        return;
+    }
+    in = keep_part(b, op, MPI_WF_INPUTS, mpi_put_map(tmpl, "inputs"));
     if (op->param_refs.n || op->output_refs.n || items || nloop) {
         size_t n = op->param_refs.n + op->output_refs.n + (items ? op->item_refs.n : 0) + nloop;
         size_t k = 0;
@@ -236,26 +358,26 @@ void mpi_wf_op_inputs(struct mpi_wf *b, const struct mp_op *op, struct mp_node *
             k++;
         }
         qsort(names, n, sizeof(*names), cmp_str);
-        struct mp_node *params = mp_node_put_seq(in, "parameters");
+        struct mp_node *params = mpi_put_seq(in, "parameters");
         for (size_t i = 0; i < n; i++) {
             if (!names[i])
                 b->doc->err = MP_ERR_NOMEM;
             else if (!i || !names[i - 1] || strcmp(names[i], names[i - 1]))
-                mp_node_put_str(mp_node_push(params, mp_doc_map(b->doc)), "name", names[i]);
+                mpi_put_str(mp_node_push(params, mp_doc_map(b->doc)), "name", names[i]);
         }
         for (size_t i = 0; i < n; i++)
             free(names[i]);
         free(names);
     }
     if (op->input_artifacts.n) {
-        struct mp_node *arts = mp_node_put_seq(in, "artifacts");
+        struct mp_node *arts = mpi_put_seq(in, "artifacts");
         for (size_t i = 0; i < op->input_artifacts.n; i++) {
             const struct mpi_input_artifact *a = &op->input_artifacts.v[i];
             struct mp_node *m = mp_node_push(arts, mp_doc_map(b->doc));
             char argo[ARGO_NAME_MAX];
             argo_name(argo, a->step, a->output);
-            mp_node_put_str(m, "name", argo);
-            mp_node_put_str(m, "path", a->path);
+            mpi_put_str(m, "name", argo);
+            mpi_put_str(m, "path", a->path);
         }
     }
 }
@@ -313,64 +435,109 @@ static void op_outputs(struct mpi_wf *b, const struct mp_op *op, struct mp_node 
             k[j] = k[j - 1];
             k[j - 1] = t;
         }
-    struct mp_node *out = mp_node_put_map(tmpl, "outputs");
+    struct mp_node *out = mpi_put_map(tmpl, "outputs");
     struct mp_node *params = NULL;
     for (size_t i = 0; i < n; i++) {
         if (k[i].o->kind != MP_OUTPUT_PARAMETER || mpi_output_is_ui(k[i].o->name) ||
             !output_read_as_string(b->p, op, k[i].o->name))
             continue;
         if (!params)
-            params = mp_node_put_seq(out, "parameters");
+            params = mpi_put_seq(out, "parameters");
         struct mp_node *m = mp_node_push(params, mp_doc_map(b->doc));
-        mp_node_put_str(m, "name", k[i].argo);
-        mp_node_put_str(mp_node_put_map(m, "valueFrom"), "path", k[i].o->path);
+        mpi_put_str(m, "name", k[i].argo);
+        mpi_put_str(mpi_put_map(m, "valueFrom"), "path", k[i].o->path);
     }
-    struct mp_node *arts = mp_node_put_seq(out, "artifacts");
+    struct mp_node *arts = mpi_put_seq(out, "artifacts");
     for (size_t i = 0; i < n; i++) {
         struct mp_node *m = mp_node_push(arts, mp_doc_map(b->doc));
-        mp_node_put_str(m, "name", k[i].argo);
-        mp_node_put_str(m, "path", k[i].o->path);
+        mpi_put_str(m, "name", k[i].argo);
+        mpi_put_str(m, "path", k[i].o->path);
     }
     free(k);
 }
 
-void mpi_wf_container_template(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl)
+/* The container's env of @op. */
+static struct mp_node *env_seq(struct mpi_wf *b, const struct mp_op *op)
 {
-    mp_node_put_str(tmpl, "name", op->name);
-    struct mp_node *c = mp_node_put_map(tmpl, "container");
-    if (op->args.n || op->args_set)
-        mp_node_put(c, "args", string_seq(b, &op->args));
-    if (op->command.n || op->command_set)
-        mp_node_put(c, "command", string_seq(b, &op->command));
-    if (op->env.n) {
-        struct mp_node *env = mp_node_put_seq(c, "env");
-        for (size_t i = 0; i < op->env.n; i++) {
-            const struct mpi_env *e = &op->env.v[i];
-            struct mp_node *m = mp_node_push(env, mp_doc_map(b->doc));
-            mp_node_put_str(m, "name", e->name);
-            if (e->value) {
-                mp_node_put(m, "value", rendered(b, e->value));
-            } else if (e->field) {
-                mp_node_put_str(mp_node_put_map(mp_node_put_map(m, "valueFrom"), "fieldRef"),
-                                "fieldPath", e->field);
-            } else {
-                struct mp_node *ref =
-                    mp_node_put_map(mp_node_put_map(m, "valueFrom"), "secretKeyRef");
-                mp_node_put_str(ref, "key", e->key);
-                mp_node_put(ref, "name", rendered(b, e->secret));
-            }
+    struct mp_node *env = mp_doc_seq(b->doc);
+    for (size_t i = 0; i < op->env.n; i++) {
+        const struct mpi_env *e = &op->env.v[i];
+        struct mp_node *m = mp_node_push(env, mp_doc_map(b->doc));
+        mpi_put_str(m, "name", e->name);
+        if (e->value) {
+            mpi_put(m, "value", rendered(b, e->value));
+        } else if (e->field) {
+            mpi_put_str(mpi_put_map(mpi_put_map(m, "valueFrom"), "fieldRef"), "fieldPath",
+                        e->field);
+        } else {
+            struct mp_node *ref = mpi_put_map(mpi_put_map(m, "valueFrom"), "secretKeyRef");
+            mpi_put_str(ref, "key", e->key);
+            mpi_put(ref, "name", rendered(b, e->secret));
         }
     }
-    mp_node_put(c, "image", rendered(b, op->image ? op->image : ""));
-    if (op->mounts.n) {
-        struct mp_node *mounts = mp_node_put_seq(c, "volumeMounts");
-        for (size_t i = 0; i < op->mounts.n; i++) {
-            struct mp_node *m = mp_node_push(mounts, mp_doc_map(b->doc));
-            mp_node_put_str(m, "mountPath", op->mounts.v[i].path);
-            mp_node_put_str(m, "name", op->mounts.v[i].volume);
-            if (op->mounts.v[i].read_only)
-                mp_node_put(m, "readOnly", mp_doc_bool(b->doc, true));
+    return env;
+}
+
+/* The container's volumeMounts of @op. */
+static struct mp_node *mounts_seq(struct mpi_wf *b, const struct mp_op *op)
+{
+    struct mp_node *mounts = mp_doc_seq(b->doc);
+    for (size_t i = 0; i < op->mounts.n; i++) {
+        struct mp_node *m = mp_node_push(mounts, mp_doc_map(b->doc));
+        mpi_put_str(m, "mountPath", op->mounts.v[i].path);
+        mpi_put_str(m, "name", op->mounts.v[i].volume);
+        if (op->mounts.v[i].read_only)
+            mpi_put(m, "readOnly", mp_doc_bool(b->doc, true));
+    }
+    return mounts;
+}
+
+/* The template's volumes of @op. */
+static struct mp_node *volumes_seq(struct mpi_wf *b, const struct mp_op *op)
+{
+    struct mp_node *vols = mp_doc_seq(b->doc);
+    for (size_t i = 0; i < op->volumes.n; i++) {
+        const struct mpi_volume *v = &op->volumes.v[i];
+        struct mp_node *m = mp_node_push(vols, mp_doc_map(b->doc));
+        mpi_put_str(m, "name", v->name);
+        switch (v->kind) {
+        case MP_VOLUME_PVC:
+            mpi_put(mpi_put_map(m, "persistentVolumeClaim"), "claimName", rendered(b, v->source));
+            break;
+        case MP_VOLUME_SECRET:
+            mpi_put(mpi_put_map(m, "secret"), "secretName", rendered(b, v->source));
+            break;
+        case MP_VOLUME_CONFIG_MAP:
+            mpi_put(mpi_put_map(m, "configMap"), "name", rendered(b, v->source));
+            break;
+        case MP_VOLUME_EMPTY_DIR:
+            mpi_put_map(m, "emptyDir");
+            break;
         }
+    }
+    return vols;
+}
+
+void mpi_wf_container_template(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl)
+{
+    mpi_put_str(tmpl, "name", op->name);
+    struct mp_node *c = mpi_put_map(tmpl, "container");
+    if (op->args.n || op->args_set)
+        mpi_put(c, "args", string_seq(b, &op->args));
+    if (op->command.n || op->command_set) {
+        struct mp_node *cmd = shared_part(b, op, MPI_WF_COMMAND);
+        mpi_put(c, "command",
+                cmd ? cmd : keep_part(b, op, MPI_WF_COMMAND, string_seq(b, &op->command)));
+    }
+    if (op->env.n) {
+        struct mp_node *env = shared_part(b, op, MPI_WF_ENV);
+        mpi_put(c, "env", env ? env : keep_part(b, op, MPI_WF_ENV, env_seq(b, op)));
+    }
+    mpi_put(c, "image", rendered(b, op->image ? op->image : ""));
+    if (op->mounts.n) {
+        struct mp_node *mounts = shared_part(b, op, MPI_WF_MOUNTS);
+        mpi_put(c, "volumeMounts",
+                mounts ? mounts : keep_part(b, op, MPI_WF_MOUNTS, mounts_seq(b, op)));
     }
     mpi_wf_container_settings(b, op, c);
     op_inputs(b, op, tmpl);
@@ -379,42 +546,29 @@ void mpi_wf_container_template(struct mpi_wf *b, const struct mp_op *op, struct 
     mpi_wf_op_metadata(b, op, tmpl);
 
     if (op->volumes.n) {
-        struct mp_node *vols = mp_node_put_seq(tmpl, "volumes");
-        for (size_t i = 0; i < op->volumes.n; i++) {
-            const struct mpi_volume *v = &op->volumes.v[i];
-            struct mp_node *m = mp_node_push(vols, mp_doc_map(b->doc));
-            mp_node_put_str(m, "name", v->name);
-            switch (v->kind) {
-            case MP_VOLUME_PVC:
-                mp_node_put(mp_node_put_map(m, "persistentVolumeClaim"), "claimName",
-                            rendered(b, v->source));
-                break;
-            case MP_VOLUME_SECRET:
-                mp_node_put(mp_node_put_map(m, "secret"), "secretName", rendered(b, v->source));
-                break;
-            case MP_VOLUME_CONFIG_MAP:
-                mp_node_put(mp_node_put_map(m, "configMap"), "name", rendered(b, v->source));
-                break;
-            case MP_VOLUME_EMPTY_DIR:
-                mp_node_put_map(m, "emptyDir");
-                break;
-            }
-        }
+        struct mp_node *vols = shared_part(b, op, MPI_WF_VOLUMES);
+        mpi_put(tmpl, "volumes",
+                vols ? vols : keep_part(b, op, MPI_WF_VOLUMES, volumes_seq(b, op)));
     }
 }
 
 /* The template's metadata: the op's annotations, and kfp's labels with the op's own. */
 void mpi_wf_op_metadata(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl)
 {
-    struct mp_node *meta = mp_node_put_map(tmpl, "metadata");
+    struct mp_node *meta = shared_part(b, op, MPI_WF_META);
+    if (meta) {
+        mpi_put(tmpl, "metadata", meta);
+        return;
+    }
+    meta = keep_part(b, op, MPI_WF_META, mpi_put_map(tmpl, "metadata"));
     if (op->annotations.n) {
-        struct mp_node *ann = mp_node_put_map(meta, "annotations");
+        struct mp_node *ann = mpi_put_map(meta, "annotations");
         for (size_t i = 0; i < op->annotations.n; i++)
             mp_node_put(ann, op->annotations.v[i].key, rendered(b, op->annotations.v[i].value));
     }
-    struct mp_node *labels = mp_node_put_map(meta, "labels");
-    mp_node_put_str(labels, ANNOT_PREFIX "kfp_sdk_version", MPI_SDK_VERSION);
-    mp_node_put_str(labels, ANNOT_PREFIX "pipeline-sdk-type", "kfp");
+    struct mp_node *labels = mpi_put_map(meta, "labels");
+    mpi_put(labels, ANNOT_PREFIX "kfp_sdk_version", mpi_doc_lit(b->doc, MPI_SDK_VERSION));
+    mpi_put(labels, ANNOT_PREFIX "pipeline-sdk-type", mpi_doc_lit(b->doc, "kfp"));
     bool caching_set = false;
     for (size_t i = 0; i < op->labels.n; i++) {
         if (strcmp(op->labels.v[i].key, ANNOT_PREFIX "enable_caching") == 0)
@@ -422,7 +576,7 @@ void mpi_wf_op_metadata(struct mpi_wf *b, const struct mp_op *op, struct mp_node
         mp_node_put(labels, op->labels.v[i].key, rendered(b, op->labels.v[i].value));
     }
     if (!caching_set)
-        mp_node_put_str(labels, ANNOT_PREFIX "enable_caching", "true");
+        mpi_put(labels, ANNOT_PREFIX "enable_caching", mpi_doc_lit(b->doc, "true"));
 }
 
 int mp_workflow_build(const struct mp_pipeline *p, const char *stamp, struct mp_doc *doc,
@@ -439,39 +593,39 @@ int mp_workflow_build(const struct mp_pipeline *p, const char *stamp, struct mp_
     int rc = MP_ERR_NOMEM;
 
     struct mp_node *root = mp_doc_map(doc);
-    mp_node_put_str(root, "apiVersion", "argoproj.io/v1alpha1");
-    mp_node_put_str(root, "kind", "Workflow");
-    struct mp_node *meta = mp_node_put_map(root, "metadata");
+    mpi_put_str(root, "apiVersion", "argoproj.io/v1alpha1");
+    mpi_put_str(root, "kind", "Workflow");
+    struct mp_node *meta = mpi_put_map(root, "metadata");
     mp_buf_printf(&b.tmp, "%s-", entry);
-    mp_node_put_str(meta, "generateName", mp_buf_data(&b.tmp));
-    struct mp_node *ann = mp_node_put_map(meta, "annotations");
-    mp_node_put_str(ann, ANNOT_PREFIX "kfp_sdk_version", MPI_SDK_VERSION);
+    mpi_put_str(meta, "generateName", mp_buf_data(&b.tmp));
+    struct mp_node *ann = mpi_put_map(meta, "annotations");
+    mpi_put_str(ann, ANNOT_PREFIX "kfp_sdk_version", MPI_SDK_VERSION);
     if (stamp)
-        mp_node_put_str(ann, ANNOT_PREFIX "pipeline_compilation_time", stamp);
+        mpi_put_str(ann, ANNOT_PREFIX "pipeline_compilation_time", stamp);
     mp_buf_reset(&b.tmp);
     if (mpi_pipeline_spec_json(p, &b.tmp) != MP_OK)
         goto fail;
-    mp_node_put_str(ann, ANNOT_PREFIX "pipeline_spec", mp_buf_data(&b.tmp));
-    mp_node_put_str(mp_node_put_map(meta, "labels"), ANNOT_PREFIX "kfp_sdk_version",
+    mpi_put_str(ann, ANNOT_PREFIX "pipeline_spec", mp_buf_data(&b.tmp));
+    mpi_put_str(mpi_put_map(meta, "labels"), ANNOT_PREFIX "kfp_sdk_version",
                     MPI_SDK_VERSION);
 
-    struct mp_node *spec = mp_node_put_map(root, "spec");
-    mp_node_put_str(spec, "entrypoint", entry);
-    struct mp_node *templates = mp_node_put_seq(spec, "templates");
+    struct mp_node *spec = mpi_put_map(root, "spec");
+    mpi_put_str(spec, "entrypoint", entry);
+    struct mp_node *templates = mpi_put_seq(spec, "templates");
 
     if ((rc = mpi_wf_templates(&b, entry, templates)) != MP_OK)
         goto out;
 
-    struct mp_node *args = mp_node_put_seq(mp_node_put_map(spec, "arguments"), "parameters");
+    struct mp_node *args = mpi_put_seq(mpi_put_map(spec, "arguments"), "parameters");
     for (size_t i = 0; i < p->params.n; i++) {
         struct mp_node *m = mp_node_push(args, mp_doc_map(doc));
-        mp_node_put_str(m, "name", p->params.v[i]->name);
+        mpi_put_str(m, "name", p->params.v[i]->name);
         if (p->params.v[i]->default_value)
-            mp_node_put_str(m, "value", p->params.v[i]->default_value);
+            mpi_put_str(m, "value", p->params.v[i]->default_value);
     }
-    mp_node_put_str(spec, "serviceAccountName", mp_pipeline_service_account(p));
+    mpi_put_str(spec, "serviceAccountName", mp_pipeline_service_account(p));
     if (p->exit_op)
-        mp_node_put_str(spec, "onExit", p->exit_op->name);
+        mpi_put_str(spec, "onExit", p->exit_op->name);
     mpi_wf_spec_settings(&b, spec);
 
     if (mp_doc_error(doc) != MP_OK || mp_buf_error(&b.tmp) != MP_OK)

@@ -27,7 +27,25 @@ struct mpi_wf {
     struct mp_error *err;
     const char *item_base; /* the loop item parameter of the op being written, or NULL */
     const char *const *loop_items; /* each group's item parameter (by index; NULL: no loop) */
+    /* Short strings with placeholders already rendered (every op of a pipeline tends to
+     * repeat the same "{{params.X}}"), by text and what their rendering depends on. */
+    struct mpi_wf_seen {
+        const char *base;
+        const char *const *loop_items;
+        struct mp_node *node;
+        char src[40]; /* "" when the slot is empty */
+    } seen[64];
+    /* Parts of the last op's template (command, env, volumeMounts, volumes, inputs, metadata),
+     * which the next op shares when its settings are the same: the ops of a pipeline tend
+     * to repeat them. */
+    struct mpi_wf_part {
+        const struct mp_op *op; /* made for this op, or NULL */
+        const char *base;       /* with this loop item (what rendering depends on) */
+        struct mp_node *node;
+    } part[6];
 };
+
+enum { MPI_WF_COMMAND, MPI_WF_ENV, MPI_WF_MOUNTS, MPI_WF_VOLUMES, MPI_WF_INPUTS, MPI_WF_META };
 
 /* The item parameter of the loop named [@loop, @loop + @len), or NULL. */
 const char *mpi_wf_loop_item(const struct mpi_wf *b, const char *loop, size_t len);

@@ -6,6 +6,7 @@
  * the first groups (or ops) where the two paths part; templates and tasks sorted by name. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,8 @@ struct cf {
     struct cf_node *n;
     size_t nops, nnodes;
     int root;
+    int args_kid;         /* the last task whose arguments can be shared, or -1 */
+    struct mp_node *args; /* its arguments */
     char **owned; /* malloc'd names */
     size_t nowned, cowned;
     bool nomem;
@@ -389,19 +392,61 @@ static int cmp_in(const void *a, const void *b)
     return c ? c : (x->from > y->from) - (x->from < y->from);
 }
 
-static const struct cf *sort_ctx; /* qsort has no user pointer; set around each sort */
+/* A node to sort by name: its name's first 8 bytes as a big-endian number (so that numbers
+ * compare as the names do), the name, the node. */
+struct named {
+    uint64_t key;
+    const char *name;
+    int node;
+};
 
-static int cmp_node_name(const void *a, const void *b)
+static int cmp_named(const struct named *a, const struct named *b)
 {
-    return strcmp(sort_ctx->n[*(const int *)a].name, sort_ctx->n[*(const int *)b].name);
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    if (!(a->key & 0xff)) /* both names end in their first 8 bytes */
+        return 0;
+    return strcmp(a->name + 8, b->name + 8);
 }
 
-static void sort_ints_by_name(const struct cf *cf, int *v, size_t n)
+/* Sorts @v (@n nodes of @cf) by name, as strcmp orders them, keeping the order of equal
+ * names. Errors: false when out of memory (@cf records it). */
+static bool sort_by_name(struct cf *cf, int *v, size_t n)
 {
-    sort_ctx = cf;
-    if (n > 1)
-        qsort(v, n, sizeof(*v), cmp_node_name);
-    sort_ctx = NULL;
+    if (n < 2)
+        return true;
+    struct named *block = malloc(2 * n * sizeof(*block));
+    if (!block) {
+        cf->nomem = true;
+        return false;
+    }
+    struct named *x = block, *t = block + n;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = cf->n[v[i]].name;
+        uint64_t k = 0;
+        for (int j = 0; j < 8 && s[j]; j++)
+            k |= (uint64_t)(unsigned char)s[j] << (56 - 8 * j);
+        x[i] = (struct named){k, s, v[i]};
+    }
+    for (size_t w = 1; w < n; w *= 2) { /* bottom-up merge sort: stable */
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                t[k++] = cmp_named(&x[j], &x[i]) < 0 ? x[j++] : x[i++];
+            while (i < mid)
+                t[k++] = x[i++];
+            while (j < hi)
+                t[k++] = x[j++];
+        }
+        struct named *sw = x;
+        x = t;
+        t = sw;
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = x[i].node;
+    free(block);
+    return true;
 }
 
 /* The operand of a condition as the parent DAG reads it. */
@@ -459,12 +504,38 @@ static void argument(struct cf *cf, int kid, const struct cf_in *in, struct mp_b
     mpi_wf_input_ref(out, in->name);
 }
 
+/* True when the arguments of task @kid are its parameters alone, each the enclosing DAG's
+ * input of that name. */
+static bool plain_args(const struct cf *cf, int kid)
+{
+    const struct cf_node *k = &cf->n[kid];
+    if (k->nain || k->item)
+        return false;
+    for (size_t i = 0; i < k->nin; i++)
+        if (k->in[i].from >= 0)
+            return false;
+    return true;
+}
+
+/* True when plain tasks @a and @b pass the same parameters (their in lists sorted). */
+static bool same_args(const struct cf *cf, int a, int b)
+{
+    const struct cf_node *x = &cf->n[a], *y = &cf->n[b];
+    if (x->nin != y->nin)
+        return false;
+    for (size_t i = 0; i < x->nin; i++)
+        if (strcmp(x->in[i].name, y->in[i].name))
+            return false;
+    return true;
+}
+
 static void task(struct cf *cf, int kid, struct mp_node *t)
 {
     struct mpi_wf *b = cf->b;
     struct cf_node *k = &cf->n[kid];
-    mp_node_put_str(t, "name", k->name);
-    mp_node_put_str(t, "template", k->name);
+    struct mp_node *tname = mp_doc_str(b->doc, k->name);
+    mpi_put(t, "name", tname);
+    mpi_put(t, "template", tname);
     if (k->g && k->g->kind == MP_GROUP_CONDITION && k->g->left) {
         bool quote = !strcmp(k->g->op, "==") || !strcmp(k->g->op, "!=");
         mp_buf_reset(&b->tmp);
@@ -475,28 +546,36 @@ static void task(struct cf *cf, int kid, struct mp_node *t)
         operand(cf, kid, k->g->right, &b->tmp);
         if (quote)
             mp_buf_putc(&b->tmp, '"');
-        mp_node_put_str(t, "when", mp_buf_data(&b->tmp));
+        mpi_put_str(t, "when", mp_buf_data(&b->tmp));
     }
     if (k->ndeps) {
-        sort_ints_by_name(cf, k->deps, k->ndeps);
-        struct mp_node *seq = mp_node_put_seq(t, "dependencies");
+        sort_by_name(cf, k->deps, k->ndeps);
+        struct mp_node *seq = mpi_put_seq(t, "dependencies");
         for (size_t i = 0; i < k->ndeps; i++)
             if (!i || k->deps[i] != k->deps[i - 1])
                 mp_node_push(seq, mp_doc_str(b->doc, cf->n[k->deps[i]].name));
     }
     struct mp_node *args = NULL;
-    if (k->nin) {
+    if (k->nin > 1)
         qsort(k->in, k->nin, sizeof(*k->in), cmp_in);
-        args = mp_node_put_map(t, "arguments");
-        struct mp_node *params = mp_node_put_seq(args, "parameters");
+    if (k->nin && plain_args(cf, kid) && cf->args_kid >= 0 && same_args(cf, kid, cf->args_kid)) {
+        /* the same arguments as the task before: shared */
+        mpi_put(t, "arguments", mpi_node_share(cf->args));
+    } else if (k->nin) {
+        args = mpi_put_map(t, "arguments");
+        if (plain_args(cf, kid)) {
+            cf->args_kid = kid;
+            cf->args = args;
+        }
+        struct mp_node *params = mpi_put_seq(args, "parameters");
         for (size_t i = 0; i < k->nin; i++) {
             if (i && !strcmp(k->in[i].name, k->in[i - 1].name))
                 continue;
             struct mp_node *m = mp_node_push(params, mp_doc_map(b->doc));
-            mp_node_put_str(m, "name", k->in[i].name);
+            mpi_put_str(m, "name", k->in[i].name);
             mp_buf_reset(&b->tmp);
             argument(cf, kid, &k->in[i], &b->tmp);
-            mp_node_put_str(m, "value", mp_buf_data(&b->tmp));
+            mpi_put_str(m, "value", mp_buf_data(&b->tmp));
         }
     }
     if (k->nain) {
@@ -504,20 +583,20 @@ static void task(struct cf *cf, int kid, struct mp_node *t)
          * artifact of the enclosing DAG */
         qsort(k->ain, k->nain, sizeof(*k->ain), cmp_in);
         if (!args)
-            args = mp_node_put_map(t, "arguments");
-        struct mp_node *arts = mp_node_put_seq(args, "artifacts");
+            args = mpi_put_map(t, "arguments");
+        struct mp_node *arts = mpi_put_seq(args, "artifacts");
         for (size_t i = 0; i < k->nain; i++) {
             if (i && !strcmp(k->ain[i].name, k->ain[i - 1].name))
                 continue;
             struct mp_node *m = mp_node_push(arts, mp_doc_map(b->doc));
-            mp_node_put_str(m, "name", k->ain[i].name);
+            mpi_put_str(m, "name", k->ain[i].name);
             mp_buf_reset(&b->tmp);
             if (k->ain[i].from >= 0)
                 mp_buf_printf(&b->tmp, "{{tasks.%s.outputs.artifacts.%s}}",
                               cf->n[k->ain[i].from].name, k->ain[i].name);
             else
                 mp_buf_printf(&b->tmp, "{{inputs.artifacts.%s}}", k->ain[i].name);
-            mp_node_put_str(m, "from", mp_buf_data(&b->tmp));
+            mpi_put_str(m, "from", mp_buf_data(&b->tmp));
         }
     }
     if (k->g && k->g->kind == MP_GROUP_LOOP) {
@@ -527,7 +606,7 @@ static void task(struct cf *cf, int kid, struct mp_node *t)
         const char *item;
         int loop, sib = -1;
         if (k->g->items) {
-            mp_node_put(t, "withItems", mpi_wf_json(b, k->g->items));
+            mpi_put(t, "withItems", mpi_wf_json(b, k->g->items));
         } else if ((prod = output_source(cf, k->g->source, &argo)) >= 0) {
             /* the task (in the DAG) that hands the output up, or the DAG's own input */
             for (int y = prod; y >= 0 && sib < 0; y = cf->n[y].parent)
@@ -539,16 +618,16 @@ static void task(struct cf *cf, int kid, struct mp_node *t)
                               argo);
             else
                 mp_buf_printf(&b->tmp, "{{inputs.parameters.%s}}", argo);
-            mp_node_put_str(t, "withParam", mp_buf_data(&b->tmp));
+            mpi_put_str(t, "withParam", mp_buf_data(&b->tmp));
         } else if ((item = item_source(cf, k->g->source, k->g->parent, &loop))) {
             /* kfp 1.8 writes {{workflow.parameters.ITEM}} here, which Argo cannot resolve */
             mp_buf_reset(&b->tmp);
             mp_buf_printf(&b->tmp, "{{inputs.parameters.%s}}", item);
-            mp_node_put_str(t, "withParam", mp_buf_data(&b->tmp));
+            mpi_put_str(t, "withParam", mp_buf_data(&b->tmp));
         } else if (param_source(k->g->source, name, sizeof(name))) {
             mp_buf_reset(&b->tmp);
             mp_buf_printf(&b->tmp, "{{workflow.parameters.%s}}", name);
-            mp_node_put_str(t, "withParam", mp_buf_data(&b->tmp));
+            mpi_put_str(t, "withParam", mp_buf_data(&b->tmp));
         }
     }
 }
@@ -557,68 +636,63 @@ static void dag_template(struct cf *cf, int me, struct mp_node *tmpl)
 {
     struct mpi_wf *b = cf->b;
     struct cf_node *g = &cf->n[me];
-    mp_node_put_str(tmpl, "name", g->name);
+    mpi_put_str(tmpl, "name", g->name);
     if (g->g && g->g->parallelism >= 0)
-        mp_node_put(tmpl, "parallelism", mp_doc_int(b->doc, g->g->parallelism));
-    struct mp_node *inputs = g->nin || g->nain ? mp_node_put_map(tmpl, "inputs") : NULL;
+        mpi_put(tmpl, "parallelism", mp_doc_int(b->doc, g->g->parallelism));
+    struct mp_node *inputs = g->nin || g->nain ? mpi_put_map(tmpl, "inputs") : NULL;
     if (g->nin) {
         qsort(g->in, g->nin, sizeof(*g->in), cmp_in);
-        struct mp_node *params = mp_node_put_seq(inputs, "parameters");
+        struct mp_node *params = mpi_put_seq(inputs, "parameters");
         for (size_t i = 0; i < g->nin; i++)
             if (!i || strcmp(g->in[i].name, g->in[i - 1].name))
-                mp_node_put_str(mp_node_push(params, mp_doc_map(b->doc)), "name", g->in[i].name);
+                mpi_put_str(mp_node_push(params, mp_doc_map(b->doc)), "name", g->in[i].name);
     }
     if (g->nain) {
         qsort(g->ain, g->nain, sizeof(*g->ain), cmp_in);
-        struct mp_node *arts = mp_node_put_seq(inputs, "artifacts");
+        struct mp_node *arts = mpi_put_seq(inputs, "artifacts");
         for (size_t i = 0; i < g->nain; i++)
             if (!i || strcmp(g->ain[i].name, g->ain[i - 1].name))
-                mp_node_put_str(mp_node_push(arts, mp_doc_map(b->doc)), "name", g->ain[i].name);
+                mpi_put_str(mp_node_push(arts, mp_doc_map(b->doc)), "name", g->ain[i].name);
     }
-    struct mp_node *outputs = g->nout || g->naout ? mp_node_put_map(tmpl, "outputs") : NULL;
+    struct mp_node *outputs = g->nout || g->naout ? mpi_put_map(tmpl, "outputs") : NULL;
     if (g->naout) {
         qsort(g->aout, g->naout, sizeof(*g->aout), cmp_in);
-        struct mp_node *arts = mp_node_put_seq(outputs, "artifacts");
+        struct mp_node *arts = mpi_put_seq(outputs, "artifacts");
         for (size_t i = 0; i < g->naout; i++) {
             if (i && !strcmp(g->aout[i].name, g->aout[i - 1].name))
                 continue;
             struct mp_node *m = mp_node_push(arts, mp_doc_map(b->doc));
-            mp_node_put_str(m, "name", g->aout[i].name);
+            mpi_put_str(m, "name", g->aout[i].name);
             mp_buf_reset(&b->tmp);
             mp_buf_printf(&b->tmp, "{{tasks.%s.outputs.artifacts.%s}}",
                           cf->n[g->aout[i].from].name, g->aout[i].name);
-            mp_node_put_str(m, "from", mp_buf_data(&b->tmp));
+            mpi_put_str(m, "from", mp_buf_data(&b->tmp));
         }
     }
     if (g->nout) {
         qsort(g->out, g->nout, sizeof(*g->out), cmp_in);
-        struct mp_node *params = mp_node_put_seq(outputs, "parameters");
+        struct mp_node *params = mpi_put_seq(outputs, "parameters");
         for (size_t i = 0; i < g->nout; i++) {
             if (i && !strcmp(g->out[i].name, g->out[i - 1].name))
                 continue;
             struct mp_node *m = mp_node_push(params, mp_doc_map(b->doc));
-            mp_node_put_str(m, "name", g->out[i].name);
+            mpi_put_str(m, "name", g->out[i].name);
             mp_buf_reset(&b->tmp);
             mp_buf_printf(&b->tmp, "{{tasks.%s.outputs.parameters.%s}}",
                           cf->n[g->out[i].from].name, g->out[i].name);
-            mp_node_put_str(mp_node_put_map(m, "valueFrom"), "parameter", mp_buf_data(&b->tmp));
+            mpi_put_str(mpi_put_map(m, "valueFrom"), "parameter", mp_buf_data(&b->tmp));
         }
     }
-    struct mp_node *tasks = mp_node_put_seq(mp_node_put_map(tmpl, "dag"), "tasks");
-    sort_ints_by_name(cf, g->kids, g->nkids);
+    struct mp_node *tasks = mpi_put_seq(mpi_put_map(tmpl, "dag"), "tasks");
+    sort_by_name(cf, g->kids, g->nkids);
     for (size_t i = 0; i < g->nkids; i++)
         task(cf, g->kids[i], mp_node_push(tasks, mp_doc_map(b->doc)));
-}
-
-static int cmp_template(const void *a, const void *b)
-{
-    return cmp_node_name(a, b);
 }
 
 int mpi_wf_templates(struct mpi_wf *b, const char *entry, struct mp_node *templates)
 {
     const struct mp_pipeline *p = b->p;
-    struct cf cf = {.b = b, .p = p, .nops = p->ops.n};
+    struct cf cf = {.b = b, .p = p, .nops = p->ops.n, .args_kid = -1};
     cf.nnodes = p->ops.n + p->groups.n + 1;
     cf.root = (int)(cf.nnodes - 1);
     int rc = MP_OK;
@@ -686,9 +760,8 @@ int mpi_wf_templates(struct mpi_wf *b, const char *entry, struct mp_node *templa
         goto nomem;
     for (size_t i = 0; i < cf.nnodes; i++)
         order[i] = (int)i;
-    sort_ctx = &cf;
-    qsort(order, cf.nnodes, sizeof(*order), cmp_template);
-    sort_ctx = NULL;
+    if (!sort_by_name(&cf, order, cf.nnodes))
+        goto nomem;
     for (size_t i = 0; i < cf.nnodes; i++) {
         if (i && !strcmp(cf.n[order[i]].name, cf.n[order[i - 1]].name)) {
             const struct cf_node *x = cf.n[order[i]].op ? &cf.n[order[i]] : &cf.n[order[i - 1]];

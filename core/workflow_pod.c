@@ -28,13 +28,13 @@ static void resources(struct mpi_wf *b, struct mp_node *res, const char *key,
 void mpi_wf_container_settings(struct mpi_wf *b, const struct mp_op *op, struct mp_node *c)
 {
     if (op->limits.n || op->requests.n) {
-        struct mp_node *res = mp_node_put_map(c, "resources");
+        struct mp_node *res = mpi_put_map(c, "resources");
         resources(b, res, "limits", op->limits.v, op->limits.n);
         resources(b, res, "requests", op->requests.v, op->requests.n);
     }
     const char *pull = op->pull_policy ? op->pull_policy : b->p->pull_policy;
     if (pull)
-        mp_node_put_str(c, "imagePullPolicy", pull);
+        mpi_put_str(c, "imagePullPolicy", pull);
 }
 
 /* A JSON value as a document node, its strings rendered as the template's. */
@@ -104,40 +104,40 @@ void mpi_wf_pod_settings(struct mpi_wf *b, const struct mp_op *op, struct mp_nod
 {
     kv_map(b, tmpl, "nodeSelector", op->node_selector.v, op->node_selector.n);
     if (op->tolerations.n) {
-        struct mp_node *seq = mp_node_put_seq(tmpl, "tolerations");
+        struct mp_node *seq = mpi_put_seq(tmpl, "tolerations");
         for (size_t i = 0; i < op->tolerations.n; i++) {
             const struct mpi_toleration *t = &op->tolerations.v[i];
             struct mp_node *m = mp_node_push(seq, mp_doc_map(b->doc));
             if (t->effect)
-                mp_node_put_str(m, "effect", t->effect);
+                mpi_put_str(m, "effect", t->effect);
             if (t->key)
-                mp_node_put_str(m, "key", t->key);
+                mpi_put_str(m, "key", t->key);
             if (t->op)
-                mp_node_put_str(m, "operator", t->op);
+                mpi_put_str(m, "operator", t->op);
             if (t->seconds >= 0)
-                mp_node_put(m, "tolerationSeconds", mp_doc_int(b->doc, t->seconds));
+                mpi_put(m, "tolerationSeconds", mp_doc_int(b->doc, t->seconds));
             if (t->value)
-                mp_node_put(m, "value", mpi_wf_rendered(b, t->value));
+                mpi_put(m, "value", mpi_wf_rendered(b, t->value));
         }
     }
     if (op->affinity)
-        mp_node_put(tmpl, "affinity", json_node(b, op->affinity));
+        mpi_put(tmpl, "affinity", json_node(b, op->affinity));
     if (op->retry_limit) {
-        struct mp_node *r = mp_node_put_map(tmpl, "retryStrategy");
-        mp_node_put(r, "limit", mp_doc_int(b->doc, op->retry_limit));
+        struct mp_node *r = mpi_put_map(tmpl, "retryStrategy");
+        mpi_put(r, "limit", mp_doc_int(b->doc, op->retry_limit));
         if (op->retry_policy)
-            mp_node_put_str(r, "retryPolicy", op->retry_policy);
+            mpi_put_str(r, "retryPolicy", op->retry_policy);
         if (op->retry_duration) {
-            struct mp_node *bo = mp_node_put_map(r, "backoff");
-            mp_node_put_str(bo, "duration", op->retry_duration);
+            struct mp_node *bo = mpi_put_map(r, "backoff");
+            mpi_put_str(bo, "duration", op->retry_duration);
             if (op->retry_factor)
-                mp_node_put(bo, "factor", mp_doc_int(b->doc, op->retry_factor));
+                mpi_put(bo, "factor", mp_doc_int(b->doc, op->retry_factor));
             if (op->retry_max_duration)
-                mp_node_put_str(bo, "maxDuration", op->retry_max_duration);
+                mpi_put_str(bo, "maxDuration", op->retry_max_duration);
         }
     }
     if (op->timeout)
-        mp_node_put(tmpl, "activeDeadlineSeconds", mp_doc_int(b->doc, op->timeout));
+        mpi_put(tmpl, "activeDeadlineSeconds", mp_doc_int(b->doc, op->timeout));
     containers(b, op, MP_CONTAINER_SIDECAR, tmpl, "sidecars");
     containers(b, op, MP_CONTAINER_INIT, tmpl, "initContainers");
 }
@@ -146,20 +146,20 @@ void mpi_wf_spec_settings(struct mpi_wf *b, struct mp_node *spec)
 {
     const struct mp_pipeline *p = b->p;
     if (p->parallelism)
-        mp_node_put(spec, "parallelism", mp_doc_int(b->doc, p->parallelism));
+        mpi_put(spec, "parallelism", mp_doc_int(b->doc, p->parallelism));
     if (p->ttl >= 0)
-        mp_node_put(mp_node_put_map(spec, "ttlStrategy"), "secondsAfterCompletion",
+        mpi_put(mpi_put_map(spec, "ttlStrategy"), "secondsAfterCompletion",
                     mp_doc_int(b->doc, p->ttl));
     if (p->pull_secrets.n) {
-        struct mp_node *seq = mp_node_put_seq(spec, "imagePullSecrets");
+        struct mp_node *seq = mpi_put_seq(spec, "imagePullSecrets");
         for (size_t i = 0; i < p->pull_secrets.n; i++)
-            mp_node_put_str(mp_node_push(seq, mp_doc_map(b->doc)), "name",
+            mpi_put_str(mp_node_push(seq, mp_doc_map(b->doc)), "name",
                             p->pull_secrets.v[i]);
     }
     if (p->timeout)
-        mp_node_put(spec, "activeDeadlineSeconds", mp_doc_int(b->doc, p->timeout));
+        mpi_put(spec, "activeDeadlineSeconds", mp_doc_int(b->doc, p->timeout));
     if (p->node_selector.n) {
-        struct mp_node *m = mp_node_put_map(spec, "nodeSelector");
+        struct mp_node *m = mpi_put_map(spec, "nodeSelector");
         for (size_t i = 0; i < p->node_selector.n; i++)
             mp_node_put_str(m, p->node_selector.v[i].key, p->node_selector.v[i].value);
     }

@@ -203,13 +203,13 @@ static void outputs(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tm
     for (size_t i = 0; i < op->outputs.n; i++)
         v[i] = &op->outputs.v[i];
     qsort(v, op->outputs.n, sizeof(*v), cmp_output);
-    struct mp_node *params = mp_node_put_seq(mp_node_put_map(tmpl, "outputs"), "parameters");
+    struct mp_node *params = mpi_put_seq(mpi_put_map(tmpl, "outputs"), "parameters");
     for (size_t i = 0; i < op->outputs.n; i++) {
         struct mp_node *m = mp_node_push(params, mp_doc_map(b->doc));
         mp_buf_reset(&b->tmp);
         mp_buf_printf(&b->tmp, "%s-%s", op->name, v[i]->name);
-        mp_node_put_str(m, "name", mp_buf_data(&b->tmp));
-        mp_node_put_str(mp_node_put_map(m, "valueFrom"), "jsonPath", v[i]->path);
+        mpi_put_str(m, "name", mp_buf_data(&b->tmp));
+        mpi_put_str(mpi_put_map(m, "valueFrom"), "jsonPath", v[i]->path);
     }
     free(v);
 }
@@ -217,20 +217,20 @@ static void outputs(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tm
 void mpi_wf_resource_template(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl)
 {
     const struct mpi_resource_tmpl *r = op->resource;
-    mp_node_put_str(tmpl, "name", op->name);
-    struct mp_node *res = mp_node_put_map(tmpl, "resource");
-    mp_node_put_str(res, "action", r->action);
+    mpi_put_str(tmpl, "name", op->name);
+    struct mp_node *res = mpi_put_map(tmpl, "resource");
+    mpi_put_str(res, "action", r->action);
     if (r->merge_strategy)
-        mp_node_put_str(res, "mergeStrategy", r->merge_strategy);
+        mpi_put_str(res, "mergeStrategy", r->merge_strategy);
     if (r->success)
-        mp_node_put(res, "successCondition", mpi_wf_rendered(b, r->success));
+        mpi_put(res, "successCondition", mpi_wf_rendered(b, r->success));
     if (r->failure)
-        mp_node_put(res, "failureCondition", mpi_wf_rendered(b, r->failure));
+        mpi_put(res, "failureCondition", mpi_wf_rendered(b, r->failure));
     if (r->owner_reference >= 0)
-        mp_node_put(res, "setOwnerReference", mp_doc_bool(b->doc, r->owner_reference));
-    mp_node_put(res, "manifest", manifest_yaml(b, r->manifest));
+        mpi_put(res, "setOwnerReference", mp_doc_bool(b->doc, r->owner_reference));
+    mpi_put(res, "manifest", manifest_yaml(b, r->manifest));
     if (r->flags.n) {
-        struct mp_node *flags = mp_node_put_seq(res, "flags");
+        struct mp_node *flags = mpi_put_seq(res, "flags");
         for (size_t i = 0; i < r->flags.n; i++)
             mp_node_push(flags, mpi_wf_rendered(b, r->flags.v[i]));
     }

@@ -30,7 +30,7 @@
  * in every template, and the same content from the same state gives the same bytes. A
  * document keeps one node per distinct string and one copy of each key, so equal collections
  * of strings hold equal pointers. */
-#define MEMO_SLOTS 4096 /* a power of two; filled to three quarters at most */
+#define MEMO_SLOTS 4096 /* a power of two: sets of two entries, the older one replaced */
 #define MEMO_MAX_ITEMS 16
 
 struct memo {
@@ -39,6 +39,8 @@ struct memo {
     size_t at, len; /* its bytes in the output */
     int column, indent, end_column;
     bool whitespace, indention;
+    /* a shared block collection (struct mp_node's shared), found by its address: */
+    bool block, mapping_ctx, end_whitespace, end_indention;
 };
 
 struct yw {
@@ -49,7 +51,6 @@ struct yw {
     bool whitespace; /* the last thing written was whitespace (or nothing) */
     bool indention;  /* only indentation on this line so far */
     struct memo *memo; /* MEMO_SLOTS entries, or NULL */
-    size_t nmemo;
     void (*progress)(void *user, const char *data, size_t len);
     void *user;
     size_t mark; /* call progress once the output reaches this length */
@@ -133,6 +134,19 @@ static const unsigned char *yw_char_break(struct yw *w, const unsigned char *p)
 static void yw_indent(struct yw *w)
 {
     int indent = w->indent >= 0 ? w->indent : 0;
+    if ((!w->indention || w->column > indent || (w->column == indent && !w->whitespace)) &&
+        indent < 64 && (!w->progress || w->out->len + 1 < w->mark) &&
+        w->out->err == MP_OK && w->out->cap - w->out->len > 65) {
+        /* the usual case: a line break and the indentation in one copy (of a fixed size,
+         * which the compiler writes inline; what follows the indentation is written over) */
+        static const char spaces[65] = "\n                                "
+                                       "                                ";
+        memcpy(w->out->data + w->out->len, spaces, sizeof(spaces));
+        w->out->len += (size_t)indent + 1;
+        w->column = indent;
+        w->whitespace = w->indention = true;
+        return;
+    }
     if (!w->indention || w->column > indent || (w->column == indent && !w->whitespace))
         yw_break(w);
     if (w->column < indent && yw_room(w, (size_t)(indent - w->column))) {
@@ -145,13 +159,13 @@ static void yw_indent(struct yw *w)
     w->indention = true;
 }
 
-static void yw_indicator(struct yw *w, const char *s, bool need_whitespace, bool is_whitespace,
+/* A one-character indicator (libyaml's write_indicator). */
+static void yw_indicator(struct yw *w, char c, bool need_whitespace, bool is_whitespace,
                          bool is_indention)
 {
     if (need_whitespace && !w->whitespace)
         yw_put(w, ' ');
-    size_t n = strlen(s);
-    yw_bytes(w, s, n, (int)n);
+    yw_put(w, c);
     w->whitespace = is_whitespace;
     w->indention = w->indention && is_indention;
 }
@@ -325,7 +339,7 @@ static void write_plain(struct yw *w, const unsigned char *s, size_t len, bool a
 
 static void write_single(struct yw *w, const unsigned char *s, size_t len, bool allow_breaks)
 {
-    yw_indicator(w, "'", true, false, false);
+    yw_indicator(w, '\'', true, false, false);
     const unsigned char *p = s, *end = s + len;
     bool spaces = false, breaks = false;
     while (p != end) {
@@ -356,7 +370,7 @@ static void write_single(struct yw *w, const unsigned char *s, size_t len, bool 
     }
     if (breaks)
         yw_indent(w);
-    yw_indicator(w, "'", false, false, false);
+    yw_indicator(w, '\'', false, false, false);
     w->whitespace = false;
     w->indention = false;
 }
@@ -364,7 +378,7 @@ static void write_single(struct yw *w, const unsigned char *s, size_t len, bool 
 static void write_double(struct yw *w, const unsigned char *s, size_t len, bool allow_breaks)
 {
     static const char hex[] = "0123456789ABCDEF";
-    yw_indicator(w, "\"", true, false, false);
+    yw_indicator(w, '"', true, false, false);
     const unsigned char *p = s, *end = s + len;
     bool spaces = false;
     while (p != end) {
@@ -418,7 +432,7 @@ static void write_double(struct yw *w, const unsigned char *s, size_t len, bool 
             spaces = false;
         }
     }
-    yw_indicator(w, "\"", false, false, false);
+    yw_indicator(w, '"', false, false, false);
     w->whitespace = false;
     w->indention = false;
 }
@@ -542,9 +556,9 @@ static void yw_scalar_out(struct yw *w, const char *text, size_t len, unsigned b
     if (style == SINGLE &&
         (bits & (YI_ASCII | YI_SPACE | YI_MULTILINE | YI_QUOTE_CHAR)) == YI_ASCII) {
         /* nowhere to fold, no break, nothing to double: the bytes between two quotes */
-        yw_indicator(w, "'", true, false, false);
+        yw_indicator(w, '\'', true, false, false);
         yw_bytes(w, text, len, (int)len);
-        yw_indicator(w, "'", false, false, false);
+        yw_indicator(w, '\'', false, false, false);
         w->whitespace = w->indention = false;
         return;
     }
@@ -589,15 +603,45 @@ static int yw_key(struct yw *w, const char *key, const struct mp_node *value)
     unsigned bits = dstr_bits(key, &len);
     if (bits & YI_BAD)
         return MP_ERR_INVAL;
+    /* The common case in one copy: a key written plain with no space (so nowhere to fold),
+     * ":", and a string value of the same kind, or a collection after it. */
+    unsigned plain = w->flow ? YI_FLOW_PLAIN : YI_BLOCK_PLAIN;
+    unsigned mask = YI_QUOTE | YI_MULTILINE | YI_SPACE | YI_ASCII | plain;
+    if ((bits & mask) == (YI_ASCII | plain) && len && len <= YAML_SIMPLE_KEY_MAX) {
+        size_t vlen = 0, lead = !w->whitespace;
+        unsigned vbits = 0;
+        bool pair = value->kind == MPI_NODE_STR;
+        if (pair) {
+            vbits = dstr_bits(value->str, &vlen);
+            pair = (vbits & (mask | YI_BAD)) == (YI_ASCII | plain) && vlen;
+        }
+        size_t n = lead + len + 1 + (pair ? 1 + vlen : 0);
+        if (yw_room(w, n)) {
+            char *o = w->out->data + w->out->len;
+            if (lead)
+                *o++ = ' ';
+            memcpy(o, key, len);
+            o += len;
+            *o++ = ':';
+            if (pair) {
+                *o++ = ' ';
+                memcpy(o, value->str, vlen);
+            }
+            w->out->len += n;
+        }
+        w->column += (int)n;
+        w->whitespace = w->indention = false;
+        return pair ? MP_OK : yw_node(w, value, true, false);
+    }
     if (!(bits & YI_MULTILINE) && len <= YAML_SIMPLE_KEY_MAX) {
         yw_scalar_out(w, key, len, bits, true);
-        yw_indicator(w, ":", false, false, false);
+        yw_indicator(w, ':', false, false, false);
     } else {
-        yw_indicator(w, "?", true, false, !w->flow);
+        yw_indicator(w, '?', true, false, !w->flow);
         yw_scalar_out(w, key, len, bits, false);
         if (!w->flow || w->column > YAML_WIDTH)
             yw_indent(w);
-        yw_indicator(w, ":", true, false, !w->flow);
+        yw_indicator(w, ':', true, false, !w->flow);
     }
     return yw_node(w, value, true, false);
 }
@@ -620,28 +664,43 @@ static bool memo_same(const struct memo *e, size_t hash, const struct yw *w,
                       const struct mp_node *n)
 {
     const struct mp_node *m = e->node;
-    return e->hash == hash && m->kind == n->kind && m->n == n->n && e->column == w->column &&
+    return e->hash == hash && !e->block && m->kind == n->kind && m->n == n->n &&
+           e->column == w->column &&
            e->indent == w->indent && e->whitespace == w->whitespace &&
            e->indention == w->indention &&
            !memcmp(m->items, n->items, n->n * sizeof(*n->items)) &&
            (n->kind != MPI_NODE_MAP || !memcmp(m->keys, n->keys, n->n * sizeof(*n->keys)));
 }
 
-/* The slot for @n in @w's memo: the one holding the same content and state, or an empty one
- * (NULL when @n is not memoised: not a small collection of strings at flow level 0). */
-static struct memo *memo_slot(const struct yw *w, const struct mp_node *n, size_t *hash)
+/* The set of two entries for @hash: the one to replace (empty, else the older) of the two. A
+ * set, not a table that fills up: a big workflow writes many collections that never repeat,
+ * and a full table made every search long. */
+static struct memo *memo_set(const struct yw *w, size_t hash)
 {
+    struct memo *e = &w->memo[(hash << 1) & (MEMO_SLOTS - 1)];
+    return !e[0].node || (e[1].node && e[0].at < e[1].at) ? &e[0] : &e[1];
+}
+
+/* The entry for @n in @w's memo: the one holding the same content and state (*@hit), or the
+ * one to replace (NULL when @n is not memoised: not a small collection of strings at flow
+ * level 0). */
+static struct memo *memo_slot(const struct yw *w, const struct mp_node *n, size_t *hash,
+                              bool *hit)
+{
+    *hit = false;
     if (!w->memo || w->flow || !n->n || n->n > MEMO_MAX_ITEMS)
         return NULL;
     for (size_t i = 0; i < n->n; i++)
         if (n->items[i]->kind != MPI_NODE_STR)
             return NULL;
     *hash = memo_hash(w, n);
-    size_t j = *hash & (MEMO_SLOTS - 1);
-    for (; w->memo[j].node; j = (j + 1) & (MEMO_SLOTS - 1))
-        if (memo_same(&w->memo[j], *hash, w, n))
-            break;
-    return &w->memo[j];
+    struct memo *e = &w->memo[(*hash << 1) & (MEMO_SLOTS - 1)];
+    for (int k = 0; k < 2; k++)
+        if (e[k].node && memo_same(&e[k], *hash, w, n)) {
+            *hit = true;
+            return &e[k];
+        }
+    return memo_set(w, *hash);
 }
 
 static int yw_flow_items(struct yw *w, const struct mp_node *n);
@@ -649,8 +708,9 @@ static int yw_flow_items(struct yw *w, const struct mp_node *n);
 static int yw_flow(struct yw *w, const struct mp_node *n)
 {
     size_t hash = 0;
-    struct memo *e = memo_slot(w, n, &hash);
-    if (e && e->node) {
+    bool hit;
+    struct memo *e = memo_slot(w, n, &hash, &hit);
+    if (hit) {
         /* written before from the same state: the same bytes again */
         if (yw_room(w, e->len)) {
             memcpy(w->out->data + w->out->len, w->out->data + e->at, e->len);
@@ -664,11 +724,10 @@ static int yw_flow(struct yw *w, const struct mp_node *n)
                          .indent = w->indent, .whitespace = w->whitespace,
                          .indention = w->indention};
     int rc = yw_flow_items(w, n);
-    if (e && rc == MP_OK && w->out->err == MP_OK && (w->nmemo + 1) * 4 <= MEMO_SLOTS * 3) {
+    if (e && rc == MP_OK && w->out->err == MP_OK) {
         start.len = w->out->len - start.at;
         start.end_column = w->column;
         *e = start;
-        w->nmemo++;
     }
     return rc;
 }
@@ -676,20 +735,20 @@ static int yw_flow(struct yw *w, const struct mp_node *n)
 static int yw_flow_items(struct yw *w, const struct mp_node *n)
 {
     bool map = n->kind == MPI_NODE_MAP;
-    yw_indicator(w, map ? "{" : "[", true, true, false);
+    yw_indicator(w, map ? '{' : '[', true, true, false);
     int saved = w->indent, rc = MP_OK;
     w->indent = w->indent < 0 ? YAML_INDENT : w->indent + YAML_INDENT;
     w->flow++;
     for (size_t i = 0; i < n->n && rc == MP_OK; i++) {
         if (i)
-            yw_indicator(w, ",", false, false, false);
+            yw_indicator(w, ',', false, false, false);
         if (w->column > YAML_WIDTH)
             yw_indent(w);
         rc = map ? yw_key(w, n->keys[i], n->items[i]) : yw_node(w, n->items[i], false, false);
     }
     w->flow--;
     w->indent = saved;
-    yw_indicator(w, map ? "}" : "]", false, false, false);
+    yw_indicator(w, map ? '}' : ']', false, false, false);
     return rc;
 }
 
@@ -708,11 +767,52 @@ static int yw_block(struct yw *w, const struct mp_node *n, bool mapping_ctx)
         if (map) {
             rc = yw_key(w, n->keys[i], n->items[i]);
         } else {
-            yw_indicator(w, "-", true, false, true);
+            yw_indicator(w, '-', true, false, true);
             rc = yw_node(w, n->items[i], false, false);
         }
     }
     w->indent = saved;
+    return rc;
+}
+
+/* A shared block collection: the bytes it was written as before from the same state, copied
+ * (when no progress call would fall inside them), else written and remembered. */
+static int yw_block_shared(struct yw *w, const struct mp_node *n, bool mapping_ctx)
+{
+    uint64_t h = ((uint64_t)(uintptr_t)n * 0x9e3779b97f4a7c15u) ^
+                 ((uint64_t)(unsigned)w->column << 20) ^ ((uint64_t)(unsigned)w->indent << 3) ^
+                 ((uint64_t)mapping_ctx << 2) ^ ((uint64_t)w->whitespace << 1) ^
+                 (uint64_t)w->indention;
+    size_t hash = (size_t)(h ^ (h >> 29));
+    struct memo *e = &w->memo[(hash << 1) & (MEMO_SLOTS - 1)];
+    bool hit = false;
+    for (int k = 0; k < 2 && !hit; k++)
+        if (e[k].node && e[k].block && e[k].node == n && e[k].hash == hash &&
+            e[k].column == w->column && e[k].indent == w->indent &&
+            e[k].whitespace == w->whitespace && e[k].indention == w->indention &&
+            e[k].mapping_ctx == mapping_ctx)
+            hit = true, e += k;
+    if (hit && (!w->progress || w->out->len + e->len < w->mark)) {
+        if (yw_room(w, e->len)) {
+            memcpy(w->out->data + w->out->len, w->out->data + e->at, e->len);
+            w->out->len += e->len;
+        }
+        w->column = e->end_column;
+        w->whitespace = e->end_whitespace;
+        w->indention = e->end_indention;
+        return MP_OK;
+    }
+    struct memo start = {.node = n, .hash = hash, .at = w->out->len, .column = w->column,
+                         .indent = w->indent, .whitespace = w->whitespace,
+                         .indention = w->indention, .block = true, .mapping_ctx = mapping_ctx};
+    int rc = yw_block(w, n, mapping_ctx);
+    if (!hit && rc == MP_OK && w->out->err == MP_OK) {
+        start.len = w->out->len - start.at;
+        start.end_column = w->column;
+        start.end_whitespace = w->whitespace;
+        start.end_indention = w->indention;
+        *memo_set(w, hash) = start;
+    }
     return rc;
 }
 
@@ -742,6 +842,8 @@ static int yw_node(struct yw *w, const struct mp_node *n, bool mapping_ctx, bool
     case MPI_NODE_SEQ:
         if (w->flow || n->n == 0 || all_scalars(n))
             return yw_flow(w, n);
+        if (n->shared && w->memo)
+            return yw_block_shared(w, n, mapping_ctx);
         return yw_block(w, n, mapping_ctx);
     }
     return MP_ERR_INVAL;

@@ -3,12 +3,14 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <mnistpipe/host.h>
 
 #include "buf.h"
+#include "doc.h"
 #include "workflow.h"
 
 START_TEST(test_k8s_name)
@@ -129,6 +131,92 @@ START_TEST(test_templates_sorted)
 }
 END_TEST
 
+/* An op of settings @v ("base" or what differs): image, command, env, mount, volume, label
+ * and (unless "noparam") a parameter it reads. */
+static void like_op(struct mp_pipeline *p, const char *name, const char *v)
+{
+    struct mp_op *op;
+    ck_assert_int_eq(mp_pipeline_add_op(p, name, "img", &op, NULL), MP_OK);
+    mp_op_add_command(op, strcmp(v, "cmd") ? "sh" : "bash", NULL);
+    mp_op_add_arg(op, strcmp(v, "noparam") ? "{{params.p}}" : "x", NULL);
+    mp_op_add_env(op, "MODE", strcmp(v, "env") ? "x" : "z", NULL);
+    mp_op_add_volume(op, "vol", MP_VOLUME_PVC, strcmp(v, "vol") ? "claim" : "other", NULL);
+    mp_op_add_volume_mount(op, "vol", "/m", strcmp(v, "mount") == 0, NULL);
+    mp_op_set_label(op, "k", strcmp(v, "label") ? "v" : "w", NULL);
+}
+
+static const struct mp_node *template_of(const struct mp_node *wf, const char *name)
+{
+    const struct mp_node *t = mp_node_get(mp_node_get(wf, "spec"), "templates");
+    for (size_t i = 0; t && i < t->n; i++)
+        if (strcmp(mp_node_get(t->items[i], "name")->str, name) == 0)
+            return t->items[i];
+    return NULL;
+}
+
+/* A template shares a part of the one before only when its settings for it are the same. */
+START_TEST(test_shared_parts)
+{
+    static const char *const kinds[] = {"cmd", "env", "mount", "vol", "label", "noparam"};
+    static const char *const parts[][2] = {
+        {"container", "command"}, {"container", "env"}, {"container", "volumeMounts"},
+        {"volumes", NULL}, {"metadata", NULL}, {"inputs", NULL}};
+    struct mp_pipeline *p;
+    mp_pipeline_new("shares", &p, NULL);
+    mp_pipeline_add_param(p, "p", "1", NULL, NULL, NULL);
+    /* by name, each op comes right after one of settings "base" */
+    char name[16];
+    for (size_t k = 0; k < 6; k++) {
+        snprintf(name, sizeof(name), "a%zu", k);
+        like_op(p, name, "base");
+        snprintf(name, sizeof(name), "b%zu", k);
+        like_op(p, name, "base");
+        snprintf(name, sizeof(name), "c%zu", k);
+        like_op(p, name, kinds[k]);
+    }
+    struct mp_doc *doc = mp_doc_new();
+    struct mp_node *wf;
+    ck_assert_int_eq(mp_workflow_build(p, NULL, doc, &wf, NULL), MP_OK);
+    for (size_t k = 0; k < 6; k++) {
+        const struct mp_node *t[3];
+        for (int j = 0; j < 3; j++) {
+            snprintf(name, sizeof(name), "%c%zu", 'a' + j, k);
+            t[j] = template_of(wf, name);
+            ck_assert_ptr_nonnull(t[j]);
+        }
+        for (size_t q = 0; q < 6; q++) {
+            const struct mp_node *x[3];
+            for (int j = 0; j < 3; j++) {
+                x[j] = mp_node_get(t[j], parts[q][0]);
+                if (parts[q][1])
+                    x[j] = mp_node_get(x[j], parts[q][1]);
+            }
+            ck_assert_msg(x[0] && x[0] == x[1] && x[0]->shared, "%s of b%zu", parts[q][0], k);
+            if (q == k)
+                ck_assert_msg(x[2] != x[1], "%s of c%zu is b's", parts[q][0], k);
+        }
+    }
+    struct mp_buf b;
+    mpi_buf_init(&b);
+    ck_assert_int_eq(mp_write_yaml(wf, &b, NULL), MP_OK);
+    const char *y = mp_buf_data(&b);
+    ck_assert_ptr_nonnull(strstr(y, "  - name: c0\n    container:\n"
+                                    "      args: ['{{inputs.parameters.p}}']\n"
+                                    "      command: [bash]\n"));
+    ck_assert_ptr_nonnull(strstr(y, "      - {name: MODE, value: z}\n"));
+    ck_assert_ptr_nonnull(strstr(y, "      - {mountPath: /m, name: vol, readOnly: true}\n"));
+    ck_assert_ptr_nonnull(strstr(y, "      persistentVolumeClaim: {claimName: other}\n"));
+    ck_assert_ptr_nonnull(strstr(y, " k: w,"));
+    ck_assert_ptr_nonnull(strstr(y, "  - name: c5\n    container:\n      args: [x]\n"));
+    const char *c5 = strstr(y, "  - name: c5\n"), *next = strstr(c5 + 1, "\n  - name: ");
+    const char *in = strstr(c5, "    inputs:\n");
+    ck_assert(next && (!in || in > next)); /* c5 reads no parameter */
+    mpi_buf_release(&b);
+    mp_doc_free(doc);
+    mp_pipeline_free(p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("workflow");
@@ -138,6 +226,7 @@ int main(void)
     tcase_add_test(tc, test_required_param_and_secret_env);
     tcase_add_test(tc, test_entrypoint_clash);
     tcase_add_test(tc, test_templates_sorted);
+    tcase_add_test(tc, test_shared_parts);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -334,6 +334,64 @@ START_TEST(test_repeated_flows)
 }
 END_TEST
 
+/* Block collections built once, marked shared and used again at other depths, after keys
+ * and as list items, inside flows and at the root: each copy written as libyaml writes it. */
+START_TEST(test_shared_blocks)
+{
+    rng_state = 0x736861726564ull + (unsigned long long)_i;
+    compared = mismatches = 0;
+    static const char *const words[] = {"name", "value", "a b", "x", "'q'", "-", "true", ""};
+    size_t nw = sizeof(words) / sizeof(words[0]);
+    for (int t = 0; t < 20; t++) {
+        struct mp_doc *doc = mp_doc_new();
+        struct mp_node *shared[4];
+        for (int i = 0; i < 4; i++) {
+            /* a mapping with a nested list of mappings, or a list of mappings */
+            struct mp_node *n = rnd(2) ? mp_doc_map(doc) : mp_doc_seq(doc);
+            for (unsigned k = rnd(3) + 1; k > 0; k--) {
+                struct mp_node *m = mp_doc_map(doc);
+                mp_node_put_str(m, words[rnd(nw)], words[rnd(nw)]);
+                struct mp_node *l = mp_node_put_seq(m, "l");
+                mp_node_put_str(mp_node_push(l, mp_doc_map(doc)), words[rnd(nw)],
+                                words[rnd(nw)]);
+                if (n->kind == MPI_NODE_MAP)
+                    mp_node_put(n, words[rnd(nw)], m);
+                else
+                    mp_node_push(n, m);
+            }
+            shared[i] = mpi_node_share(n);
+        }
+        struct mp_node *root = mp_doc_seq(doc);
+        for (int i = 0; i < 40; i++) {
+            struct mp_node *use = shared[rnd(4)];
+            switch (rnd(4)) {
+            case 0:
+                mp_node_push(root, use);
+                break;
+            case 1:
+                mp_node_put(mp_node_push(root, mp_doc_map(doc)), words[rnd(nw)], use);
+                break;
+            case 2: {
+                struct mp_node *m = mp_node_push(root, mp_doc_map(doc));
+                mp_node_put(mp_node_put_map(m, words[rnd(nw)]), "in", use);
+                break;
+            }
+            default: /* in a flow collection: written as a flow */
+                mp_node_push(mp_node_push(root, mp_doc_seq(doc)), mp_doc_str(doc, "s"));
+                mp_node_push(root->items[root->n - 1], use);
+                break;
+            }
+        }
+        char what[64];
+        snprintf(what, sizeof(what), "shared blocks %d.%d", _i, t);
+        compare(root, what);
+        compare(shared[0], what);
+        mp_doc_free(doc);
+    }
+    ck_assert_msg(mismatches == 0, "%d of %d trees differ (see above)", mismatches, compared);
+}
+END_TEST
+
 START_TEST(test_scalars)
 {
     /* Each piece alone and in pairs, as a value, a key, a list item and the root. */
@@ -367,6 +425,7 @@ int main(void)
     tcase_add_test(tc, test_scalars);
     tcase_add_loop_test(tc, test_random_trees, 0, 5);
     tcase_add_loop_test(tc, test_repeated_flows, 0, 3);
+    tcase_add_loop_test(tc, test_shared_blocks, 0, 3);
     tcase_add_test(tc, test_source_tree);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
