@@ -4,6 +4,7 @@
 
 #include "write.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,7 @@ struct yw {
     void *user;
     size_t mark; /* call progress once the output reaches this length */
     size_t base; /* where this document starts in the output */
+    bool may_split; /* a long sequence may still be shared with a second thread (yw_split) */
 };
 
 #define PROGRESS_EVERY 65536
@@ -524,10 +526,14 @@ static unsigned scalar_bits(const char *text)
 static unsigned dstr_bits(const char *text, size_t *len)
 {
     struct mpi_dstr *d = mpi_dstr_of(text);
-    if (!d->yaml)
-        d->yaml = (unsigned short)scalar_bits(text);
+    /* Relaxed atomics: two writer threads (yw_split) may fill it in at once, alike. */
+    unsigned short bits = __atomic_load_n(&d->yaml, __ATOMIC_RELAXED);
+    if (!bits) {
+        bits = (unsigned short)scalar_bits(text);
+        __atomic_store_n(&d->yaml, bits, __ATOMIC_RELAXED);
+    }
     *len = d->len;
-    return d->yaml;
+    return bits;
 }
 
 /* One scalar (@len bytes, analysed into @bits), in the style libyaml would pick: plain,
@@ -752,6 +758,87 @@ static int yw_flow_items(struct yw *w, const struct mp_node *n)
     return rc;
 }
 
+/* The first block sequence of at least SPLIT_MIN_ITEMS items (a big workflow's templates) is
+ * written by two threads: its second half by a helper thread into a buffer of its own, then
+ * copied in after the first half. Every item of a block sequence but the first starts the same
+ * way, with a line break (an item always ends with something written after its "- "), so the
+ * helper starts from that state and the bytes are the same as one writer's; yw_split checks
+ * the state where the halves meet, and writes the second half again itself if it differs. */
+#define SPLIT_MIN_ITEMS 256
+
+struct yw_half {
+    struct yw w;
+    struct mp_buf buf;
+    const struct mp_node *seq;
+    size_t from;
+    int rc;
+};
+
+
+static int yw_seq_items(struct yw *w, const struct mp_node *n, size_t from, size_t to)
+{
+    int rc = MP_OK;
+    for (size_t i = from; i < to && rc == MP_OK; i++) {
+        yw_indent(w);
+        yw_indicator(w, '-', true, false, true);
+        rc = yw_node(w, n->items[i], false, false);
+    }
+    return rc;
+}
+
+static void *yw_half_run(void *arg)
+{
+    struct yw_half *h = arg;
+    h->rc = yw_seq_items(&h->w, h->seq, h->from, h->seq->n);
+    return NULL;
+}
+
+/* A line break comes before the next item: what yw_indent decides from this state. */
+static bool yw_breaks_next(const struct yw *w)
+{
+    return !w->indention || w->column > w->indent || (w->column == w->indent && !w->whitespace);
+}
+
+/* The items of block sequence @n (its indentation set), the second half on a helper thread.
+ * False when no thread could be started: nothing was written. */
+static bool yw_split(struct yw *w, const struct mp_node *n, int *rc)
+{
+    struct yw_half h = {.seq = n, .from = n->n / 2};
+    mpi_buf_init(&h.buf);
+    mp_buf_set_limit(&h.buf, w->out->limit);
+    h.w = (struct yw){.out = &h.buf, .column = w->indent + 1, .indent = w->indent,
+                      .memo = calloc(MEMO_SLOTS, sizeof(struct memo))};
+    pthread_t t;
+    if (!h.w.memo || pthread_create(&t, NULL, yw_half_run, &h) != 0) {
+        free(h.w.memo);
+        return false;
+    }
+    *rc = yw_seq_items(w, n, 0, h.from);
+    pthread_join(t, NULL);
+    free(h.w.memo);
+    if (*rc == MP_OK && h.rc != MP_OK)
+        *rc = h.rc;
+    if (*rc == MP_OK && h.buf.err != MP_OK && w->out->err == MP_OK)
+        w->out->err = h.buf.err;
+    if (*rc == MP_OK && w->out->err == MP_OK) {
+        if (yw_breaks_next(w) && yw_room(w, h.buf.len)) {
+            memcpy(w->out->data + w->out->len, h.buf.data, h.buf.len);
+            w->out->len += h.buf.len;
+            w->column = h.w.column;
+            w->whitespace = h.w.whitespace;
+            w->indention = h.w.indention;
+            if (w->progress && w->out->len >= w->mark && w->out->err == MP_OK) {
+                w->mark = w->out->len + PROGRESS_EVERY;
+                w->progress(w->user, w->out->data + w->base, w->out->len - w->base);
+            }
+        } else if (w->out->err == MP_OK) {
+            *rc = yw_seq_items(w, n, h.from, n->n);
+        }
+    }
+    mpi_buf_release(&h.buf);
+    return true;
+}
+
 static int yw_block(struct yw *w, const struct mp_node *n, bool mapping_ctx)
 {
     bool map = n->kind == MPI_NODE_MAP;
@@ -762,14 +849,18 @@ static int yw_block(struct yw *w, const struct mp_node *n, bool mapping_ctx)
         w->indent = 0;
     else if (!indentless)
         w->indent += YAML_INDENT;
-    for (size_t i = 0; i < n->n && rc == MP_OK; i++) {
-        yw_indent(w);
-        if (map) {
-            rc = yw_key(w, n->keys[i], n->items[i]);
-        } else {
-            yw_indicator(w, '-', true, false, true);
-            rc = yw_node(w, n->items[i], false, false);
+    if (!map && w->may_split && n->n >= SPLIT_MIN_ITEMS) {
+        w->may_split = false; /* one split per document */
+        if (yw_split(w, n, &rc)) {
+            w->indent = saved;
+            return rc;
         }
+    }
+    if (!map)
+        rc = yw_seq_items(w, n, 0, n->n);
+    for (size_t i = 0; map && i < n->n && rc == MP_OK; i++) {
+        yw_indent(w);
+        rc = yw_key(w, n->keys[i], n->items[i]);
     }
     w->indent = saved;
     return rc;
@@ -866,7 +957,7 @@ int mpi_write_yaml_progress(const struct mp_node *root, struct mp_buf *out, stru
     struct yw w = {.out = out, .indent = -1, .whitespace = true, .indention = true,
                    .memo = calloc(MEMO_SLOTS, sizeof(struct memo)), /* optional */
                    .progress = progress, .user = user, .mark = out->len + PROGRESS_EVERY,
-                   .base = out->len};
+                   .base = out->len, .may_split = true};
     size_t start = out->len;
     int rc = yw_node(&w, root, false, false);
     free(w.memo);

@@ -392,6 +392,42 @@ START_TEST(test_shared_blocks)
 }
 END_TEST
 
+/* Long block sequences (the first of at least 256 items in a document is written by two
+ * threads, its second half into a buffer of its own): at the root, under a key, in an item of
+ * another sequence, with shared collections among the items, and a second long one after it. */
+START_TEST(test_long_sequences)
+{
+    rng_state = 0x6c6f6e67736571ull + (unsigned long long)_i;
+    compared = mismatches = 0;
+    int docs = getenv("MP_VALGRIND") ? 4 : 12;
+    for (int t = 0; t < docs; t++) {
+        struct mp_doc *doc = mp_doc_new();
+        struct mp_node *shared = mpi_node_share(random_node(doc, 1));
+        struct mp_node *root = rnd(3) == 0 ? mp_doc_seq(doc) : mp_doc_map(doc), *seq = root;
+        if (root->kind == MPI_NODE_MAP) {
+            mp_node_put_str(root, "kind", "Workflow");
+            struct mp_node *spec = mp_node_put_map(root, "spec");
+            seq = rnd(2) ? mp_node_put_seq(spec, "templates")
+                         : mp_node_put_seq(mp_node_push(mp_node_put_seq(spec, "l"),
+                                                        mp_doc_map(doc)), "items");
+        }
+        for (unsigned i = 256 + rnd(400); i > 0; i--)
+            mp_node_push(seq, rnd(10) == 0 ? shared : random_node(doc, 1));
+        if (root->kind == MPI_NODE_MAP) {
+            struct mp_node *more = mp_node_put_seq(root, "more");
+            for (unsigned i = 300; i > 0; i--)
+                mp_node_push(more, random_node(doc, 2));
+            mp_node_put_str(root, "end", "x");
+        }
+        char what[64];
+        snprintf(what, sizeof(what), "long sequences %d.%d", _i, t);
+        compare(root, what);
+        mp_doc_free(doc);
+    }
+    ck_assert_msg(mismatches == 0, "%d of %d trees differ (see above)", mismatches, compared);
+}
+END_TEST
+
 START_TEST(test_scalars)
 {
     /* Each piece alone and in pairs, as a value, a key, a list item and the root. */
@@ -426,6 +462,7 @@ int main(void)
     tcase_add_loop_test(tc, test_random_trees, 0, 5);
     tcase_add_loop_test(tc, test_repeated_flows, 0, 3);
     tcase_add_loop_test(tc, test_shared_blocks, 0, 3);
+    tcase_add_loop_test(tc, test_long_sequences, 0, 2);
     tcase_add_test(tc, test_source_tree);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
