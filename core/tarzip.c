@@ -249,7 +249,8 @@ static int zpack_finish(struct zpack *zp, const struct zsrc *src, struct mp_buf 
     pthread_mutex_destroy(&zp->mu);
     if (rc != MP_OK)
         return mp_error_set(err, rc, "package: %s",
-                            rc == MP_ERR_IO ? "the deflate library could not compress the data" : mp_strerror(rc));
+                            rc == MP_ERR_IO ? "the deflate library could not compress the data"
+                                            : mp_strerror(rc));
     *crc = (uint32_t)c;
     *csize = mp_buf_len(out) - before;
     return MP_OK;

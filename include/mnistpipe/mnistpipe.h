@@ -617,6 +617,8 @@ MP_API int mp_json_quote(struct mp_buf *out, const char *s);
  * templates sorted by name, parameters passed as template inputs, the
  * pipelines.kubeflow.org annotations and labels, service account pipeline-runner.
  * @stamp: the pipeline_compilation_time annotation value, or NULL for none.
+ * Templates made from the same settings hold the same collection (their command, env,
+ * volumes...), written once per use: the tree is for writing, not for changing afterwards.
  * Ownership: the nodes belong to @doc. Errors: MP_ERR_NOMEM, MP_ERR_VALIDATE. */
 MP_API int mp_workflow_build(const struct mp_pipeline *p, const char *stamp, struct mp_doc *doc,
                              struct mp_node **out, struct mp_error *err);
