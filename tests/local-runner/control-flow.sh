@@ -7,16 +7,7 @@
 # nested with another loop) is refused before anything runs, naming the step. Outputs passed
 # between steps: outputs.sh.
 . "$MP_TOP_SRCDIR/tests/lib.sh"
-export XDG_STATE_HOME="$TMP/state"
-echo 'busybox - job' >"$TMP/map"
-# The runner itself runs under valgrind with make check MP_VALGRIND=valgrind.
-mpr() {
-    f=$1; shift
-    if [ -n "${MP_VALGRIND:-}" ]; then mp -f "$f" --plugin local run --image-map "$TMP/map" "$@"
-    else timeout 60 "$MNISTPIPE" -f "$f" --plugin local run --image-map "$TMP/map" "$@"; fi
-}
-status() { mp --plugin local runs status "$(ls "$XDG_STATE_HOME/mnistpipe/runs" | sort | tail -n 1)"; }
-line() { grep -n "$1" "$TMP/out" | head -n 1 | cut -d: -f1; }
+. "$MP_TOP_SRCDIR/tests/local-runner/lib-files.sh"
 
 cat >"$TMP/cond.yaml" <<'EOM'
 name: cond

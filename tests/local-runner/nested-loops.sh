@@ -7,14 +7,7 @@
 # each loop around both, and a step after the loop waits for every iteration. The onExit step
 # gets the parameters it reads.
 . "$MP_TOP_SRCDIR/tests/lib.sh"
-export XDG_STATE_HOME="$TMP/state"
-echo 'busybox - job' >"$TMP/map"
-mpr() {
-    f=$1; shift
-    if [ -n "${MP_VALGRIND:-}" ]; then mp -f "$f" --plugin local run --image-map "$TMP/map" "$@"
-    else timeout 60 "$MNISTPIPE" -f "$f" --plugin local run --image-map "$TMP/map" "$@"; fi
-}
-line() { grep -n "$1" "$TMP/out" | head -n 1 | cut -d: -f1; }
+. "$MP_TOP_SRCDIR/tests/local-runner/lib-files.sh"
 
 cat >"$TMP/nested.yaml" <<'EOM'
 name: nested

@@ -6,14 +6,7 @@
 # takes it; a retried step starts without its earlier attempt's tree. A directory as a
 # parameter, a FIFO in one, a tree over the bounds (1 GiB, 64 levels) fails its step, saying so.
 . "$MP_TOP_SRCDIR/tests/lib.sh"
-export XDG_STATE_HOME="$TMP/state"
-echo 'busybox - job' >"$TMP/map"
-mpr() {
-    f=$1; shift
-    if [ -n "${MP_VALGRIND:-}" ]; then mp -f "$f" --plugin local run --image-map "$TMP/map" "$@"
-    else timeout 60 "$MNISTPIPE" -f "$f" --plugin local run --image-map "$TMP/map" "$@"; fi
-}
-last_run() { ls "$XDG_STATE_HOME/mnistpipe/runs" | sort | tail -n 1; }
+. "$MP_TOP_SRCDIR/tests/local-runner/lib-files.sh"
 
 # Outside the tree: a file and a directory that links in it point to.
 mkdir "$TMP/outside"

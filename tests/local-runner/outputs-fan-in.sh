@@ -7,13 +7,7 @@
 # a skipped iteration fails the reader, saying why; an artifact (Argo gathers none) is refused
 # before anything runs.
 . "$MP_TOP_SRCDIR/tests/lib.sh"
-export XDG_STATE_HOME="$TMP/state"
-echo 'busybox - job' >"$TMP/map"
-mpr() {
-    f=$1; shift
-    if [ -n "${MP_VALGRIND:-}" ]; then mp -f "$f" --plugin local run --image-map "$TMP/map" "$@"
-    else timeout 60 "$MNISTPIPE" -f "$f" --plugin local run --image-map "$TMP/map" "$@"; fi
-}
+. "$MP_TOP_SRCDIR/tests/local-runner/lib-files.sh"
 
 # Iteration 0 ends last: the list is still in iteration order.
 cat >"$TMP/fan.yaml" <<'EOM'

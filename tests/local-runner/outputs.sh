@@ -7,15 +7,7 @@
 # outputs are evaluated when their operands are known; a parallelFor over an output expands
 # into iterations then. A missing, too large or non-text output fails its step.
 . "$MP_TOP_SRCDIR/tests/lib.sh"
-export XDG_STATE_HOME="$TMP/state"
-echo 'busybox - job' >"$TMP/map"
-mpr() {
-    f=$1; shift
-    if [ -n "${MP_VALGRIND:-}" ]; then mp -f "$f" --plugin local run --image-map "$TMP/map" "$@"
-    else timeout 60 "$MNISTPIPE" -f "$f" --plugin local run --image-map "$TMP/map" "$@"; fi
-}
-last_run() { ls "$XDG_STATE_HOME/mnistpipe/runs" | sort | tail -n 1; }
-line() { grep -n "$1" "$TMP/out" | head -n 1 | cut -d: -f1; }
+. "$MP_TOP_SRCDIR/tests/local-runner/lib-files.sh"
 
 cat >"$TMP/chain.yaml" <<'EOM'
 name: chain

@@ -5,14 +5,8 @@
 # attempt (its whole process group is killed), the pipeline's own timeout; every attempt is in
 # the output, the step's log and 'runs status'.
 . "$MP_TOP_SRCDIR/tests/lib.sh"
-export XDG_STATE_HOME="$TMP/state"
-echo 'busybox - job' >"$TMP/map"
-# The runner itself runs under valgrind with make check MP_VALGRIND=valgrind.
-mpr() {
-    if [ -n "${MP_VALGRIND:-}" ]; then mp -f "$1" --plugin local run --image-map "$TMP/map"
-    else timeout 120 "$MNISTPIPE" -f "$1" --plugin local run --image-map "$TMP/map"; fi
-}
-status() { mp --plugin local runs status "$(ls "$XDG_STATE_HOME/mnistpipe/runs" | sort | tail -n 1)"; }
+mpr_timeout=120
+. "$MP_TOP_SRCDIR/tests/local-runner/lib-files.sh"
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
