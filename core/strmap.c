@@ -44,12 +44,14 @@ static void insert_slot(struct mpi_strmap_slot *slots, size_t cap, const char *k
     }
 }
 
-int mpi_strmap_put(struct mpi_strmap *m, struct mpi_arena *a, const char *key, void *value)
+int mpi_strmap_reserve(struct mpi_strmap *m, struct mpi_arena *a, size_t n)
 {
-    if ((m->count + 1) * 2 > m->cap) {
+    if (n > SIZE_MAX / 4 / sizeof(struct mpi_strmap_slot))
+        return MP_ERR_NOMEM;
+    if (n * 2 > m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 16;
-        if (cap > SIZE_MAX / 2 / sizeof(struct mpi_strmap_slot))
-            return MP_ERR_NOMEM;
+        while (cap < n * 2)
+            cap *= 2;
         struct mpi_strmap_slot *slots = mpi_arena_alloc(a, cap * sizeof(*slots));
         if (!slots)
             return MP_ERR_NOMEM;
@@ -59,6 +61,41 @@ int mpi_strmap_put(struct mpi_strmap *m, struct mpi_arena *a, const char *key, v
         m->slots = slots;
         m->cap = cap;
     }
+    return MP_OK;
+}
+
+/* Make room for one more key. Errors: MP_ERR_NOMEM. */
+static int reserve_one(struct mpi_strmap *m, struct mpi_arena *a)
+{
+    return mpi_strmap_reserve(m, a, m->count + 1);
+}
+
+struct mpi_strmap_slot *mpi_strmap_add(struct mpi_strmap *m, struct mpi_arena *a,
+                                       const char *key, bool *found)
+{
+    if (reserve_one(m, a) != MP_OK)
+        return NULL;
+    size_t mask = m->cap - 1;
+    for (size_t i = hash_str(key) & mask;; i = (i + 1) & mask) {
+        struct mpi_strmap_slot *s = &m->slots[i];
+        if (!s->key) {
+            m->count++;
+            s->key = key;
+            s->value = NULL;
+            *found = false;
+            return s;
+        }
+        if (strcmp(s->key, key) == 0) {
+            *found = true;
+            return s;
+        }
+    }
+}
+
+int mpi_strmap_put(struct mpi_strmap *m, struct mpi_arena *a, const char *key, void *value)
+{
+    if (reserve_one(m, a) != MP_OK)
+        return MP_ERR_NOMEM;
     /* insert_slot(), counting a new key: one probe. */
     size_t mask = m->cap - 1;
     for (size_t i = hash_str(key) & mask;; i = (i + 1) & mask) {
