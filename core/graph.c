@@ -44,16 +44,14 @@ static const struct mp_param *param_check(const struct mp_param *param)
 
 bool mpi_dns_label_valid(const char *name)
 {
-    size_t n = name ? strlen(name) : 0;
-    if (n == 0 || n > 63)
+    if (!name)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-        if (!alnum && !(c == '-' && i > 0 && i + 1 < n))
+    /* One pass: '-' is fine but first and last, which the end checks. */
+    size_t i = 0;
+    for (char c; (c = name[i]) != '\0'; i++)
+        if (i == 63 || !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c == '-' && i)))
             return false;
-    }
-    return true;
+    return i > 0 && name[i - 1] != '-';
 }
 
 static int nomem(struct mp_error *err)
@@ -76,6 +74,7 @@ int mp_pipeline_new(const char *name, struct mp_pipeline **out, struct mp_error 
     }
     p->magic = PIPELINE_MAGIC;
     p->ttl = -1;
+    p->changes = 1;
     p->arena = arena; /* the struct lives in its own arena: copy the head in */
     *out = p;
     return MP_OK;
@@ -134,6 +133,7 @@ int mp_pipeline_add_param(struct mp_pipeline *p, const char *name, const char *d
 {
     if (!mpi_pipeline_check(p))
         return mp_error_set(err, MP_ERR_INVAL, "invalid pipeline handle");
+    MPI_CHANGED(p);
     if (!mpi_param_name_valid(name))
         return mp_error_set(err, MP_ERR_INVAL,
                             "parameter name '%s' is invalid: expected a letter or '_' then "
@@ -192,6 +192,7 @@ int mp_param_set_default(struct mp_param *param, const char *value, struct mp_er
 {
     if (!param_check(param))
         return mp_error_set(err, MP_ERR_INVAL, "invalid parameter handle");
+    MPI_CHANGED(param->pipeline);
     const char *v = value ? mpi_arena_strdup(&param->pipeline->arena, value) : NULL;
     if (value && !v)
         return nomem(err);
@@ -206,28 +207,44 @@ int mp_pipeline_add_op(struct mp_pipeline *p, const char *name, const char *imag
 {
     if (!mpi_pipeline_check(p))
         return mp_error_set(err, MP_ERR_INVAL, "invalid pipeline handle");
+    MPI_CHANGED(p);
     if (!mpi_dns_label_valid(name))
         return mp_error_set(err, MP_ERR_INVAL,
                             "op name '%s' is invalid: expected a Kubernetes name (lower-case "
                             "letters, digits and '-', starting and ending with a letter or "
                             "digit, at most 63 characters)",
                             name ? name : "");
-    if (mpi_strmap_get(&p->op_index, name))
+    /* The name is copied first, so that one probe of the index finds or adds it. */
+    const char *copy = mpi_arena_strdup(&p->arena, name);
+    bool found;
+    struct mpi_strmap_slot *slot = copy ? mpi_strmap_add(&p->op_index, &p->arena, copy, &found)
+                                        : NULL;
+    if (!slot)
+        return nomem(err);
+    if (found)
         return mp_error_set(err, MP_ERR_EXISTS, "op '%s' is declared twice", name);
     struct mp_op *op = mpi_arena_alloc(&p->arena, sizeof(*op));
-    if (!op || !(op->name = mpi_arena_strdup(&p->arena, name)))
+    if (!op)
         return nomem(err);
+    slot->value = op;
+    op->name = copy;
     op->magic = OP_MAGIC;
     op->pipeline = p;
     if (image && !(op->image = mpi_op_strdup(op, image)))
         return nomem(err);
     op->index = p->ops.n;
-    if (VEC_PUSH(&p->arena, p->ops, op) != MP_OK ||
-        mpi_strmap_put(&p->op_index, &p->arena, op->name, op) != MP_OK)
+    if (VEC_PUSH(&p->arena, p->ops, op) != MP_OK)
         return nomem(err);
     if (out)
         *out = op;
     return MP_OK;
+}
+
+int mpi_pipeline_reserve_ops(struct mp_pipeline *p, size_t n)
+{
+    if (vec_reserve(&p->arena, (void **)&p->ops.v, sizeof(*p->ops.v), &p->ops.cap, n) != MP_OK)
+        return MP_ERR_NOMEM;
+    return mpi_strmap_reserve(&p->op_index, &p->arena, n);
 }
 
 size_t mp_pipeline_op_count(const struct mp_pipeline *p)
@@ -259,6 +276,7 @@ int mp_op_set_image(struct mp_op *op, const char *image, struct mp_error *err)
 {
     if (!mpi_op_check(op) || !image)
         return mp_error_set(err, MP_ERR_INVAL, "invalid op handle or image");
+    MPI_CHANGED(op->pipeline);
     const char *s = mpi_op_strdup(op, image);
     if (!s)
         return nomem(err);
@@ -365,10 +383,9 @@ static unsigned ref_kinds(const char *s)
     return k;
 }
 
-#define op_strdup mpi_op_strdup
-const char *mpi_op_strdup(struct mp_op *op, const char *s)
+/* Record the placeholders of @d, a string the op now holds; NULL when out of memory. */
+static const char *note_refs(struct mp_op *op, const char *d)
 {
-    const char *d = mpi_arena_strdup(&op->pipeline->arena, s);
     /* Every placeholder starts with "{{": most strings have none to scan for. */
     unsigned k = d ? ref_kinds(d) : 0;
     if (((k & REF_PARAMS) && mpi_placeholder_each(d, note_ref, op) != MP_OK) ||
@@ -379,11 +396,36 @@ const char *mpi_op_strdup(struct mp_op *op, const char *s)
     return d;
 }
 
+#define op_strdup mpi_op_strdup
+const char *mpi_op_strdup(struct mp_op *op, const char *s)
+{
+    return note_refs(op, mpi_arena_strdup(&op->pipeline->arena, s));
+}
+
+const char *mpi_op_strndup(struct mp_op *op, const char *s, size_t len, bool open)
+{
+    char *d = mpi_arena_alloc(&op->pipeline->arena, len + 1);
+    if (!d)
+        return NULL;
+    memcpy(d, s, len);
+    d[len] = '\0';
+    return open ? note_refs(op, d) : d;
+}
+
+int mpi_op_push_word(struct mp_op *op, struct mpi_strvec *vec, const char *s, size_t len,
+                     bool open)
+{
+    MPI_CHANGED(op->pipeline);
+    const char *d = mpi_op_strndup(op, s, len, open);
+    return d ? VEC_PUSH(&op->pipeline->arena, *vec, d) : MP_ERR_NOMEM;
+}
+
 static int strvec_push(struct mp_op *op, struct mpi_strvec *vec, const char *s,
                        struct mp_error *err)
 {
     if (!mpi_op_check(op) || !s)
         return mp_error_set(err, MP_ERR_INVAL, "invalid op handle or NULL string");
+    MPI_CHANGED(op->pipeline);
     const char *d = op_strdup(op, s);
     if (!d || VEC_PUSH(&op->pipeline->arena, *vec, d) != MP_OK)
         return nomem(err);
@@ -420,32 +462,50 @@ const char *mp_op_arg_at(const struct mp_op *op, size_t i)
     return (mpi_op_check(op) && i < op->args.n) ? op->args.v[i] : NULL;
 }
 
-int mp_op_add_dependency(struct mp_op *op, const char *after, struct mp_error *err)
+int mpi_op_add_dependency_on(struct mp_op *op, const char *after, struct mp_op *target,
+                             struct mp_error *err)
 {
     if (!mpi_op_check(op) || !after)
         return mp_error_set(err, MP_ERR_INVAL, "invalid op handle or dependency name");
-    if (strcmp(after, op->name) == 0)
+    MPI_CHANGED(op->pipeline);
+    if (target == op || strcmp(after, op->name) == 0)
         return mp_error_set(err, MP_ERR_INVAL, "op '%s' cannot depend on itself", op->name);
-    /* A fan-in step may run after thousands: past a few, look names up in a hash map. */
+    /* An op's own name is an arena string that never changes: a dependency on it shares it. */
     struct mpi_arena *a = &op->pipeline->arena;
+    const char *d = target ? target->name : mpi_arena_strdup(a, after);
+    if (!d)
+        return nomem(err);
+    /* A fan-in step may run after thousands: past a few, look names up in a hash map. */
     if (op->dep_index.count) {
-        if (mpi_strmap_get(&op->dep_index, after))
+        bool found;
+        struct mpi_strmap_slot *s = mpi_strmap_add(&op->dep_index, a, d, &found);
+        if (!s)
+            return nomem(err);
+        if (found)
             return MP_OK;
+        s->value = op;
     } else {
         for (size_t i = 0; i < op->deps.n; i++)
-            if (strcmp(op->deps.v[i], after) == 0)
+            if (op->deps.v[i] == d || strcmp(op->deps.v[i], d) == 0)
                 return MP_OK;
     }
-    const char *d = mpi_arena_strdup(a, after);
-    if (!d || VEC_PUSH(a, op->deps, d) != MP_OK)
+    if (vec_reserve(a, (void **)&op->dep_ops, sizeof(*op->dep_ops), &op->dep_cap,
+                    op->deps.n + 1) != MP_OK ||
+        VEC_PUSH(a, op->deps, d) != MP_OK)
         return nomem(err);
+    op->dep_ops[op->deps.n - 1] = target;
     if (op->deps.n == 16)
         for (size_t i = 0; i < op->deps.n; i++)
             if (mpi_strmap_put(&op->dep_index, a, op->deps.v[i], op) != MP_OK)
                 return nomem(err);
-    if (op->deps.n > 16 && mpi_strmap_put(&op->dep_index, a, d, op) != MP_OK)
-        return nomem(err);
     return MP_OK;
+}
+
+int mp_op_add_dependency(struct mp_op *op, const char *after, struct mp_error *err)
+{
+    struct mp_op *target = mpi_op_check(op) && after ? mp_pipeline_find_op(op->pipeline, after)
+                                                     : NULL;
+    return mpi_op_add_dependency_on(op, after, target, err);
 }
 
 size_t mp_op_dependency_count(const struct mp_op *op)
@@ -465,6 +525,7 @@ static int env_push(struct mp_op *op, const char *name, const char *value, const
 {
     if (!mpi_op_check(op) || !name || !*name)
         return mp_error_set(err, MP_ERR_INVAL, "invalid op handle or env name");
+    MPI_CHANGED(op->pipeline);
     for (size_t i = 0; i < op->env.n; i++)
         if (strcmp(op->env.v[i].name, name) == 0)
             return mp_error_set(err, MP_ERR_EXISTS, "op '%s': env variable %s is set twice",
@@ -539,6 +600,7 @@ int mp_op_add_volume(struct mp_op *op, const char *name, enum mp_volume_kind kin
 {
     if (!mpi_op_check(op))
         return mp_error_set(err, MP_ERR_INVAL, "invalid op handle");
+    MPI_CHANGED(op->pipeline);
     if (!mpi_dns_label_valid(name))
         return mp_error_set(err, MP_ERR_INVAL, "op '%s': volume name '%s' is not a Kubernetes name",
                             op->name, name ? name : "");
@@ -595,6 +657,7 @@ int mp_op_add_volume_mount(struct mp_op *op, const char *volume, const char *pat
 {
     if (!mpi_op_check(op) || !volume || !path)
         return mp_error_set(err, MP_ERR_INVAL, "invalid op handle, volume or path");
+    MPI_CHANGED(op->pipeline);
     if (path[0] != '/')
         return mp_error_set(err, MP_ERR_INVAL, "op '%s': mount path '%s' must be absolute",
                             op->name, path);
@@ -646,6 +709,7 @@ static int kv_set(struct mp_op *op, void *vecp, const char *key, const char *val
     MPI_VEC(struct mpi_kv) *vec = vecp;
     if (!mpi_op_check(op) || !key || !*key || !value)
         return mp_error_set(err, MP_ERR_INVAL, "invalid op handle, key or value");
+    MPI_CHANGED(op->pipeline);
     const char *v = op_strdup(op, value);
     if (!v)
         return nomem(err);

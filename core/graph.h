@@ -142,6 +142,10 @@ struct mp_op {
     struct mpi_strvec command;
     struct mpi_strvec args;
     struct mpi_strvec deps;
+    /* The op each dependency names, when it was an op of the pipeline as it was added (ops
+     * are never removed nor renamed, so it stays so), else NULL; deps.n items, dep_cap held. */
+    struct mp_op **dep_ops;
+    size_t dep_cap;
     struct mpi_strmap dep_index;  /* the deps, once there are many of them */
     struct mpi_refvec param_refs;
     MPI_VEC(struct mpi_env) env;
@@ -188,7 +192,15 @@ struct mp_pipeline {
     const char *pull_policy;
     MPI_VEC(struct mp_group *) groups;
     struct mp_op *exit_op;
+    /* Bumped by every change that mp_pipeline_validate() could see (MPI_CHANGED); valid_at is
+     * its value when the pipeline last passed validation (0: never), so that validating a
+     * pipeline not changed since is free. */
+    unsigned long changes;
+    unsigned long valid_at;
 };
+
+/* Note a change of @p (a struct mp_pipeline *) that validation could see. */
+#define MPI_CHANGED(p) ((void)((p)->changes++))
 
 /* Grow an arena vector to hold @need items. Errors: MP_ERR_NOMEM. */
 int mpi_vec_reserve(struct mpi_arena *a, void **v, size_t elem, size_t *cap, size_t need);
@@ -205,8 +217,25 @@ int mpi_vec_reserve(struct mpi_arena *a, void **v, size_t elem, size_t *cap, siz
 #define MPI_OP_ITEM(op, field, i)                                                            \
     ((mpi_op_check(op) && (i) < (op)->field.n) ? &(op)->field.v[(i)] : NULL)
 
+/* Room for @n ops in all, so that adding them grows nothing. Errors: MP_ERR_NOMEM. */
+int mpi_pipeline_reserve_ops(struct mp_pipeline *p, size_t n);
+
+/* mp_op_add_dependency() when the op @after names is known: @target (NULL when @after is no
+ * op of the pipeline yet). */
+int mpi_op_add_dependency_on(struct mp_op *op, const char *after, struct mp_op *target,
+                             struct mp_error *err);
+
 /* Copy @s into the op's arena, recording the placeholders it holds. NULL when out of memory. */
 const char *mpi_op_strdup(struct mp_op *op, const char *s);
+
+/* mpi_op_strdup() of [@s, @s + @len) (read as a C string: a NUL inside ends it), whose
+ * placeholders are recorded only when @open (false: the caller knows it holds no "{{"). */
+const char *mpi_op_strndup(struct mp_op *op, const char *s, size_t len, bool open);
+
+/* Append such a copy to @vec, the op's command or args (mp_op_add_command(),
+ * mp_op_add_arg()). Errors: MP_ERR_NOMEM. */
+int mpi_op_push_word(struct mp_op *op, struct mpi_strvec *vec, const char *s, size_t len,
+                     bool open);
 
 /* Count one more use of [@key, @key + @len) in @r, adding it in order when new.
  * Errors: MP_ERR_NOMEM (@r unchanged). */

@@ -28,6 +28,7 @@ int mp_pipeline_add_group(struct mp_pipeline *p, enum mp_group_kind kind,
         (kind != MP_GROUP_CONDITION && kind != MP_GROUP_LOOP && kind != MP_GROUP_EXIT_HANDLER &&
          kind != MP_GROUP_GRAPH))
         return mp_error_set(err, MP_ERR_INVAL, "mp_pipeline_add_group: invalid argument");
+    MPI_CHANGED(p);
     if (parent && (!group_check(parent) || parent->pipeline != p))
         return mp_error_set(err, MP_ERR_INVAL, "a group's parent must be a group of the same "
                             "pipeline");
@@ -86,6 +87,7 @@ int mp_group_set_condition(struct mp_group *g, const char *left, const char *op,
     if (!group_check(g) || g->kind != MP_GROUP_CONDITION || !left || !op || !right)
         return mp_error_set(err, MP_ERR_INVAL, "mp_group_set_condition: not a condition group "
                             "or a NULL operand");
+    MPI_CHANGED(g->pipeline);
     bool known = false;
     for (const char *const *o = ops; *o && !known; o++)
         known = !strcmp(*o, op);
@@ -120,6 +122,7 @@ int mp_group_set_loop_items(struct mp_group *g, const char *json, struct mp_erro
 {
     if (!group_check(g) || g->kind != MP_GROUP_LOOP || !json)
         return mp_error_set(err, MP_ERR_INVAL, "mp_group_set_loop_items: not a loop group");
+    MPI_CHANGED(g->pipeline);
     json_error_t je;
     json_t *j = json_loads(json, JSON_REJECT_DUPLICATES, &je);
     bool ok = j && json_is_array(j) && json_array_size(j) > 0;
@@ -138,6 +141,7 @@ int mp_group_set_loop_source(struct mp_group *g, const char *placeholder, struct
 {
     if (!group_check(g) || g->kind != MP_GROUP_LOOP || !placeholder)
         return mp_error_set(err, MP_ERR_INVAL, "mp_group_set_loop_source: not a loop group");
+    MPI_CHANGED(g->pipeline);
     size_t a, b, l1, l2;
     const char *x, *y;
     bool param = mpi_placeholder_next(placeholder, 0, &a, &b, &x, &l1);
@@ -174,6 +178,7 @@ int mp_group_set_parallelism(struct mp_group *g, long long n, struct mp_error *e
 {
     if (!group_check(g) || n < -1)
         return mp_error_set(err, MP_ERR_INVAL, "mp_group_set_parallelism: invalid argument");
+    MPI_CHANGED(g->pipeline);
     g->parallelism = n;
     return MP_OK;
 }
@@ -188,6 +193,7 @@ int mp_group_set_name(struct mp_group *g, const char *name, struct mp_error *err
     if (!group_check(g) || g->kind == MP_GROUP_EXIT_HANDLER || !mpi_dns_label_valid(name))
         return mp_error_set(err, MP_ERR_INVAL, "a group's name must be a Kubernetes name, "
                             "not '%s'", name ? name : "");
+    MPI_CHANGED(g->pipeline);
     const char *s = gdup(g, name);
     if (!s)
         return nomem(err);
@@ -216,6 +222,7 @@ int mp_group_add_dependency(struct mp_group *g, const char *after_op,
                          after_group->pipeline != g->pipeline)))
         return mp_error_set(err, MP_ERR_INVAL, "a group runs after one op or another group of "
                             "its pipeline");
+    MPI_CHANGED(g->pipeline);
     struct mpi_group_dep d = {.op = after_op ? gdup(g, after_op) : NULL, .group = after_group};
     if ((after_op && !d.op) || MPI_VEC_PUSH(&g->pipeline->arena, g->deps, d) != MP_OK)
         return nomem(err);
@@ -241,6 +248,7 @@ int mp_op_set_group(struct mp_op *op, struct mp_group *g, struct mp_error *err)
 {
     if (!mpi_op_check(op) || (g && (!group_check(g) || g->pipeline != op->pipeline)))
         return mp_error_set(err, MP_ERR_INVAL, "an op's group must be a group of its pipeline");
+    MPI_CHANGED(op->pipeline);
     op->group = g;
     return MP_OK;
 }
@@ -254,6 +262,7 @@ int mp_pipeline_set_exit_op(struct mp_pipeline *p, struct mp_op *op, struct mp_e
 {
     if (!mpi_pipeline_check(p) || (op && (!mpi_op_check(op) || op->pipeline != p)))
         return mp_error_set(err, MP_ERR_INVAL, "the exit op must be an op of the pipeline");
+    MPI_CHANGED(p);
     p->exit_op = op;
     return MP_OK;
 }

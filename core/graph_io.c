@@ -40,6 +40,7 @@ int mp_op_add_output(struct mp_op *op, const char *name, const char *path,
 {
     if (!mpi_op_check(op))
         return mp_error_set(err, MP_ERR_INVAL, "invalid op handle");
+    MPI_CHANGED(op->pipeline);
     if (!mpi_param_name_valid(name))
         return mp_error_set(err, MP_ERR_INVAL,
                             "op '%s': output name '%s' is invalid: expected a letter or '_' "
@@ -106,6 +107,7 @@ int mp_op_add_input_artifact(struct mp_op *op, const char *step, const char *out
 {
     if (!mpi_op_check(op))
         return mp_error_set(err, MP_ERR_INVAL, "invalid op handle");
+    MPI_CHANGED(op->pipeline);
     if (!mpi_dns_label_valid(step) || !mpi_param_name_valid(output))
         return mp_error_set(err, MP_ERR_INVAL, "op '%s': input artifact from '%s' output '%s': "
                             "invalid step or output name", op->name, step ? step : "",

@@ -48,6 +48,7 @@ int mp_op_add_env_from_field(struct mp_op *op, const char *name, const char *fie
 {
     if (!mpi_op_check(op) || !name || !*name || !field_path || !*field_path)
         return bad_handle(err);
+    MPI_CHANGED(op->pipeline);
     for (size_t i = 0; i < op->env.n; i++)
         if (!strcmp(op->env.v[i].name, name))
             return mp_error_set(err, MP_ERR_EXISTS, "op '%s': env variable %s is set twice",
@@ -89,6 +90,7 @@ int mp_op_set_resource(struct mp_op *op, enum mp_resource_bound bound, const cha
     if (!mpi_op_check(op) || !resource || !quantity ||
         (bound != MP_RESOURCE_REQUEST && bound != MP_RESOURCE_LIMIT))
         return bad_handle(err);
+    MPI_CHANGED(op->pipeline);
     if (!resource_name_valid(resource))
         return mp_error_set(err, MP_ERR_INVAL, "op '%s': '%s' is not a resource name (expected "
                             "cpu, memory or DOMAIN/NAME such as nvidia.com/gpu)", op->name,
@@ -167,6 +169,7 @@ int mp_op_set_node_selector(struct mp_op *op, const char *key, const char *value
 {
     if (!mpi_op_check(op) || !key || !*key || !value)
         return bad_handle(err);
+    MPI_CHANGED(op->pipeline);
     const char *v = mpi_op_strdup(op, value);
     if (!v)
         return nomem(err);
@@ -205,6 +208,7 @@ int mp_op_add_toleration(struct mp_op *op, const char *key, const char *op_name,
     static const char *const effects[] = {"NoSchedule", "PreferNoSchedule", "NoExecute", NULL};
     if (!mpi_op_check(op))
         return bad_handle(err);
+    MPI_CHANGED(op->pipeline);
     if (op_name && !one_of(op_name, ops))
         return mp_error_set(err, MP_ERR_INVAL, "op '%s': toleration operator '%s' (expected "
                             "Equal or Exists)", op->name, op_name);
@@ -279,6 +283,7 @@ int mp_op_set_affinity(struct mp_op *op, const char *json, struct mp_error *err)
 {
     if (!mpi_op_check(op) || !json)
         return bad_handle(err);
+    MPI_CHANGED(op->pipeline);
     json_t *j = json_object_of(op, json, "the affinity", err);
     if (!j)
         return MP_ERR_PARSE;
@@ -301,6 +306,7 @@ int mp_op_add_container(struct mp_op *op, enum mp_container_role role, const cha
 {
     if (!mpi_op_check(op) || !json || (role != MP_CONTAINER_SIDECAR && role != MP_CONTAINER_INIT))
         return bad_handle(err);
+    MPI_CHANGED(op->pipeline);
     const char *what = role == MP_CONTAINER_SIDECAR ? "a sidecar" : "an init container";
     json_t *j = json_object_of(op, json, what, err);
     if (!j)
@@ -357,6 +363,7 @@ int mp_op_set_retry(struct mp_op *op, unsigned limit, const char *policy, const 
                                            NULL};
     if (!mpi_op_check(op))
         return bad_handle(err);
+    MPI_CHANGED(op->pipeline);
     if (policy && !one_of(policy, policies))
         return mp_error_set(err, MP_ERR_INVAL, "op '%s': retry policy '%s' (expected Always, "
                             "OnFailure, OnError or OnTransientError)", op->name, policy);
@@ -411,6 +418,7 @@ int mp_op_set_timeout(struct mp_op *op, long long seconds, struct mp_error *err)
 {
     if (!mpi_op_check(op))
         return bad_handle(err);
+    MPI_CHANGED(op->pipeline);
     if (seconds < 0)
         return mp_error_set(err, MP_ERR_INVAL, "op '%s': timeout %lld is negative", op->name,
                             seconds);
@@ -433,6 +441,7 @@ int mp_op_set_image_pull_policy(struct mp_op *op, const char *policy, struct mp_
 {
     if (!mpi_op_check(op))
         return bad_handle(err);
+    MPI_CHANGED(op->pipeline);
     if (policy && !mpi_pull_policy_valid(policy))
         return mp_error_set(err, MP_ERR_INVAL, "op '%s': image pull policy '%s' (expected "
                             "Always, IfNotPresent or Never)", op->name, policy);

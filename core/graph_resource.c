@@ -35,6 +35,7 @@ static struct mp_op *resource_op(struct mp_op *op, struct mp_error *err)
                      mpi_op_check(op) ? op->name : "", mpi_op_check(op) ? "'" : "");
         return NULL;
     }
+    MPI_CHANGED(op->pipeline);
     return op;
 }
 
@@ -49,6 +50,7 @@ int mp_pipeline_add_resource_op(struct mp_pipeline *p, const char *name, const c
 {
     if (!mpi_pipeline_check(p) || !manifest_json)
         return mp_error_set(err, MP_ERR_INVAL, "invalid pipeline handle or argument");
+    MPI_CHANGED(p);
     if (!one_of(action, actions))
         return mp_error_set(err, MP_ERR_INVAL, "op '%s': resource action '%s' is not one of "
                             "create, apply, delete, patch, replace, get", name ? name : "",

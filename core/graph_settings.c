@@ -22,6 +22,7 @@ int mp_pipeline_add_image_pull_secret(struct mp_pipeline *p, const char *name,
 {
     if (!mpi_pipeline_check(p) || !name || !*name)
         return bad_handle(err);
+    MPI_CHANGED(p);
     for (size_t i = 0; i < p->pull_secrets.n; i++)
         if (!strcmp(p->pull_secrets.v[i], name))
             return MP_OK;
@@ -46,6 +47,7 @@ int mp_pipeline_set_service_account(struct mp_pipeline *p, const char *name,
 {
     if (!mpi_pipeline_check(p) || !name)
         return bad_handle(err);
+    MPI_CHANGED(p);
     if (!mpi_dns_label_valid(name) && strlen(name) <= 253) {
         /* DNS subdomain: labels joined by dots */
         bool ok = *name && name[strlen(name) - 1] != '.';
@@ -74,6 +76,7 @@ static int set_count(struct mp_pipeline *p, long long *field, long long v, const
 {
     if (!mpi_pipeline_check(p))
         return bad_handle(err);
+    MPI_CHANGED(p);
     if (v < 0)
         return mp_error_set(err, MP_ERR_INVAL, "%s %lld is negative", what, v);
     *field = v;
@@ -115,6 +118,7 @@ int mp_pipeline_set_node_selector(struct mp_pipeline *p, const char *key, const 
 {
     if (!mpi_pipeline_check(p) || !key || !*key || !value)
         return bad_handle(err);
+    MPI_CHANGED(p);
     const char *v = mpi_arena_strdup(&p->arena, value);
     if (!v || mpi_kv_set(&p->arena, &p->node_selector, key, v) != MP_OK)
         return nomem(err);
@@ -141,6 +145,7 @@ int mp_pipeline_set_image_pull_policy(struct mp_pipeline *p, const char *policy,
 {
     if (!mpi_pipeline_check(p))
         return bad_handle(err);
+    MPI_CHANGED(p);
     if (policy && !mpi_pull_policy_valid(policy))
         return mp_error_set(err, MP_ERR_INVAL, "image pull policy '%s' (expected Always, "
                             "IfNotPresent or Never)", policy);

@@ -139,7 +139,7 @@ static int check_op(const struct mp_pipeline *p, const struct mp_op *op, struct 
     if (!op->resource && (!op->image || !*op->image))
         return mp_error_set(err, MP_ERR_VALIDATE, "op '%s': no image", op->name);
     for (size_t i = 0; i < op->deps.n; i++)
-        if (!mp_pipeline_find_op(p, op->deps.v[i]) &&
+        if (!op->dep_ops[i] && !mp_pipeline_find_op(p, op->deps.v[i]) &&
             !mpi_pipeline_find_group(p, op->deps.v[i]))
             return mp_error_set(err, MP_ERR_VALIDATE, "op '%s': runs after '%s', which is "
                                 "neither an op nor a named group of this pipeline", op->name,
@@ -259,8 +259,12 @@ static size_t edge_count(const struct dep_graph *dg, size_t x)
 static size_t edge_at(const struct dep_graph *dg, size_t x, size_t k)
 {
     const struct mp_pipeline *p = dg->p;
-    if (x < p->ops.n)
-        return node_of_name(p, mpi_op_edge_at(p->ops.v[x], k));
+    if (x < p->ops.n) {
+        const struct mp_op *op = p->ops.v[x];
+        if (k < op->deps.n && op->dep_ops[k])
+            return op->dep_ops[k]->index;
+        return node_of_name(p, mpi_op_edge_at(op, k));
+    }
     size_t g = x - p->ops.n, nk = dg->first[g + 1] - dg->first[g];
     if (k < nk)
         return dg->kids[dg->first[g] + k];
@@ -419,6 +423,8 @@ int mp_pipeline_validate(const struct mp_pipeline *p, struct mp_error *err)
 {
     if (!mpi_pipeline_check(p))
         return mp_error_set(err, MP_ERR_INVAL, "invalid pipeline handle");
+    if (p->valid_at == p->changes)
+        return MP_OK; /* passed, and not changed since */
     if (p->ops.n == 0)
         return mp_error_set(err, MP_ERR_VALIDATE, "pipeline '%s' has no ops", p->name);
     for (size_t i = 0; i < p->ops.n; i++) {
@@ -431,5 +437,9 @@ int mp_pipeline_validate(const struct mp_pipeline *p, struct mp_error *err)
         if (rc != MP_OK)
             return rc;
     }
-    return check_cycles(p, err);
+    int rc = check_cycles(p, err);
+    /* Only this cache of the result changes: the pipeline stays as it was. */
+    if (rc == MP_OK)
+        ((struct mp_pipeline *)p)->valid_at = p->changes;
+    return rc;
 }
