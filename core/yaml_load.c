@@ -80,8 +80,13 @@ static bool is_null(const yaml_node_t *n)
     if (!n || n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
         return false;
     const char *v = (const char *)n->data.scalar.value;
-    return !*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") ||
-           !strcmp(v, "NULL");
+    switch (*v) {
+    case '\0': return true;
+    case '~': return !v[1];
+    case 'n': return !strcmp(v, "null");
+    case 'N': return !strcmp(v, "Null") || !strcmp(v, "NULL");
+    default: return false;
+    }
 }
 
 static bool want(struct loader *ld, yaml_node_t *n, yaml_node_type_t type, const char *what)
@@ -164,8 +169,7 @@ static const yaml_node_pair_t *first_pair(struct loader *ld, const char *key, un
     return NULL;
 }
 
-yaml_node_t *mpi_yl_get_hashed(struct loader *ld, yaml_node_t *map, const char *key,
-                               unsigned hash)
+yaml_node_t *mpi_yl_find(struct loader *ld, yaml_node_t *map, const char *key, unsigned hash)
 {
     if (map == ld->kmap && *key) {
         if (!ld->kslot[hash])
@@ -356,10 +360,14 @@ static const char *find_open(const char *s)
 
 /* Check the placeholders of a string node: {{params.NAME}} must name a declared parameter;
  * {{steps.STEP.outputs.NAME}} is recorded for mpi_yl_check_output_uses(). Other {{...}} pass to Argo unchanged.
- * The column points into single-line scalars. */
-static void check_placeholders(struct loader *ld, yaml_node_t *n, const char *what)
+ * The column points into single-line scalars. False when the string has no '{' at all (so no
+ * placeholder). */
+static bool check_placeholders(struct loader *ld, yaml_node_t *n, const char *what)
 {
     const char *s = (const char *)n->data.scalar.value;
+    /* Most strings have no '{': one memchr() over the known length tells. */
+    if (!memchr(s, '{', n->data.scalar.length))
+        return false;
     bool one_line = n->start_mark.line == n->end_mark.line;
     unsigned long quote = n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
                           n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
@@ -373,7 +381,7 @@ static void check_placeholders(struct loader *ld, yaml_node_t *n, const char *wh
         if (!c) {
             mpi_diag_add(ld->d, MP_DIAG_ERROR, line, col, "{{params.NAME}}",
                          "%s: '{{' without a closing '}}'", what);
-            return;
+            return true;
         }
         size_t len = (size_t)(c - in);
         while (len && in[len - 1] == ' ')
@@ -395,6 +403,7 @@ static void check_placeholders(struct loader *ld, yaml_node_t *n, const char *wh
             check_loop_ref(ld, o, line, col, what);
         }
     }
+    return true;
 }
 
 static const char *text(struct loader *ld, yaml_node_t *n, const char *what)
@@ -417,27 +426,70 @@ static bool fine(struct loader *ld, int rc, yaml_node_t *n)
     return false;
 }
 
-typedef int (*add_word_fn)(struct mp_op *op, const char *word, struct mp_error *err);
+/* String @w (checked as text()) appended to @vec of @op (NULL: only checked). */
+static void add_word(struct loader *ld, struct mp_op *op, struct mpi_strvec *vec, yaml_node_t *w,
+                     const char *what)
+{
+    const char *s = scalar(ld, w, what);
+    if (!s)
+        return;
+    bool open = check_placeholders(ld, w, what);
+    if (op && mpi_op_push_word(op, vec, s, w->data.scalar.length, open) != MP_OK)
+        ld->nomem = 1;
+}
 
-/* A list of strings (a single string is a list of one), each added with @add. */
-static void words(struct loader *ld, struct step *st, yaml_node_t *n, add_word_fn add,
+/* A list of strings (a single string is a list of one) for the op's args (@args) or
+ * command, as mp_op_add_arg() or mp_op_add_command() add them. */
+static void words(struct loader *ld, struct step *st, yaml_node_t *n, bool args,
                   const char *what)
 {
+    struct mp_op *op = st->op;
+    struct mpi_strvec *vec = !op ? NULL : args ? &op->args : &op->command;
     if (n->type == YAML_SCALAR_NODE && !is_null(n)) {
-        const char *w = text(ld, n, what);
-        if (w && st->op)
-            fine(ld, add(st->op, w, ld->err), n);
+        add_word(ld, op, vec, n, what);
         return;
     }
     if (is_null(n) || !want(ld, n, YAML_SEQUENCE_NODE, what))
         return;
-    for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
-         i++) {
-        yaml_node_t *w = node(ld, *i);
-        const char *s = text(ld, w, what);
-        if (s && st->op)
-            fine(ld, add(st->op, s, ld->err), w);
+    size_t k = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+    if (op && k &&
+        mpi_vec_reserve(&op->pipeline->arena, (void **)&vec->v, sizeof(*vec->v), &vec->cap,
+                        vec->n + k) != MP_OK) {
+        ld->nomem = 1;
+        return;
     }
+    for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
+         i++)
+        add_word(ld, op, vec, node(ld, *i), what);
+}
+
+/* One name of a step's `after`: a dependency of its op. A step loaded already is looked up
+ * here, once: its op is the dependency. True when the name is that of such a step. */
+static bool after_item(struct loader *ld, struct step *st, yaml_node_t *w)
+{
+    const char *s = text(ld, w, "after");
+    if (!s)
+        return true; /* not a name: reported, and nothing for check_deps() to look up */
+    const struct step *t = mpi_strmap_get(&ld->names, s);
+    if (st->op)
+        fine(ld, mpi_op_add_dependency_on(st->op, s, t ? t->op : NULL, ld->err), w);
+    return t != NULL;
+}
+
+/* `after`: a step name or a list of them. */
+static void load_after(struct loader *ld, struct step *st, yaml_node_t *x)
+{
+    bool known = true;
+    st->after = x;
+    if (x->type == YAML_SCALAR_NODE) {
+        if (!is_null(x))
+            known = after_item(ld, st, x);
+    } else if (want(ld, x, YAML_SEQUENCE_NODE, "after")) {
+        for (yaml_node_item_t *i = x->data.sequence.items.start;
+             i < x->data.sequence.items.top; i++)
+            known = after_item(ld, st, node(ld, *i)) && known;
+    }
+    st->after_known = known;
 }
 
 static void load_env(struct loader *ld, struct step *st, yaml_node_t *n)
@@ -631,12 +683,12 @@ static void load_variants(struct loader *ld, struct step *st, yaml_node_t *n, co
             st->op = NULL; /* still check it, add nothing */
         yaml_node_t *x;
         if ((x = get(ld, v, "command+"))) {
-            words(ld, st, x, mp_op_add_command, "command+");
+            words(ld, st, x, false, "command+");
             if (st->op && !is_null(x))
                 st->op->command_set = true;
         }
         if ((x = get(ld, v, "args+"))) {
-            words(ld, st, x, mp_op_add_arg, "args+");
+            words(ld, st, x, true, "args+");
             if (st->op && !is_null(x))
                 st->op->args_set = true;
         }
@@ -704,14 +756,22 @@ static void load_step(struct loader *ld, struct step *st, const char *dflt)
     /* Names are indexed so that duplicate and 'after' checks stay linear in the steps. */
     const char *given = nn && nn->type == YAML_SCALAR_NODE ? (const char *)nn->data.scalar.value
                                                            : NULL;
-    const struct step *first = given ? mpi_strmap_get(&ld->names, given) : NULL;
+    const struct step *first = NULL;
+    if (given) {
+        bool found;
+        struct mpi_strmap_slot *slot = mpi_strmap_add(&ld->names, &ld->arena, given, &found);
+        if (!slot)
+            ld->nomem = 1;
+        else if (found)
+            first = slot->value;
+        else
+            slot->value = st;
+    }
     if (name && first) {
         diag(ld, nn, "a unique name", "duplicate step name '%s' (first at line %lu)", name,
              L(first->node));
         name = NULL;
     }
-    if (given && !first && mpi_strmap_put(&ld->names, &ld->arena, given, st) != MP_OK)
-        ld->nomem = 1;
     st->name = name;
     if (mpi_yl_resource_step(ld, st, m))
         goto rest;
@@ -731,25 +791,20 @@ static void load_step(struct loader *ld, struct step *st, const char *dflt)
                                     ld->err), nn);
     /* kfp writes a list given empty (`args: []`), and leaves out one not given */
     if ((x = get(ld, m, "command"))) {
-        words(ld, st, x, mp_op_add_command, "command");
+        words(ld, st, x, false, "command");
         if (st->op && !is_null(x))
             st->op->command_set = true;
     }
     if ((x = get(ld, m, "args"))) {
-        words(ld, st, x, mp_op_add_arg, "args");
+        words(ld, st, x, true, "args");
         if (st->op && !is_null(x))
             st->op->args_set = true;
     }
     if ((x = get(ld, m, "variants")))
         load_variants(ld, st, x, dflt);
 rest:
-    if ((x = get(ld, m, "after"))) {
-        st->after = x;
-        if (x->type == YAML_SCALAR_NODE)
-            words(ld, st, x, mp_op_add_dependency, "after");
-        else if (want(ld, x, YAML_SEQUENCE_NODE, "after"))
-            words(ld, st, x, mp_op_add_dependency, "after");
-    }
+    if ((x = get(ld, m, "after")))
+        load_after(ld, st, x);
     if ((x = get(ld, m, "env")))
         load_env(ld, st, x);
     if ((x = get(ld, m, "volumes")))
@@ -799,8 +854,8 @@ static void check_deps(struct loader *ld)
     /* ld->names (every step name given, filled by load_step) keeps the lookups linear. */
     for (size_t s = 0; s < ld->nsteps; s++) {
         yaml_node_t *a = ld->steps[s].after;
-        if (!a)
-            continue;
+        if (!a || ld->steps[s].after_known)
+            continue; /* every name was a step's when it was loaded */
         yaml_node_item_t one = 0, *b = &one, *e = &one;
         if (a->type == YAML_SEQUENCE_NODE) {
             b = a->data.sequence.items.start;
@@ -874,7 +929,8 @@ static void load_items(struct loader *ld, yaml_node_t *n, struct mp_group *g, co
         yaml_node_t *s = node(ld, *i);
         if (!want(ld, s, YAML_MAPPING_NODE, "a step"))
             continue;
-        if (is_group(ld, s)) {
+        /* get() indexes a step's keys here once, for check_keys() and the lookups after. */
+        if (get(ld, s, "steps")) {
             struct mp_group *sub = NULL;
             bool loop = false;
             mpi_yl_group(ld, s, g, &sub, &loop);
@@ -965,7 +1021,8 @@ static void load_root(struct loader *ld, yaml_node_t *root)
     yaml_node_t *on_exit = get(ld, root, "onExit");
     size_t n = count_steps(ld, steps, 0) + (on_exit ? 1 : 0);
     ld->steps = calloc(n ? n : 1, sizeof(*ld->steps));
-    if (!ld->steps) {
+    if (!ld->steps || mpi_strmap_reserve(&ld->names, &ld->arena, n) != MP_OK ||
+        (ld->p && mpi_pipeline_reserve_ops(ld->p, n) != MP_OK)) {
         ld->nomem = 1;
         return;
     }

@@ -16,6 +16,7 @@ struct step {
     const char *name;      /* borrowed from the document; NULL when invalid */
     yaml_node_t *node;     /* the step's mapping */
     yaml_node_t *after;    /* its `after` node, or NULL */
+    bool after_known;      /* each name in it was a step's when it was loaded */
     struct mp_op *op;
 };
 
@@ -99,8 +100,16 @@ static inline unsigned mpi_yl_key_hash(const char *k)
     return (h ^ h >> 7) & 127u;
 }
 /* The value of the first pair of mapping @map with @key (a C string), or NULL. */
-yaml_node_t *mpi_yl_get_hashed(struct loader *ld, yaml_node_t *map, const char *key,
-                               unsigned hash);
+yaml_node_t *mpi_yl_find(struct loader *ld, yaml_node_t *map, const char *key, unsigned hash);
+/* mpi_yl_find(), where the mapping indexed last answers "none" inline: most keys asked for
+ * are not there. */
+static inline yaml_node_t *mpi_yl_get_hashed(struct loader *ld, yaml_node_t *map,
+                                             const char *key, unsigned hash)
+{
+    if (map == ld->kmap && *key && !ld->kslot[hash])
+        return NULL;
+    return mpi_yl_find(ld, map, key, hash);
+}
 #define mpi_yl_get(ld, map, key) mpi_yl_get_hashed(ld, map, key, mpi_yl_key_hash(key))
 const char *mpi_yl_scalar(struct loader *ld, yaml_node_t *n, const char *what);
 /* A string that may hold placeholders (checked). */
