@@ -563,6 +563,57 @@ START_TEST(test_many_ops)
 }
 END_TEST
 
+/* A pipeline that passed is checked again after each kind of change that can break it. */
+START_TEST(test_validate_after_changes)
+{
+    struct mp_op *a, *b, *c;
+    struct mp_group *g;
+    ck_assert_int_eq(mp_pipeline_add_op(p, "a", "img", &a, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_op(p, "b", "img", &b, err), MP_OK);
+    /* "later" is no op yet: the name is kept, and found once the op exists */
+    ck_assert_int_eq(mp_op_add_dependency(b, "later", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_ptr_nonnull(strstr(mp_error_message(err), "runs after 'later'"));
+    ck_assert_int_eq(mp_pipeline_add_op(p, "later", "img", &c, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_dependency(b, "a", err), MP_OK);
+    ck_assert_int_eq(mp_op_add_dependency(b, "a", err), MP_OK); /* once */
+    ck_assert_uint_eq(mp_op_dependency_count(b), 2);
+    ck_assert_str_eq(mp_op_dependency_at(b, 1), "a");
+    ck_assert_int_eq(mp_op_add_dependency(b, "b", err), MP_ERR_INVAL);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
+    /* a cycle through an op added after its name was given */
+    ck_assert_int_eq(mp_op_add_dependency(c, "b", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_ptr_nonnull(strstr(mp_error_message(err), "dependency cycle: "));
+    mp_pipeline_free(p);
+    ck_assert_int_eq(mp_pipeline_new("again", &p, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_op(p, "a", "img", &a, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_arg(a, "{{params.n}}", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_int_eq(mp_pipeline_add_param(p, "n", "1", NULL, NULL, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
+    ck_assert_int_eq(mp_op_add_volume_mount(a, "v", "/v", false, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_int_eq(mp_op_add_volume(a, "v", MP_VOLUME_EMPTY_DIR, NULL, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
+    ck_assert_int_eq(mp_op_set_image(a, "{{params.gone}}", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE);
+    ck_assert_int_eq(mp_op_set_image(a, "img", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_add_group(p, MP_GROUP_LOOP, NULL, &g, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE); /* nothing to loop over */
+    ck_assert_int_eq(mp_group_set_loop_items(g, "[1]", err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_set_exit_op(p, a, err), MP_OK);
+    ck_assert_int_eq(mp_op_set_group(a, g, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_ERR_VALIDATE); /* an exit op in a group */
+    ck_assert_int_eq(mp_op_set_group(a, NULL, err), MP_OK);
+    ck_assert_int_eq(mp_pipeline_validate(p, err), MP_OK);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("graph");
@@ -586,6 +637,7 @@ int main(void)
     tcase_add_test(tc, test_groups);
     tcase_add_test(tc, test_bad_handles);
     tcase_add_test(tc, test_many_ops);
+    tcase_add_test(tc, test_validate_after_changes);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
