@@ -501,6 +501,19 @@ int mpi_op_add_dependency_on(struct mp_op *op, const char *after, struct mp_op *
     return MP_OK;
 }
 
+int mpi_op_reserve_deps(struct mp_op *op, size_t n)
+{
+    struct mpi_arena *a = &op->pipeline->arena;
+    size_t need = op->deps.n + n;
+    if (vec_reserve(a, (void **)&op->deps.v, sizeof(*op->deps.v), &op->deps.cap, need) !=
+            MP_OK ||
+        vec_reserve(a, (void **)&op->dep_ops, sizeof(*op->dep_ops), &op->dep_cap, need) !=
+            MP_OK)
+        return MP_ERR_NOMEM;
+    /* the index that mpi_op_add_dependency_on() starts at 16 */
+    return need >= 16 ? mpi_strmap_reserve(&op->dep_index, a, need) : MP_OK;
+}
+
 int mp_op_add_dependency(struct mp_op *op, const char *after, struct mp_error *err)
 {
     struct mp_op *target = mpi_op_check(op) && after ? mp_pipeline_find_op(op->pipeline, after)

@@ -220,6 +220,9 @@ int mpi_vec_reserve(struct mpi_arena *a, void **v, size_t elem, size_t *cap, siz
 /* Room for @n ops in all, so that adding them grows nothing. Errors: MP_ERR_NOMEM. */
 int mpi_pipeline_reserve_ops(struct mp_pipeline *p, size_t n);
 
+/* Room for @n more dependencies of @op. Errors: MP_ERR_NOMEM. */
+int mpi_op_reserve_deps(struct mp_op *op, size_t n);
+
 /* mp_op_add_dependency() when the op @after names is known: @target (NULL when @after is no
  * op of the pipeline yet). */
 int mpi_op_add_dependency_on(struct mp_op *op, const char *after, struct mp_op *target,

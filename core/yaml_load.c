@@ -61,9 +61,8 @@ static void diag(struct loader *ld, const yaml_node_t *n, const char *expected, 
 
 static yaml_node_t *node(struct loader *ld, int id)
 {
-    /* yaml_document_get_node(), without the call. */
-    yaml_node_t *n = ld->doc.nodes.start;
-    return id > 0 && id <= ld->doc.nodes.top - n ? n + id - 1 : NULL;
+    /* yaml_document_get_node(), without the call nor its division (the count is kept). */
+    return (size_t)id - 1 < ld->nnodes ? ld->doc.nodes.start + (id - 1) : NULL;
 }
 
 static const char *scalar(struct loader *ld, yaml_node_t *n, const char *what)
@@ -97,6 +96,14 @@ static bool want(struct loader *ld, yaml_node_t *n, yaml_node_type_t type, const
     diag(ld, n, exp, "%s must be %s", what,
          type == YAML_MAPPING_NODE ? "a mapping" : "a list");
     return false;
+}
+
+/* strcmp(@a, @b) == 0 for the short strings keys are, without the call. */
+static inline bool same(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
 }
 
 static bool in_list(const char *const *list, const char *s)
@@ -134,11 +141,12 @@ static void index_keys(struct loader *ld, yaml_node_t *map)
             continue;
         unsigned h = key_hash(k);
         /* A key given twice keeps its first pair, as the scan in get() does. */
-        while (ld->kslot[h] && strcmp(pair_key(ld, &p[ld->kslot[h] - 1]), k))
+        while (ld->kslot[h] && !same(ld->kkey[h], k))
             h = (h + 1) & 127u;
-        if (!ld->kslot[h])
+        if (!ld->kslot[h]) {
             ld->kslot[h] = (unsigned short)(i + 1);
-        else
+            ld->kkey[h] = k;
+        } else
             ld->kdup = true;
     }
 }
@@ -150,7 +158,7 @@ static yaml_node_t *scan_keys(struct loader *ld, yaml_node_t *map, const char *k
          a++) {
         yaml_node_t *k = node(ld, a->key);
         const char *v = (const char *)k->data.scalar.value;
-        if (k->type == YAML_SCALAR_NODE && *v == *key && !strcmp(v, key))
+        if (k->type == YAML_SCALAR_NODE && *v == *key && same(v, key))
             return node(ld, a->value);
     }
     return NULL;
@@ -161,10 +169,9 @@ static const yaml_node_pair_t *first_pair(struct loader *ld, const char *key, un
 {
     const yaml_node_pair_t *p = ld->kmap->data.mapping.pairs.start;
     for (; ld->kslot[h]; h = (h + 1) & 127u) {
-        const yaml_node_pair_t *a = &p[ld->kslot[h] - 1];
-        const char *k = pair_key(ld, a);
-        if (*k == *key && !strcmp(k, key))
-            return a;
+        const char *k = ld->kkey[h];
+        if (*k == *key && same(k, key))
+            return &p[ld->kslot[h] - 1];
     }
     return NULL;
 }
@@ -196,9 +203,10 @@ static void check_keys(struct loader *ld, yaml_node_t *map, const char *const *a
     bool big = npairs > 32, indexed = npairs >= KEYS_MIN && npairs <= KEYS_MAX && !big;
     if (indexed && ld->kmap != map)
         index_keys(ld, map);
-    struct mpi_arena arena;
+    struct mpi_arena arena; /* for big mappings */
     struct mpi_strmap seen = {0};
-    mpi_arena_init(&arena);
+    if (big)
+        mpi_arena_init(&arena);
     for (yaml_node_pair_t *a = map->data.mapping.pairs.start; a < map->data.mapping.pairs.top;
          a++) {
         yaml_node_t *k = node(ld, a->key);
@@ -236,7 +244,8 @@ static void check_keys(struct loader *ld, yaml_node_t *map, const char *const *a
         if (mpi_diag_unknown_key(ld->d, L(k), C(k), where, key, allowed) != MP_OK)
             ld->nomem = 1;
     }
-    mpi_arena_release(&arena);
+    if (big)
+        mpi_arena_release(&arena);
 }
 
 static bool param_declared(struct loader *ld, const char *name, size_t len)
@@ -485,6 +494,9 @@ static void load_after(struct loader *ld, struct step *st, yaml_node_t *x)
         if (!is_null(x))
             known = after_item(ld, st, x);
     } else if (want(ld, x, YAML_SEQUENCE_NODE, "after")) {
+        size_t k = (size_t)(x->data.sequence.items.top - x->data.sequence.items.start);
+        if (st->op && mpi_op_reserve_deps(st->op, k) != MP_OK)
+            ld->nomem = 1;
         for (yaml_node_item_t *i = x->data.sequence.items.start;
              i < x->data.sequence.items.top; i++)
             known = after_item(ld, st, node(ld, *i)) && known;
@@ -1434,6 +1446,7 @@ int mpi_yaml_load(const char *path, const char *const *platforms, size_t n,
     }
     if (mpi_text_check(diags, data, len) && mpi_yl_parse(diags, data, len, &ld.doc)) {
         have_doc = true;
+        ld.nnodes = (size_t)(ld.doc.nodes.top - ld.doc.nodes.start);
         load_root(&ld, yaml_document_get_root_node(&ld.doc));
     }
     if (ld.nomem) {

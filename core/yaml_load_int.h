@@ -34,6 +34,7 @@ struct loader {
     struct mp_diags *d;
     struct mp_error *err;
     yaml_document_t doc;
+    size_t nnodes;         /* the document's nodes, counted once it is parsed */
     const char *const *platforms;
     size_t nplat;
     struct mp_pipeline *p;
@@ -61,6 +62,7 @@ struct loader {
      * usually): a small open-addressing table of pair index + 1, first pair of a key kept. */
     const yaml_node_t *kmap;
     unsigned short kslot[128];
+    const char *kkey[128];   /* the key of each slot in use */
     bool kdup;               /* kmap has a non-empty key given twice */
 };
 
