@@ -53,7 +53,7 @@ struct cf {
     /* the nodes' lists (in, out, deps, ...): cut from chunks of this, freed at once */
     struct cf_chunk *chunks;
     char *pool;
-    size_t pool_left;
+    size_t pool_left, chunk_size;
     char **owned; /* malloc'd names */
     size_t nowned, cowned;
     bool nomem;
@@ -89,7 +89,9 @@ struct cf_chunk {
 static void *pool_alloc(struct cf *cf, size_t size)
 {
     if (cf->pool_left < size) {
-        size_t cap = size > CF_CHUNK / 4 ? size : CF_CHUNK;
+        /* 1 KiB, then twice the last (a small pipeline needs little), up to CF_CHUNK */
+        size_t chunk = cf->chunk_size ? cf->chunk_size : 1024;
+        size_t cap = size > chunk / 4 ? size : chunk;
         struct cf_chunk *c = size < SIZE_MAX / 2 ? malloc(sizeof(*c) + cap) : NULL;
         if (!c) {
             cf->nomem = true;
@@ -97,10 +99,11 @@ static void *pool_alloc(struct cf *cf, size_t size)
         }
         c->next = cf->chunks;
         cf->chunks = c;
-        if (cap != CF_CHUNK) /* a big list: its own chunk, the current one kept */
+        if (cap != chunk) /* a big list: its own chunk, the current one kept */
             return c->data;
         cf->pool = c->data;
-        cf->pool_left = CF_CHUNK;
+        cf->pool_left = chunk;
+        cf->chunk_size = chunk < CF_CHUNK ? 2 * chunk : CF_CHUNK;
     }
     void *p = cf->pool;
     cf->pool += size;

@@ -551,20 +551,24 @@ static void yw_scalar_out(struct yw *w, const char *text, size_t len, unsigned b
         style = SINGLE;
     if (style == SINGLE && !(bits & YI_SINGLE))
         style = DOUBLE;
-    if (style == PLAIN && (bits & (YI_ASCII | YI_SPACE)) == YI_ASCII) {
-        /* no space, so nowhere to fold: one copy */
-        if (!w->whitespace)
-            yw_put(w, ' ');
-        yw_bytes(w, text, len, (int)len);
-        w->whitespace = w->indention = false;
-        return;
-    }
-    if (style == SINGLE &&
-        (bits & (YI_ASCII | YI_SPACE | YI_MULTILINE | YI_QUOTE_CHAR)) == YI_ASCII) {
-        /* nowhere to fold, no break, nothing to double: the bytes between two quotes */
-        yw_indicator(w, '\'', true, false, false);
-        yw_bytes(w, text, len, (int)len);
-        yw_indicator(w, '\'', false, false, false);
+    bool quoted = style == SINGLE;
+    if ((style == PLAIN && (bits & (YI_ASCII | YI_SPACE)) == YI_ASCII) ||
+        (quoted && (bits & (YI_ASCII | YI_SPACE | YI_MULTILINE | YI_QUOTE_CHAR)) == YI_ASCII)) {
+        /* no space, so nowhere to fold (no break, nothing to double): a space when one is
+         * needed, and the bytes (between two quotes) in one copy */
+        size_t lead = !w->whitespace, n = lead + len + 2 * quoted;
+        if (yw_room(w, n)) {
+            char *o = w->out->data + w->out->len;
+            if (lead)
+                *o++ = ' ';
+            if (quoted)
+                *o++ = '\'';
+            memcpy(o, text, len);
+            if (quoted)
+                o[len] = '\'';
+            w->out->len += n;
+        }
+        w->column += (int)n;
         w->whitespace = w->indention = false;
         return;
     }
@@ -750,7 +754,17 @@ static int yw_flow_items(struct yw *w, const struct mp_node *n)
             yw_indicator(w, ',', false, false, false);
         if (w->column > YAML_WIDTH)
             yw_indent(w);
-        rc = map ? yw_key(w, n->keys[i], n->items[i]) : yw_node(w, n->items[i], false, false);
+        const struct mp_node *item = n->items[i];
+        if (!map && item->kind == MPI_NODE_STR) { /* the usual item: straight to its string */
+            size_t len;
+            unsigned bits = dstr_bits(item->str, &len);
+            if (bits & YI_BAD)
+                rc = MP_ERR_INVAL;
+            else
+                yw_scalar_out(w, item->str, len, bits, false);
+            continue;
+        }
+        rc = map ? yw_key(w, n->keys[i], item) : yw_node(w, item, false, false);
     }
     w->flow--;
     w->indent = saved;
