@@ -195,7 +195,8 @@ static size_t str_hash(const char *s, size_t *len)
 /* The document's copy of @s, made on first use. Errors: NULL when out of memory. */
 static const char *intern(struct mp_doc *doc, const char *s)
 {
-    size_t len, h = str_hash(s, &len);
+    size_t len;
+    unsigned h = (unsigned)str_hash(s, &len); /* kept in each string's header */
     if ((doc->nstrs + 1) * 2 > doc->strcap) {
         size_t cap = doc->strcap ? doc->strcap * 2 : 256;
         const char **t = mpi_arena_alloc(&doc->arena, cap * sizeof(*t));
@@ -204,7 +205,7 @@ static const char *intern(struct mp_doc *doc, const char *s)
         for (size_t i = 0; i < doc->strcap; i++) {
             if (!doc->strs[i])
                 continue;
-            size_t l, j = str_hash(doc->strs[i], &l) & (cap - 1);
+            size_t j = mpi_dstr_of(doc->strs[i])->hash & (cap - 1);
             while (t[j])
                 j = (j + 1) & (cap - 1);
             t[j] = doc->strs[i];
@@ -213,15 +214,18 @@ static const char *intern(struct mp_doc *doc, const char *s)
         doc->strcap = cap;
     }
     size_t j = h & (doc->strcap - 1);
-    for (const char *t; (t = doc->strs[j]); j = (j + 1) & (doc->strcap - 1))
-        if (mpi_dstr_of(t)->len == len && memcmp(t, s, len) == 0)
+    for (const char *t; (t = doc->strs[j]); j = (j + 1) & (doc->strcap - 1)) {
+        const struct mpi_dstr *e = mpi_dstr_of(t);
+        if (e->hash == h && e->len == len && memcmp(t, s, len) == 0)
             return t;
+    }
     struct mpi_dstr *d = doc_alloc(doc, (sizeof(*d) + len + 8) & ~(size_t)7);
     if (!d)
         return NULL;
     d->node = NULL;
     d->len = len;
     d->yaml = 0;
+    d->hash = h;
     memcpy(d->text, s, len + 1);
     doc->strs[j] = d->text;
     doc->nstrs++;

@@ -43,6 +43,7 @@ struct mpi_dstr {
     /* core/yaml_emit.c's analysis, 0 until the string is first written (so one document is
      * written by one thread at a time) */
     unsigned short yaml;
+    unsigned hash; /* doc.c's hash of the text (its low bits) */
     char text[];
 };
 
