@@ -94,6 +94,32 @@ struct mp_node *mp_doc_seq(struct mp_doc *doc)
     return node_new(doc, MPI_NODE_SEQ);
 }
 
+/* A collection and its first block of items (and keys) in one piece. */
+static struct mp_node *coll_new(struct mp_doc *doc, enum mpi_node_kind kind, unsigned cap)
+{
+    if (!doc || doc->magic != DOC_MAGIC)
+        return NULL;
+    size_t per = kind == MPI_NODE_MAP ? 2 * sizeof(void *) : sizeof(void *);
+    struct mp_node *n = cap && cap <= (1u << 24) ? doc_alloc(doc, sizeof(*n) + cap * per) : NULL;
+    if (!n)
+        return node_new(doc, kind);
+    *n = (struct mp_node){.kind = kind, .doc = doc, .cap = cap};
+    n->items = (struct mp_node **)(void *)(n + 1);
+    if (kind == MPI_NODE_MAP)
+        n->keys = (const char **)(void *)(n->items + cap);
+    return n;
+}
+
+struct mp_node *mpi_doc_map_n(struct mp_doc *doc, unsigned cap)
+{
+    return coll_new(doc, MPI_NODE_MAP, cap);
+}
+
+struct mp_node *mpi_doc_seq_n(struct mp_doc *doc, unsigned cap)
+{
+    return coll_new(doc, MPI_NODE_SEQ, cap);
+}
+
 static const char *intern(struct mp_doc *doc, const char *s);
 
 struct mp_node *mp_doc_str(struct mp_doc *doc, const char *s)
@@ -143,8 +169,23 @@ static size_t str_hash(const char *s, size_t *len)
         h = (h ^ w) * 0x9e3779b97f4a7c15u;
         h ^= h >> 29;
     }
+    /* the last 0-7 bytes, in loads of 4, 2 and 1 (fixed sizes: no call to memcpy) */
+    size_t rest = (size_t)(end - p), at = 0;
     w = 0;
-    memcpy(&w, p, (size_t)(end - p));
+    if (rest & 4) {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        w = v;
+        at = 4;
+    }
+    if (rest & 2) {
+        uint16_t v;
+        memcpy(&v, p + at, 2);
+        w |= (uint64_t)v << (8 * at);
+        at += 2;
+    }
+    if (rest & 1)
+        w |= (uint64_t)(unsigned char)p[at] << (8 * at);
     h = (h ^ w) * 0x9e3779b97f4a7c15u;
     h ^= h >> 32;
     *len = n;
@@ -154,7 +195,8 @@ static size_t str_hash(const char *s, size_t *len)
 /* The document's copy of @s, made on first use. Errors: NULL when out of memory. */
 static const char *intern(struct mp_doc *doc, const char *s)
 {
-    size_t len, h = str_hash(s, &len);
+    size_t len;
+    unsigned h = (unsigned)str_hash(s, &len); /* kept in each string's header */
     if ((doc->nstrs + 1) * 2 > doc->strcap) {
         size_t cap = doc->strcap ? doc->strcap * 2 : 256;
         const char **t = mpi_arena_alloc(&doc->arena, cap * sizeof(*t));
@@ -163,7 +205,7 @@ static const char *intern(struct mp_doc *doc, const char *s)
         for (size_t i = 0; i < doc->strcap; i++) {
             if (!doc->strs[i])
                 continue;
-            size_t l, j = str_hash(doc->strs[i], &l) & (cap - 1);
+            size_t j = mpi_dstr_of(doc->strs[i])->hash & (cap - 1);
             while (t[j])
                 j = (j + 1) & (cap - 1);
             t[j] = doc->strs[i];
@@ -172,15 +214,18 @@ static const char *intern(struct mp_doc *doc, const char *s)
         doc->strcap = cap;
     }
     size_t j = h & (doc->strcap - 1);
-    for (const char *t; (t = doc->strs[j]); j = (j + 1) & (doc->strcap - 1))
-        if (mpi_dstr_of(t)->len == len && memcmp(t, s, len) == 0)
+    for (const char *t; (t = doc->strs[j]); j = (j + 1) & (doc->strcap - 1)) {
+        const struct mpi_dstr *e = mpi_dstr_of(t);
+        if (e->hash == h && e->len == len && memcmp(t, s, len) == 0)
             return t;
+    }
     struct mpi_dstr *d = doc_alloc(doc, (sizeof(*d) + len + 8) & ~(size_t)7);
     if (!d)
         return NULL;
     d->node = NULL;
     d->len = len;
     d->yaml = 0;
+    d->hash = h;
     memcpy(d->text, s, len + 1);
     doc->strs[j] = d->text;
     doc->nstrs++;
@@ -203,8 +248,8 @@ static const char *intern_key(struct mp_doc *doc, const char *key)
 }
 
 /* Room for one more item in @parent: items and (for a mapping) keys in one block, doubled
- * when full. */
-static bool grow_items(struct mp_node *parent)
+ * when full. Kept out of add_item(), which runs for every item and so stays a small leaf. */
+__attribute__((noinline)) static bool grow_items(struct mp_node *parent)
 {
     struct mp_doc *doc = parent->doc;
     bool map = parent->kind == MPI_NODE_MAP;
@@ -230,7 +275,7 @@ static bool grow_items(struct mp_node *parent)
 }
 
 /* Adds @value under key @k (the document's copy; NULL for a sequence). */
-static bool add_item(struct mp_node *parent, const char *k, struct mp_node *value)
+static inline bool add_item(struct mp_node *parent, const char *k, struct mp_node *value)
 {
     if (parent->n == parent->cap && !grow_items(parent))
         return false;
@@ -268,7 +313,7 @@ struct mp_node *mp_node_put(struct mp_node *map, const char *key, struct mp_node
 /* The document's copy of string literal @s, found by its address. Errors: NULL. */
 static const char *intern_lit(struct mp_doc *doc, const char *s)
 {
-    size_t slot = ((uintptr_t)s >> 3 ^ (uintptr_t)s >> 11) & 255;
+    size_t slot = mpi_lit_slot(s);
     if (doc->lit[slot].from == s)
         return doc->lit[slot].str;
     const char *k = intern(doc, s);
@@ -279,7 +324,7 @@ static const char *intern_lit(struct mp_doc *doc, const char *s)
     return k;
 }
 
-struct mp_node *mpi_node_put_lit(struct mp_node *map, const char *key, struct mp_node *value)
+struct mp_node *mpi_node_put_lit_any(struct mp_node *map, const char *key, struct mp_node *value)
 {
     if (!put_ok(map, key, value))
         return NULL;

@@ -6,6 +6,7 @@
 #include <mnistpipe/mnistpipe.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
 
@@ -42,6 +43,7 @@ struct mpi_dstr {
     /* core/yaml_emit.c's analysis, 0 until the string is first written (so one document is
      * written by one thread at a time) */
     unsigned short yaml;
+    unsigned hash; /* doc.c's hash of the text (its low bits) */
     char text[];
 };
 
@@ -78,7 +80,29 @@ struct mp_doc {
 /* mp_node_put(), mp_node_put_str(), mp_node_put_map() and mp_node_put_seq() for a key that
  * is a string literal (the macros below make sure of it): its address alone finds the
  * document's copy, with no hashing or comparing. Errors: as those. */
-struct mp_node *mpi_node_put_lit(struct mp_node *map, const char *key, struct mp_node *value);
+struct mp_node *mpi_node_put_lit_any(struct mp_node *map, const char *key, struct mp_node *value);
+/* The slot of doc->lit for string literal @s. */
+static inline size_t mpi_lit_slot(const char *s)
+{
+    return ((uintptr_t)s >> 3 ^ (uintptr_t)s >> 11) & 255;
+}
+/* mpi_node_put_lit_any(), inline when the key was seen before and the map has room (a
+ * workflow puts hundreds of thousands of literal keys). */
+static inline struct mp_node *mpi_node_put_lit(struct mp_node *map, const char *key,
+                                               struct mp_node *value)
+{
+    if (map && value && map->kind == MPI_NODE_MAP && map->n < map->cap &&
+        value->doc == map->doc && map->doc->lit[mpi_lit_slot(key)].from == key) {
+        map->keys[map->n] = map->doc->lit[mpi_lit_slot(key)].str;
+        map->items[map->n++] = value;
+        return value;
+    }
+    return mpi_node_put_lit_any(map, key, value);
+}
+/* mp_doc_map() and mp_doc_seq() with room for @cap items (more may still be added), made at
+ * once: for collections whose size is known, or nearly. Errors: as those. */
+struct mp_node *mpi_doc_map_n(struct mp_doc *doc, unsigned cap);
+struct mp_node *mpi_doc_seq_n(struct mp_doc *doc, unsigned cap);
 struct mp_node *mpi_node_put_lit_str(struct mp_node *map, const char *key, const char *s);
 struct mp_node *mpi_node_put_lit_map(struct mp_node *map, const char *key);
 struct mp_node *mpi_node_put_lit_seq(struct mp_node *map, const char *key);

@@ -289,9 +289,31 @@ static struct mp_node *keep_part(struct mpi_wf *b, const struct mp_op *op, int p
 
 static struct mp_node *string_seq(struct mpi_wf *b, const struct mpi_strvec *v)
 {
-    struct mp_node *seq = mp_doc_seq(b->doc);
+    struct mp_node *seq = mpi_doc_seq_n(b->doc, (unsigned)v->n);
     for (size_t i = 0; i < v->n && seq; i++)
         mp_node_push(seq, rendered(b, v->v[i]));
+    return seq;
+}
+
+/* string_seq() of @op's args, taking the last op's node for each string that is the same
+ * at the same place. */
+static struct mp_node *args_seq(struct mpi_wf *b, const struct mp_op *op)
+{
+    const struct mpi_strvec *v = &op->args;
+    struct mp_node *seq = mpi_doc_seq_n(b->doc, (unsigned)v->n);
+    const struct mpi_strvec *lv = b->last_args.v;
+    const struct mp_node *last = lv && b->last_args.base == b->item_base ? b->last_args.seq
+                                                                           : NULL;
+    for (size_t i = 0; i < v->n && seq; i++) {
+        const char *s = v->v[i];
+        if (last && i < last->n && i < lv->n && s && lv->v[i] && !strcmp(s, lv->v[i]))
+            mp_node_push(seq, last->items[i]);
+        else
+            mp_node_push(seq, rendered(b, s));
+    }
+    b->last_args.v = v;
+    b->last_args.base = b->item_base;
+    b->last_args.seq = seq;
     return seq;
 }
 
@@ -520,10 +542,10 @@ static struct mp_node *volumes_seq(struct mpi_wf *b, const struct mp_op *op)
 
 void mpi_wf_container_template(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl)
 {
-    mpi_put_str(tmpl, "name", op->name);
-    struct mp_node *c = mpi_put_map(tmpl, "container");
+    mpi_put(tmpl, "name", b->name ? b->name : mp_doc_str(b->doc, op->name));
+    struct mp_node *c = mpi_put(tmpl, "container", mpi_doc_map_n(b->doc, 6));
     if (op->args.n || op->args_set)
-        mpi_put(c, "args", string_seq(b, &op->args));
+        mpi_put(c, "args", args_seq(b, op));
     if (op->command.n || op->command_set) {
         struct mp_node *cmd = shared_part(b, op, MPI_WF_COMMAND);
         mpi_put(c, "command",

@@ -27,6 +27,14 @@ struct mpi_wf {
     struct mp_error *err;
     const char *item_base; /* the loop item parameter of the op being written, or NULL */
     const char *const *loop_items; /* each group's item parameter (by index; NULL: no loop) */
+    struct mp_node *name; /* the name node of the op being written, or NULL (made from it) */
+    /* The last op's args and their sequence: the next op's args tend to repeat most of its
+     * strings at the same places ("--step", "--size", ...), each then its node again. */
+    struct {
+        const struct mpi_strvec *v;
+        const char *base;
+        struct mp_node *seq;
+    } last_args;
     /* Short strings with placeholders already rendered (every op of a pipeline tends to
      * repeat the same "{{params.X}}"), by text and what their rendering depends on. */
     struct mpi_wf_seen {

@@ -37,6 +37,7 @@ struct cf_node {
     const struct mp_op *op;    /* ops only */
     const struct mp_group *g;  /* groups only */
     const char *item;          /* loops: the item parameter's name */
+    struct mp_node *str;       /* the name's string node (name_node()), or NULL */
 };
 
 struct cf {
@@ -47,6 +48,12 @@ struct cf {
     int root;
     int args_kid;         /* the last task whose arguments can be shared, or -1 */
     struct mp_node *args; /* its arguments */
+    int *order;    /* every node, sorted by name */
+    unsigned *rank; /* each node's place in order */
+    /* the nodes' lists (in, out, deps, ...): cut from chunks of this, freed at once */
+    struct cf_chunk *chunks;
+    char *pool;
+    size_t pool_left, chunk_size;
     char **owned; /* malloc'd names */
     size_t nowned, cowned;
     bool nomem;
@@ -64,6 +71,62 @@ static void *grow(struct cf *cf, void *v, size_t elem, size_t *cap, size_t need)
         cf->nomem = true;
         return NULL;
     }
+    *cap = c;
+    return nv;
+}
+
+/* A chunk of memory for the lists of the nodes: a 5,000-step workflow has 10,000 of them,
+ * which malloc, realloc and free cost more than their contents. */
+struct cf_chunk {
+    struct cf_chunk *next;
+    size_t pad; /* keeps what follows aligned for any type */
+    char data[];
+};
+
+#define CF_CHUNK 32768
+
+/* @size bytes (a multiple of 16) from @cf's chunks, or NULL (@cf records it). */
+static void *pool_alloc(struct cf *cf, size_t size)
+{
+    if (cf->pool_left < size) {
+        /* 1 KiB, then twice the last (a small pipeline needs little), up to CF_CHUNK */
+        size_t chunk = cf->chunk_size ? cf->chunk_size : 1024;
+        size_t cap = size > chunk / 4 ? size : chunk;
+        struct cf_chunk *c = size < SIZE_MAX / 2 ? malloc(sizeof(*c) + cap) : NULL;
+        if (!c) {
+            cf->nomem = true;
+            return NULL;
+        }
+        c->next = cf->chunks;
+        cf->chunks = c;
+        if (cap != chunk) /* a big list: its own chunk, the current one kept */
+            return c->data;
+        cf->pool = c->data;
+        cf->pool_left = chunk;
+        cf->chunk_size = chunk < CF_CHUNK ? 2 * chunk : CF_CHUNK;
+    }
+    void *p = cf->pool;
+    cf->pool += size;
+    cf->pool_left -= size;
+    return p;
+}
+
+/* Room for @need items of @elem bytes in list @v (@n used, capacity *@cap), from @cf's
+ * chunks: doubled when full, the old block left to them. */
+static void *grow_list(struct cf *cf, void *v, size_t elem, size_t n, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return v;
+    size_t c = *cap ? *cap * 2 : 4;
+    while (c < need)
+        c *= 2;
+    void *nv = c < SIZE_MAX / 2 / elem ? pool_alloc(cf, (c * elem + 15) & ~(size_t)15) : NULL;
+    if (!nv) {
+        cf->nomem = true;
+        return NULL;
+    }
+    if (n)
+        memcpy(nv, v, n * elem);
     *cap = c;
     return nv;
 }
@@ -93,7 +156,7 @@ static void add_in(struct cf *cf, struct cf_in **v, size_t *n, size_t *cap, cons
     for (size_t i = 0; i < *n; i++)
         if ((*v)[i].from == from && !strcmp((*v)[i].name, name))
             return;
-    struct cf_in *nv = grow(cf, *v, sizeof(**v), cap, *n + 1);
+    struct cf_in *nv = grow_list(cf, *v, sizeof(**v), *n, cap, *n + 1);
     if (!nv)
         return;
     *v = nv;
@@ -104,7 +167,7 @@ static void add_in(struct cf *cf, struct cf_in **v, size_t *n, size_t *cap, cons
  * once each; repeated deps are dropped after sorting by name (names are unique). */
 static void add_int(struct cf *cf, int **v, size_t *n, size_t *cap, int x)
 {
-    int *nv = grow(cf, *v, sizeof(**v), cap, *n + 1);
+    int *nv = grow_list(cf, *v, sizeof(**v), *n, cap, *n + 1);
     if (!nv)
         return;
     *v = nv;
@@ -184,6 +247,11 @@ static void depend(struct cf *cf, int up, int user, int *pa, int *pb)
 {
     if (up < 0)
         return;
+    if (up != user && cf->n[up].parent == cf->n[user].parent) { /* siblings: the usual case */
+        struct cf_node *d = &cf->n[user];
+        add_int(cf, &d->deps, &d->ndeps, &d->cdeps, up);
+        return;
+    }
     size_t na = path_of(cf, up, pa), nb = path_of(cf, user, pb), k = 0;
     while (k < na && k < nb && pa[k] == pb[k])
         k++;
@@ -385,6 +453,15 @@ out:
 
 /* ---- emitting ---- */
 
+/* The string node of node @x's name: the same node for its template, its task and every
+ * dependency on it, made once. */
+static struct mp_node *name_node(struct cf *cf, int x)
+{
+    if (!cf->n[x].str)
+        cf->n[x].str = mp_doc_str(cf->b->doc, cf->n[x].name);
+    return cf->n[x].str;
+}
+
 static int cmp_in(const void *a, const void *b)
 {
     const struct cf_in *x = a, *y = b;
@@ -392,7 +469,7 @@ static int cmp_in(const void *a, const void *b)
     return c ? c : (x->from > y->from) - (x->from < y->from);
 }
 
-/* A node to sort by name: its name's first 8 bytes as a big-endian number (so that numbers
+/* A node to sort by name: 8 bytes of its name as a big-endian number (so that numbers
  * compare as the names do), the name, the node. */
 struct named {
     uint64_t key;
@@ -400,13 +477,65 @@ struct named {
     int node;
 };
 
-static int cmp_named(const struct named *a, const struct named *b)
+/* Bytes [@off, @off + 8) of @s (which has at least @off bytes) as a big-endian number, zeros
+ * past its end. */
+static uint64_t name_key(const char *s, size_t off)
 {
-    if (a->key != b->key)
-        return a->key < b->key ? -1 : 1;
-    if (!(a->key & 0xff)) /* both names end in their first 8 bytes */
-        return 0;
-    return strcmp(a->name + 8, b->name + 8);
+    uint64_t k = 0;
+    s += off;
+    for (int j = 0; j < 8 && s[j]; j++)
+        k |= (uint64_t)(unsigned char)s[j] << (56 - 8 * j);
+    return k;
+}
+
+/* Sorts @x (@n names that agree in their first @off bytes, keys made at @off) by name as
+ * strcmp orders them, keeping the order of equal names; @t has room for @n. A stable radix
+ * sort on the bytes of the keys that differ, then the same for each run of equal keys whose
+ * names go on (their next 8 bytes). */
+static void sort_named(struct named *x, struct named *t, size_t n, size_t off)
+{
+    if (n < 24) { /* insertion sort: stable */
+        for (size_t i = 1; i < n; i++) {
+            struct named v = x[i];
+            size_t j = i;
+            for (; j > 0 && (x[j - 1].key > v.key ||
+                             (x[j - 1].key == v.key && (v.key & 0xff) &&
+                              strcmp(x[j - 1].name + off + 8, v.name + off + 8) > 0));
+                 j--)
+                x[j] = x[j - 1];
+            x[j] = v;
+        }
+        return;
+    }
+    uint64_t differ = 0;
+    for (size_t i = 1; i < n; i++)
+        differ |= x[i].key ^ x[0].key;
+    struct named *from = x, *to = t;
+    for (int shift = 0; shift < 64; shift += 8) {
+        if (!((differ >> shift) & 0xff))
+            continue;
+        size_t count[257] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[((from[i].key >> shift) & 0xff) + 1]++;
+        for (int c = 0; c < 256; c++)
+            count[c + 1] += count[c];
+        for (size_t i = 0; i < n; i++)
+            to[count[(from[i].key >> shift) & 0xff]++] = from[i];
+        struct named *sw = from;
+        from = to;
+        to = sw;
+    }
+    if (from != x)
+        memcpy(x, from, n * sizeof(*x));
+    for (size_t lo = 0, hi; lo < n; lo = hi) {
+        for (hi = lo + 1; hi < n && x[hi].key == x[lo].key; hi++)
+            ;
+        if (hi - lo < 2 || !(x[lo].key & 0xff)) /* one name, or names that end here */
+            continue;
+        for (size_t i = lo; i < hi; i++)
+            x[i].key = name_key(x[i].name, off + 8);
+        sort_named(x + lo, t, hi - lo, off + 8);
+    }
 }
 
 /* Sorts @v (@n nodes of @cf) by name, as strcmp orders them, keeping the order of equal
@@ -420,32 +549,57 @@ static bool sort_by_name(struct cf *cf, int *v, size_t n)
         cf->nomem = true;
         return false;
     }
-    struct named *x = block, *t = block + n;
     for (size_t i = 0; i < n; i++) {
         const char *s = cf->n[v[i]].name;
-        uint64_t k = 0;
-        for (int j = 0; j < 8 && s[j]; j++)
-            k |= (uint64_t)(unsigned char)s[j] << (56 - 8 * j);
-        x[i] = (struct named){k, s, v[i]};
+        block[i] = (struct named){name_key(s, 0), s, v[i]};
     }
-    for (size_t w = 1; w < n; w *= 2) { /* bottom-up merge sort: stable */
-        for (size_t lo = 0; lo < n; lo += 2 * w) {
-            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-            size_t i = lo, j = mid, k = lo;
-            while (i < mid && j < hi)
-                t[k++] = cmp_named(&x[j], &x[i]) < 0 ? x[j++] : x[i++];
-            while (i < mid)
-                t[k++] = x[i++];
-            while (j < hi)
-                t[k++] = x[j++];
-        }
-        struct named *sw = x;
-        x = t;
-        t = sw;
-    }
+    sort_named(block, block + n, n, 0);
     for (size_t i = 0; i < n; i++)
-        v[i] = x[i].node;
+        v[i] = block[i].node;
     free(block);
+    return true;
+}
+
+/* Sorts @v (@n nodes, maybe repeated) by name once every node has its place in the order of
+ * all names (cf->rank, cf->order: the names are distinct by then), dropping repeats: *@n
+ * gets the new count. A fan-in of thousands, or the DAG of thousands of tasks, costs a pass
+ * over a bitmap of the places, not a sort by name again. Errors: false when out of memory
+ * (@cf records it). */
+static bool sort_by_rank(struct cf *cf, int *v, size_t *n)
+{
+    size_t m = *n;
+    if (m < 2)
+        return true;
+    if (m < 32 || m * 32 < cf->nnodes) {
+        if (m >= 32 && !sort_by_name(cf, v, m))
+            return false;
+        for (size_t i = 1; i < m && m < 32; i++) {
+            int x = v[i];
+            size_t j = i;
+            for (; j > 0 && cf->rank[v[j - 1]] > cf->rank[x]; j--)
+                v[j] = v[j - 1];
+            v[j] = x;
+        }
+        size_t k = 1;
+        for (size_t i = 1; i < m; i++)
+            if (v[i] != v[k - 1])
+                v[k++] = v[i];
+        *n = k;
+        return true;
+    }
+    size_t words = (cf->nnodes + 63) / 64, k = 0;
+    uint64_t *bits = calloc(words, sizeof(*bits));
+    if (!bits) {
+        cf->nomem = true;
+        return false;
+    }
+    for (size_t i = 0; i < m; i++)
+        bits[cf->rank[v[i]] / 64] |= (uint64_t)1 << (cf->rank[v[i]] % 64);
+    for (size_t w = 0; w < words; w++)
+        for (uint64_t b = bits[w]; b; b &= b - 1)
+            v[k++] = cf->order[w * 64 + (size_t)__builtin_ctzll(b)];
+    free(bits);
+    *n = k;
     return true;
 }
 
@@ -533,7 +687,7 @@ static void task(struct cf *cf, int kid, struct mp_node *t)
 {
     struct mpi_wf *b = cf->b;
     struct cf_node *k = &cf->n[kid];
-    struct mp_node *tname = mp_doc_str(b->doc, k->name);
+    struct mp_node *tname = name_node(cf, kid);
     mpi_put(t, "name", tname);
     mpi_put(t, "template", tname);
     if (k->g && k->g->kind == MP_GROUP_CONDITION && k->g->left) {
@@ -549,11 +703,12 @@ static void task(struct cf *cf, int kid, struct mp_node *t)
         mpi_put_str(t, "when", mp_buf_data(&b->tmp));
     }
     if (k->ndeps) {
-        sort_by_name(cf, k->deps, k->ndeps);
-        struct mp_node *seq = mpi_put_seq(t, "dependencies");
+        sort_by_rank(cf, k->deps, &k->ndeps);
+        struct mp_node *seq = mpi_put(t, "dependencies",
+                                      mpi_doc_seq_n(b->doc, (unsigned)k->ndeps));
         for (size_t i = 0; i < k->ndeps; i++)
             if (!i || k->deps[i] != k->deps[i - 1])
-                mp_node_push(seq, mp_doc_str(b->doc, cf->n[k->deps[i]].name));
+                mp_node_push(seq, name_node(cf, k->deps[i]));
     }
     struct mp_node *args = NULL;
     if (k->nin > 1)
@@ -636,7 +791,7 @@ static void dag_template(struct cf *cf, int me, struct mp_node *tmpl)
 {
     struct mpi_wf *b = cf->b;
     struct cf_node *g = &cf->n[me];
-    mpi_put_str(tmpl, "name", g->name);
+    mpi_put(tmpl, "name", name_node(cf, me));
     if (g->g && g->g->parallelism >= 0)
         mpi_put(tmpl, "parallelism", mp_doc_int(b->doc, g->g->parallelism));
     struct mp_node *inputs = g->nin || g->nain ? mpi_put_map(tmpl, "inputs") : NULL;
@@ -683,10 +838,11 @@ static void dag_template(struct cf *cf, int me, struct mp_node *tmpl)
             mpi_put_str(mpi_put_map(m, "valueFrom"), "parameter", mp_buf_data(&b->tmp));
         }
     }
-    struct mp_node *tasks = mpi_put_seq(mpi_put_map(tmpl, "dag"), "tasks");
-    sort_by_name(cf, g->kids, g->nkids);
+    struct mp_node *tasks = mpi_put(mpi_put_map(tmpl, "dag"), "tasks",
+                                    mpi_doc_seq_n(b->doc, (unsigned)g->nkids));
+    sort_by_rank(cf, g->kids, &g->nkids);
     for (size_t i = 0; i < g->nkids; i++)
-        task(cf, g->kids[i], mp_node_push(tasks, mp_doc_map(b->doc)));
+        task(cf, g->kids[i], mp_node_push(tasks, mpi_doc_map_n(b->doc, 4)));
 }
 
 int mpi_wf_templates(struct mpi_wf *b, const char *entry, struct mp_node *templates)
@@ -762,6 +918,12 @@ int mpi_wf_templates(struct mpi_wf *b, const char *entry, struct mp_node *templa
         order[i] = (int)i;
     if (!sort_by_name(&cf, order, cf.nnodes))
         goto nomem;
+    cf.order = order;
+    cf.rank = malloc(cf.nnodes * sizeof(*cf.rank));
+    if (!cf.rank)
+        goto nomem;
+    for (size_t i = 0; i < cf.nnodes; i++)
+        cf.rank[order[i]] = (unsigned)i;
     for (size_t i = 0; i < cf.nnodes; i++) {
         if (i && !strcmp(cf.n[order[i]].name, cf.n[order[i - 1]].name)) {
             const struct cf_node *x = cf.n[order[i]].op ? &cf.n[order[i]] : &cf.n[order[i - 1]];
@@ -782,15 +944,17 @@ int mpi_wf_templates(struct mpi_wf *b, const char *entry, struct mp_node *templa
     b->loop_items = loop_items;
     for (size_t i = 0; i < cf.nnodes; i++) {
         struct cf_node *n = &cf.n[order[i]];
-        struct mp_node *t = mp_node_push(templates, mp_doc_map(b->doc));
+        struct mp_node *t = mp_node_push(templates, mpi_doc_map_n(b->doc, 6));
         if (n->op) {
             int loop = loop_of(&cf, order[i]);
             b->item_base = loop >= 0 ? cf.n[loop].item : NULL;
+            b->name = name_node(&cf, order[i]);
             if (mp_op_is_resource(n->op))
                 mpi_wf_resource_template(b, n->op, t);
             else
                 mpi_wf_container_template(b, n->op, t);
             b->item_base = NULL;
+            b->name = NULL;
         } else {
             dag_template(&cf, order[i], t);
         }
@@ -799,19 +963,15 @@ int mpi_wf_templates(struct mpi_wf *b, const char *entry, struct mp_node *templa
 nomem:
     rc = mp_error_set(b->err, MP_ERR_NOMEM, "building the workflow: out of memory");
 out:
-    if (cf.n)
-        for (size_t i = 0; i < cf.nnodes; i++) {
-            free(cf.n[i].in);
-            free(cf.n[i].out);
-            free(cf.n[i].ain);
-            free(cf.n[i].aout);
-            free(cf.n[i].deps);
-            free(cf.n[i].kids);
-        }
+    for (struct cf_chunk *c = cf.chunks, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
     for (size_t i = 0; i < cf.nowned; i++)
         free(cf.owned[i]);
     free(cf.owned);
     free(cf.n);
+    free(cf.rank);
     free(order);
     free(loop_items);
     b->loop_items = NULL;

@@ -217,7 +217,7 @@ static void outputs(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tm
 void mpi_wf_resource_template(struct mpi_wf *b, const struct mp_op *op, struct mp_node *tmpl)
 {
     const struct mpi_resource_tmpl *r = op->resource;
-    mpi_put_str(tmpl, "name", op->name);
+    mpi_put(tmpl, "name", b->name ? b->name : mp_doc_str(b->doc, op->name));
     struct mp_node *res = mpi_put_map(tmpl, "resource");
     mpi_put_str(res, "action", r->action);
     if (r->merge_strategy)

@@ -57,6 +57,10 @@ struct yw {
     size_t mark; /* call progress once the output reaches this length */
     size_t base; /* where this document starts in the output */
     bool may_split; /* a long sequence may still be shared with a second thread (yw_split) */
+    /* yw_indent's one-copy path may run while the output is shorter than this: 65 bytes of
+     * room, and no progress call due (yw_fast_end()). Only ever too small, never too big: the
+     * room and the mark only grow. */
+    size_t fast_end;
 };
 
 #define PROGRESS_EVERY 65536
@@ -69,14 +73,33 @@ struct yscalar {
     bool single_quoted;
 };
 
-static bool yw_room(struct yw *w, size_t n)
+/* Sets w->fast_end from the room and the progress mark. */
+static void yw_fast_end(struct yw *w)
 {
-    struct mp_buf *b = w->out;
-    if (b->err != MP_OK)
+    const struct mp_buf *b = w->out;
+    size_t end = b->err == MP_OK && b->cap > 65 ? b->cap - 65 : 0;
+    if (w->progress && w->mark - 1 < end)
+        end = w->mark ? w->mark - 1 : 0;
+    w->fast_end = end;
+}
+
+/* yw_room() when the buffer must grow (or has failed). */
+__attribute__((noinline)) static bool yw_grow(struct yw *w, size_t n)
+{
+    if (w->out->err != MP_OK)
         return false;
-    if (b->cap - b->len > n)
+    bool ok = mpi_buf_reserve(w->out, n) == MP_OK;
+    yw_fast_end(w);
+    return ok;
+}
+
+/* Room for @n more bytes (and the final NUL) in the output. */
+static inline bool yw_room(struct yw *w, size_t n)
+{
+    const struct mp_buf *b = w->out;
+    if (b->err == MP_OK && b->cap - b->len > n)
         return true;
-    return mpi_buf_reserve(b, n) == MP_OK;
+    return yw_grow(w, n);
 }
 
 static void yw_put(struct yw *w, char c)
@@ -102,6 +125,7 @@ static void yw_break(struct yw *w)
     w->column = 0;
     if (w->progress && w->out->len >= w->mark && w->out->err == MP_OK) {
         w->mark = w->out->len + PROGRESS_EVERY;
+        yw_fast_end(w);
         w->progress(w->user, w->out->data + w->base, w->out->len - w->base);
     }
 }
@@ -137,8 +161,7 @@ static void yw_indent(struct yw *w)
 {
     int indent = w->indent >= 0 ? w->indent : 0;
     if ((!w->indention || w->column > indent || (w->column == indent && !w->whitespace)) &&
-        indent < 64 && (!w->progress || w->out->len + 1 < w->mark) &&
-        w->out->err == MP_OK && w->out->cap - w->out->len > 65) {
+        indent < 64 && w->out->len < w->fast_end) {
         /* the usual case: a line break and the indentation in one copy (of a fixed size,
          * which the compiler writes inline; what follows the indentation is written over) */
         static const char spaces[65] = "\n                                "
@@ -551,20 +574,24 @@ static void yw_scalar_out(struct yw *w, const char *text, size_t len, unsigned b
         style = SINGLE;
     if (style == SINGLE && !(bits & YI_SINGLE))
         style = DOUBLE;
-    if (style == PLAIN && (bits & (YI_ASCII | YI_SPACE)) == YI_ASCII) {
-        /* no space, so nowhere to fold: one copy */
-        if (!w->whitespace)
-            yw_put(w, ' ');
-        yw_bytes(w, text, len, (int)len);
-        w->whitespace = w->indention = false;
-        return;
-    }
-    if (style == SINGLE &&
-        (bits & (YI_ASCII | YI_SPACE | YI_MULTILINE | YI_QUOTE_CHAR)) == YI_ASCII) {
-        /* nowhere to fold, no break, nothing to double: the bytes between two quotes */
-        yw_indicator(w, '\'', true, false, false);
-        yw_bytes(w, text, len, (int)len);
-        yw_indicator(w, '\'', false, false, false);
+    bool quoted = style == SINGLE;
+    if ((style == PLAIN && (bits & (YI_ASCII | YI_SPACE)) == YI_ASCII) ||
+        (quoted && (bits & (YI_ASCII | YI_SPACE | YI_MULTILINE | YI_QUOTE_CHAR)) == YI_ASCII)) {
+        /* no space, so nowhere to fold (no break, nothing to double): a space when one is
+         * needed, and the bytes (between two quotes) in one copy */
+        size_t lead = !w->whitespace, n = lead + len + 2 * quoted;
+        if (yw_room(w, n)) {
+            char *o = w->out->data + w->out->len;
+            if (lead)
+                *o++ = ' ';
+            if (quoted)
+                *o++ = '\'';
+            memcpy(o, text, len);
+            if (quoted)
+                o[len] = '\'';
+            w->out->len += n;
+        }
+        w->column += (int)n;
         w->whitespace = w->indention = false;
         return;
     }
@@ -750,7 +777,17 @@ static int yw_flow_items(struct yw *w, const struct mp_node *n)
             yw_indicator(w, ',', false, false, false);
         if (w->column > YAML_WIDTH)
             yw_indent(w);
-        rc = map ? yw_key(w, n->keys[i], n->items[i]) : yw_node(w, n->items[i], false, false);
+        const struct mp_node *item = n->items[i];
+        if (!map && item->kind == MPI_NODE_STR) { /* the usual item: straight to its string */
+            size_t len;
+            unsigned bits = dstr_bits(item->str, &len);
+            if (bits & YI_BAD)
+                rc = MP_ERR_INVAL;
+            else
+                yw_scalar_out(w, item->str, len, bits, false);
+            continue;
+        }
+        rc = map ? yw_key(w, n->keys[i], item) : yw_node(w, item, false, false);
     }
     w->flow--;
     w->indent = saved;
@@ -808,6 +845,7 @@ static bool yw_split(struct yw *w, const struct mp_node *n, int *rc)
     mp_buf_set_limit(&h.buf, w->out->limit);
     h.w = (struct yw){.out = &h.buf, .column = w->indent + 1, .indent = w->indent,
                       .memo = calloc(MEMO_SLOTS, sizeof(struct memo))};
+    yw_fast_end(&h.w);
     pthread_t t;
     if (!h.w.memo || pthread_create(&t, NULL, yw_half_run, &h) != 0) {
         free(h.w.memo);
@@ -829,6 +867,7 @@ static bool yw_split(struct yw *w, const struct mp_node *n, int *rc)
             w->indention = h.w.indention;
             if (w->progress && w->out->len >= w->mark && w->out->err == MP_OK) {
                 w->mark = w->out->len + PROGRESS_EVERY;
+                yw_fast_end(w);
                 w->progress(w->user, w->out->data + w->base, w->out->len - w->base);
             }
         } else if (w->out->err == MP_OK) {
@@ -958,6 +997,7 @@ int mpi_write_yaml_progress(const struct mp_node *root, struct mp_buf *out, stru
                    .memo = calloc(MEMO_SLOTS, sizeof(struct memo)), /* optional */
                    .progress = progress, .user = user, .mark = out->len + PROGRESS_EVERY,
                    .base = out->len, .may_split = true};
+    yw_fast_end(&w);
     size_t start = out->len;
     int rc = yw_node(&w, root, false, false);
     free(w.memo);
