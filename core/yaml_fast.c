@@ -18,6 +18,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "yaml_load_int.h"
 
@@ -35,14 +38,17 @@ struct fp {
     const unsigned char *bol;   /* the start of the cursor's line */
     size_t line;
     size_t cont, cont_bol;      /* UTF-8 continuation bytes before p, before bol */
-    yaml_node_t *nodes;         /* while parsing, collections hold offsets (fixed at the end) */
+    /* One block: room for cn nodes, then for cn items and pairs (each node but the first is
+     * one), then ct bytes of text (scalar values, each NUL-terminated). It is sized from the
+     * input, so that it is seldom grown; the parts not used are never touched. */
+    yaml_node_t *nodes;
     size_t nn, cn;
     int *ids;                   /* the items and pairs of closed collections */
-    size_t ni, ci;
-    int *stk;                   /* the children of the open collections */
-    size_t ns, cs;
-    char *text;                 /* scalar values, each NUL-terminated */
+    size_t ni;
+    char *text;
     size_t nt, ct;
+    int *stk;                   /* the children of the open collections (room for cn) */
+    size_t ns;
     int depth;
     bool bad;                   /* not taken here, or out of memory */
 };
@@ -70,21 +76,51 @@ static const unsigned char cls[256] = {
     3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3
 };
 
-static bool grow(void **v, size_t *cap, size_t need, size_t elem)
+/* Make the block room for @cn nodes and @ct bytes of text: the items and the text move to
+ * their new places, and the nodes' pointers to them with them. */
+static bool relayout(struct fp *f, size_t cn, size_t ct)
 {
-    if (need <= *cap)
-        return true;
-    size_t c = *cap ? *cap : 256;
-    while (c < need) {
-        if (c > SIZE_MAX / 4 / elem)
-            return false;
-        c *= 2;
-    }
-    void *q = realloc(*v, c * elem);
-    if (!q)
+    const size_t per = sizeof(yaml_node_t) + 2 * sizeof(int);
+    if (cn > INT32_MAX || ct > SIZE_MAX / 4 || cn > (SIZE_MAX / 4 - ct) / per)
         return false;
-    *v = q;
-    *cap = c;
+    int *stk = realloc(f->stk, cn * sizeof(int));
+    if (!stk)
+        return false;
+    f->stk = stk;
+    size_t ids_at = f->cn * sizeof(yaml_node_t), text_at = ids_at + f->cn * sizeof(int);
+    uintptr_t old_ids = (uintptr_t)f->ids, old_text = (uintptr_t)f->text;
+    char *b = realloc(f->nodes, cn * (sizeof(yaml_node_t) + sizeof(int)) + ct);
+    if (!b)
+        return false;
+    f->nodes = (yaml_node_t *)b;
+    f->ids = (int *)(b + cn * sizeof(yaml_node_t));
+    f->text = (char *)(f->ids + cn);
+    if (f->nt)
+        memmove(f->text, b + text_at, f->nt);
+    if (f->ni)
+        memmove(f->ids, b + ids_at, f->ni * sizeof(int));
+    f->cn = cn;
+    f->ct = ct;
+    if (old_ids == (uintptr_t)f->ids && old_text == (uintptr_t)f->text)
+        return true;
+    for (yaml_node_t *n = f->nodes; n < f->nodes + f->nn; n++) {
+        if (n->type == YAML_SCALAR_NODE) {
+            n->data.scalar.value =
+                (yaml_char_t *)f->text + ((uintptr_t)n->data.scalar.value - old_text);
+        } else if (n->data.sequence.items.start) { /* closed */
+            size_t at = ((uintptr_t)n->data.sequence.items.start - old_ids) / sizeof(int);
+            size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+            if (n->type == YAML_SEQUENCE_NODE) {
+                n->data.sequence.items.start = f->ids + at;
+                n->data.sequence.items.top = n->data.sequence.items.end = f->ids + at + cnt;
+            } else {
+                cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+                n->data.mapping.pairs.start = (yaml_node_pair_t *)(f->ids + at);
+                n->data.mapping.pairs.top = n->data.mapping.pairs.end =
+                    n->data.mapping.pairs.start + cnt;
+            }
+        }
+    }
     return true;
 }
 
@@ -169,6 +205,25 @@ static bool skip_u8(struct fp *f)
     return true;
 }
 
+/* The first byte from @q (before @e) that is not a space; eight at a time over
+ * indentation. */
+static inline const unsigned char *spaces(const unsigned char *q, const unsigned char *e)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (e - q >= 8) {
+        uint64_t w;
+        memcpy(&w, q, 8);
+        w ^= 0x2020202020202020u;
+        if (w)
+            return q + __builtin_ctzll(w) / 8;
+        q += 8;
+    }
+#endif
+    while (q < e && *q == ' ')
+        q++;
+    return q;
+}
+
 /* Skip a comment up to its line break. */
 static void comment(struct fp *f)
 {
@@ -192,9 +247,7 @@ static void comment(struct fp *f)
 static void next_content(struct fp *f)
 {
     while (!f->bad) {
-        const unsigned char *q = f->p;
-        while (q < f->e && *q == ' ')
-            q++;
+        const unsigned char *q = spaces(f->p, f->e);
         f->p = q;
         if (q == f->e)
             return;
@@ -232,38 +285,38 @@ static inline int where(const struct fp *f, long c)
 
 /* ---- nodes ---- */
 
-/* Room for one more node and one more child on the stack. */
-static bool node_room(struct fp *f)
+/* Room for one more node, made. */
+static bool more_nodes(struct fp *f)
 {
-    if ((f->nn == f->cn && !grow((void **)&f->nodes, &f->cn, f->nn + 1, sizeof(yaml_node_t))) ||
-        (f->ns == f->cs && !grow((void **)&f->stk, &f->cs, f->ns + 1, sizeof(int))) ||
-        f->nn >= INT32_MAX - 1) {
-        f->bad = true;
-        return false;
-    }
-    return true;
+    if (relayout(f, f->cn * 2, f->ct))
+        return true;
+    f->bad = true;
+    return false;
 }
 
-/* A new node (its id), also a child of the collection being filled. Its end mark is
- * @sm; the caller sets its data. */
-static inline int add_node(struct fp *f, yaml_node_type_t type, yaml_mark_t sm)
+/* A new node, also a child of the collection being filled (its id is f->nn); the caller
+ * sets its fields but the tag. */
+static inline yaml_node_t *add_node(struct fp *f, yaml_node_type_t type)
 {
-    if (f->bad || ((f->nn == f->cn || f->ns == f->cs) && !node_room(f)))
-        return 0;
+    if (f->bad || (f->nn == f->cn && !more_nodes(f)))
+        return NULL;
     yaml_node_t *n = &f->nodes[f->nn++];
-    n->type = type;
     n->tag = (yaml_char_t *)fast_tags[type - YAML_SCALAR_NODE];
-    n->start_mark = n->end_mark = sm;
-    int id = (int)f->nn;
-    if (id > 1)
-        f->stk[f->ns++] = id;
-    return id;
+    if (f->nn > 1)
+        f->stk[f->ns++] = (int)f->nn;
+    return n;
 }
 
 /* Room for @n more bytes of text, made. */
 static bool room_grow(struct fp *f, size_t n)
 {
-    if (grow((void **)&f->text, &f->ct, f->nt + n, 1))
+    size_t c = f->ct;
+    while (c < f->nt + n) {
+        if (c > SIZE_MAX / 8)
+            break;
+        c *= 2;
+    }
+    if (c >= f->nt + n && relayout(f, f->cn, c))
         return true;
     f->bad = true;
     return false;
@@ -298,15 +351,16 @@ static inline int add_scalar(struct fp *f, size_t off, yaml_scalar_style_t style
 {
     if (!put_c(f, '\0'))
         return 0;
-    int id = add_node(f, YAML_SCALAR_NODE, sm);
-    if (!id)
+    yaml_node_t *n = add_node(f, YAML_SCALAR_NODE);
+    if (!n)
         return 0;
-    yaml_node_t *n = &f->nodes[id - 1];
-    n->data.scalar.value = (yaml_char_t *)(uintptr_t)off;
+    n->type = YAML_SCALAR_NODE;
+    n->data.scalar.value = (yaml_char_t *)f->text + off;
     n->data.scalar.length = f->nt - 1 - off;
     n->data.scalar.style = style;
+    n->start_mark = sm;
     n->end_mark = em;
-    return id;
+    return (int)f->nn;
 }
 
 /* A collection starts: its id; *@base is where its children begin on the stack. */
@@ -317,16 +371,20 @@ static int open_coll(struct fp *f, yaml_node_type_t type, int style, yaml_mark_t
         f->bad = true;
         return 0;
     }
-    int id = add_node(f, type, sm);
-    if (!id)
+    yaml_node_t *n = add_node(f, type);
+    if (!n)
         return 0;
-    memset(&f->nodes[id - 1].data, 0, sizeof(f->nodes[id - 1].data));
+    n->type = type;
+    /* Open: no items yet (relayout() tells it by that). */
+    n->data.sequence.items.start = n->data.sequence.items.end = n->data.sequence.items.top =
+        NULL;
     if (type == YAML_SEQUENCE_NODE)
-        f->nodes[id - 1].data.sequence.style = (yaml_sequence_style_t)style;
+        n->data.sequence.style = (yaml_sequence_style_t)style;
     else
-        f->nodes[id - 1].data.mapping.style = (yaml_mapping_style_t)style;
+        n->data.mapping.style = (yaml_mapping_style_t)style;
+    n->start_mark = sm;
     *base = f->ns;
-    return id;
+    return (int)f->nn;
 }
 
 /* The collection @id ends at @em: its children move from the stack to the items. @big: it
@@ -338,17 +396,24 @@ static int close_coll(struct fp *f, int id, size_t base, bool big, yaml_mark_t e
         return 0;
     yaml_node_t *n = &f->nodes[id - 1];
     size_t cnt = f->ns - base;
-    size_t entries = n->type == YAML_MAPPING_NODE ? cnt / 2 : cnt;
-    if (entries > (big ? MPI_YAML_MAX_TOP_ITEMS : MPI_YAML_MAX_ITEMS) ||
-        !grow((void **)&f->ids, &f->ci, f->ni + cnt, sizeof(int))) {
+    if (n->type == YAML_MAPPING_NODE ? cnt / 2 > (big ? MPI_YAML_MAX_TOP_ITEMS
+                                                        : MPI_YAML_MAX_ITEMS)
+                                     : cnt > (big ? MPI_YAML_MAX_TOP_ITEMS
+                                                  : MPI_YAML_MAX_ITEMS)) {
         f->bad = true;
         return 0;
     }
+    int *at = f->ids + f->ni;
     if (cnt)
-        memcpy(f->ids + f->ni, f->stk + base, cnt * sizeof(int));
-    /* Offset and count, made pointers once every block has its final place. */
-    n->data.sequence.items.start = (yaml_node_item_t *)(uintptr_t)f->ni;
-    n->data.sequence.items.end = (yaml_node_item_t *)(uintptr_t)cnt;
+        memcpy(at, f->stk + base, cnt * sizeof(int));
+    if (n->type == YAML_SEQUENCE_NODE) {
+        n->data.sequence.items.start = at;
+        n->data.sequence.items.top = n->data.sequence.items.end = at + cnt;
+    } else {
+        n->data.mapping.pairs.start = (yaml_node_pair_t *)at;
+        n->data.mapping.pairs.top = n->data.mapping.pairs.end =
+            (yaml_node_pair_t *)(at + cnt);
+    }
     f->ni += cnt;
     f->ns = base;
     n->end_mark = em;
@@ -357,55 +422,110 @@ static int close_coll(struct fp *f, int id, size_t base, bool big, yaml_mark_t e
 
 /* ---- scalars ---- */
 
+/* The end of the run of characters from @r that a plain scalar takes without a look (before
+ * @e): the first blank, control, ':', DEL or non-ASCII byte; in a flow collection (@flow) also
+ * the first ',', '[', ']', '{', '}' or '?'. */
+static inline const unsigned char *run(const unsigned char *r, const unsigned char *e,
+                                       bool flow)
+{
+#ifdef __SSE2__
+    const __m128i lo = _mm_set1_epi8(0x21), colon = _mm_set1_epi8(':'),
+                  del = _mm_set1_epi8(0x7f);
+    while (e - r >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)r);
+        /* Signed: the bytes from 0x80 are below 0x21 too. */
+        __m128i m = _mm_or_si128(_mm_cmplt_epi8(x, lo),
+                                 _mm_or_si128(_mm_cmpeq_epi8(x, colon), _mm_cmpeq_epi8(x, del)));
+        if (flow) {
+            __m128i y = _mm_or_si128(x, _mm_set1_epi8(0x20)); /* '[' '{', ']' '}' */
+            m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(y, _mm_set1_epi8('{')),
+                                             _mm_cmpeq_epi8(y, _mm_set1_epi8('}'))));
+            m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(',')),
+                                             _mm_cmpeq_epi8(x, _mm_set1_epi8('?'))));
+        }
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits)
+            return r + __builtin_ctz(bits);
+        r += 16;
+    }
+#endif
+    const unsigned stop = flow ? STOP_FLOW : STOP_BLOCK;
+    while (r < e && !(cls[*r] & stop))
+        r++;
+    return r;
+}
+
 /* A plain scalar on one line from the cursor; in a flow collection (@flow) it also ends at
  * ',', '[', ']', '{' and '}'. The cursor stops after it and the blanks that follow. */
 static int plain(struct fp *f, bool flow)
 {
-    const unsigned char *start = f->p, *end;
-    const unsigned stop = flow ? STOP_FLOW : STOP_BLOCK;
-    yaml_mark_t sm = mark(f), em;
+    const unsigned char *const start = f->p, *const e = f->e;
+    const unsigned char *r = start, *end;
+    const size_t cont0 = f->cont;
+    size_t cont_end;
     for (;;) {
-        while (f->p < f->e) {
-            /* The run of ordinary characters, with the cursor in a register. */
-            const unsigned char *r = f->p, *e = f->e;
-            while (r < e && !(cls[*r] & stop))
-                r++;
-            f->p = r;
+        for (;;) {
+            /* The run of ordinary characters. */
+            r = run(r, e, flow);
             if (r == e)
                 break;
             unsigned c = *r;
             if (c == ' ' || c == '\n')
                 break;
             if (c == ':') {
-                const unsigned char *q = f->p + 1;
-                if (q == f->e || *q == ' ' || *q == '\n')
+                const unsigned char *q = r + 1;
+                if (q == e || *q == ' ' || *q == '\n')
                     break;
                 if (flow || *q == '\t')
                     goto bad;
-                f->p++;
+                r++;
                 continue;
             }
             if (flow && (c == ',' || c == '[' || c == ']' || c == '{' || c == '}'))
                 break;
-            if (c >= 0x80 && c != 0x7f && skip_u8(f))
-                continue;
-            goto bad; /* a tab, a control character, '?' in a flow collection */
+            size_t n = c >= 0x80 ? u8char(f, r) : 0;
+            if (!n)
+                goto bad; /* a tab, a control character, '?' in a flow collection */
+            r += n;
+            f->cont += n - 1;
         }
-        end = f->p;
-        em = mark(f);
-        while (f->p < f->e && *f->p == ' ')
-            f->p++;
-        if (f->p == f->e)
+        end = r;
+        cont_end = f->cont;
+        while (r < e && *r == ' ')
+            r++;
+        if (r == e)
             break;
-        unsigned c = *f->p;
-        if (c == '\n' || c == '#' || (c == ':' && blankz(f, f->p + 1)) ||
+        unsigned c = *r;
+        if (c == '\n' || c == '#' ||
+            (c == ':' && (r + 1 == e || r[1] == ' ' || r[1] == '\n' || r[1] == '\t')) ||
             (flow && (c == ',' || c == '[' || c == ']' || c == '{' || c == '}')))
             break;
     }
-    size_t off = f->nt;
-    if (!put(f, start, (size_t)(end - start)))
+    f->p = r;
+    size_t n = (size_t)(end - start);
+    if (!room(f, n + 1))
         return 0;
-    return add_scalar(f, off, YAML_PLAIN_SCALAR_STYLE, sm, em);
+    yaml_node_t *node = add_node(f, YAML_SCALAR_NODE);
+    if (!node)
+        return 0;
+    char *t = f->text + f->nt;
+    if (n <= 16 && e - start >= 16 && f->ct - f->nt >= 16)
+        memcpy(t, start, 16); /* what follows the value is overwritten next */
+    else
+        memcpy(t, start, n);
+    t[n] = '\0';
+    f->nt += n + 1;
+    node->type = YAML_SCALAR_NODE;
+    node->data.scalar.value = (yaml_char_t *)t;
+    node->data.scalar.length = n;
+    node->data.scalar.style = YAML_PLAIN_SCALAR_STYLE;
+    size_t at = (size_t)(start - f->s), c0 = (size_t)(start - f->bol) + f->cont_bol;
+    node->start_mark.index = at - cont0;
+    node->start_mark.line = node->end_mark.line = f->line;
+    node->start_mark.column = c0 - cont0;
+    node->end_mark.index = at + n - cont_end;
+    node->end_mark.column = c0 + n - cont_end;
+    return (int)f->nn;
 bad:
     f->bad = true;
     return 0;
@@ -679,20 +799,20 @@ static inline bool plain_start(const struct fp *f, bool flow)
 
 static bool is_after(const struct fp *f, int key)
 {
-    return !strcmp(f->text + (uintptr_t)f->nodes[key - 1].data.scalar.value, "after");
+    const yaml_node_t *n = &f->nodes[key - 1];
+    /* strcmp(), as the libyaml path tells it: a value with a NUL after "after" is one. */
+    return n->data.scalar.length >= 5 && !memcmp(n->data.scalar.value, "after", 6);
 }
 
 static inline void skip_blanks(struct fp *f)
 {
-    const unsigned char *q = f->p;
-    while (q < f->e && *q == ' ')
-        q++;
-    f->p = q;
+    if (f->p < f->e && *f->p == ' ')
+        f->p = spaces(f->p + 1, f->e);
 }
 
 /* Spaces, comments and line breaks between the tokens of a flow collection (which may go on
  * over lines at any indentation); false on a tab, a CR or a document marker. */
-static bool flow_space(struct fp *f)
+static bool flow_space_slow(struct fp *f)
 {
     for (;;) {
         skip_blanks(f);
@@ -708,6 +828,15 @@ static bool flow_space(struct fp *f)
         if (f->bad)
             return false;
     }
+}
+
+static inline bool flow_space(struct fp *f)
+{
+    skip_blanks(f);
+    /* Mostly the next token, on the same line. */
+    if (f->p < f->e && *f->p > ' ' && *f->p != '#' && f->p != f->bol)
+        return true;
+    return flow_space_slow(f);
 }
 
 static int flow_node(struct fp *f, bool after);
@@ -934,50 +1063,15 @@ static int block_node(struct fp *f, long indent, bool after, bool compact)
     return block_map(f, mapid, base, (long)f->nodes[mapid - 1].start_mark.column, key, after);
 }
 
-/* Offsets to pointers: the nodes, the items and the text in one block. */
-static bool finish(struct fp *f, yaml_document_t *doc)
-{
-    size_t nb = f->nn * sizeof(yaml_node_t), ib = f->ni * sizeof(int);
-    char *block = realloc(f->nodes, nb + ib + f->nt);
-    if (!block)
-        return false;
-    f->nodes = (yaml_node_t *)block;
-    int *ids = (int *)(block + nb);
-    char *text = block + nb + ib;
-    if (ib)
-        memcpy(ids, f->ids, ib);
-    memcpy(text, f->text, f->nt);
-    for (yaml_node_t *n = f->nodes; n < f->nodes + f->nn; n++) {
-        if (n->type == YAML_SCALAR_NODE) {
-            n->data.scalar.value = (yaml_char_t *)text + (uintptr_t)n->data.scalar.value;
-            continue;
-        }
-        size_t off = (uintptr_t)n->data.sequence.items.start;
-        size_t cnt = (uintptr_t)n->data.sequence.items.end;
-        if (n->type == YAML_SEQUENCE_NODE) {
-            n->data.sequence.items.start = ids + off;
-            n->data.sequence.items.top = n->data.sequence.items.end = ids + off + cnt;
-        } else {
-            n->data.mapping.pairs.start = (yaml_node_pair_t *)(ids + off);
-            n->data.mapping.pairs.top = n->data.mapping.pairs.end =
-                (yaml_node_pair_t *)(ids + off + cnt);
-        }
-    }
-    doc->nodes.start = f->nodes;
-    doc->nodes.top = doc->nodes.end = f->nodes + f->nn;
-    f->nodes = NULL;
-    return true;
-}
-
 bool mpi_yl_fast_parse(const char *data, size_t len, yaml_document_t *doc)
 {
     struct fp f = {.s = (const unsigned char *)data, .e = (const unsigned char *)data + len};
     f.p = f.bol = f.s;
     bool explicit_start = false, ok = false;
     memset(doc, 0, sizeof(*doc));
-    /* Room for a pipeline file's usual share of nodes and text, grown when short. */
-    if (!grow((void **)&f.nodes, &f.cn, len / 8 + 16, sizeof(yaml_node_t)) ||
-        !grow((void **)&f.text, &f.ct, len + len / 8 + 16, 1))
+    /* Room for more nodes and text than pipeline files have (about a node for 7 or 8 bytes,
+     * 70 % of the bytes in values), grown when short. */
+    if (len > SIZE_MAX / 4 || !relayout(&f, len / 6 + 64, len + len / 8 + 64))
         goto out;
     yaml_mark_t start;
     next_content(&f);
@@ -1020,12 +1114,13 @@ bool mpi_yl_fast_parse(const char *data, size_t len, yaml_document_t *doc)
     }
     doc->start_implicit = !explicit_start;
     doc->start_mark = start;
-    ok = finish(&f, doc);
+    doc->nodes.start = f.nodes;
+    doc->nodes.top = doc->nodes.end = f.nodes + f.nn;
+    f.nodes = NULL;
+    ok = true;
 out:
     free(f.nodes);
-    free(f.ids);
     free(f.stk);
-    free(f.text);
     if (!ok)
         memset(doc, 0, sizeof(*doc));
     return ok;
