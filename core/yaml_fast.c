@@ -29,6 +29,13 @@
 static char fast_tags[3][32] = {YAML_DEFAULT_SCALAR_TAG, YAML_DEFAULT_SEQUENCE_TAG,
                                 YAML_DEFAULT_MAPPING_TAG};
 
+/* For the few small functions of the hot paths that the compiler would not inline. */
+#ifdef __GNUC__
+#define HOT_INLINE inline __attribute__((always_inline))
+#else
+#define HOT_INLINE inline
+#endif
+
 /* Simple keys longer than this may not be keys for libyaml (it stops looking at 1024). */
 #define KEY_MAX 1000
 
@@ -37,7 +44,9 @@ struct fp {
     const unsigned char *p;     /* the cursor */
     const unsigned char *bol;   /* the start of the cursor's line */
     size_t line;
-    size_t cont, cont_bol;      /* UTF-8 continuation bytes before p, before bol */
+    /* The cursor's index is p - ib, its column p - cb (ib: s and the UTF-8 continuation bytes
+     * before p; cb: bol and those on the cursor's line). */
+    const unsigned char *ib, *cb;
     /* One block: room for cn nodes, then for cn items and pairs (each node but the first is
      * one), then ct bytes of text (scalar values, each NUL-terminated). It is sized from the
      * input, so that it is seldom grown; the parts not used are never touched. */
@@ -126,13 +135,13 @@ static bool relayout(struct fp *f, size_t cn, size_t ct)
 
 static inline size_t col(const struct fp *f)
 {
-    return (size_t)(f->p - f->bol) - (f->cont - f->cont_bol);
+    return (size_t)(f->p - f->cb);
 }
 
 static inline yaml_mark_t mark(const struct fp *f)
 {
     yaml_mark_t m;
-    m.index = (size_t)(f->p - f->s) - f->cont;
+    m.index = (size_t)(f->p - f->ib);
     m.line = f->line;
     m.column = col(f);
     return m;
@@ -155,8 +164,7 @@ static inline void newline(struct fp *f)
 {
     f->p++;
     f->line++;
-    f->bol = f->p;
-    f->cont_bol = f->cont;
+    f->bol = f->cb = f->p;
 }
 
 static inline bool blankz(const struct fp *f, const unsigned char *q)
@@ -201,7 +209,8 @@ static bool skip_u8(struct fp *f)
     if (!n)
         return false;
     f->p += n;
-    f->cont += n - 1;
+    f->ib += n - 1;
+    f->cb += n - 1;
     return true;
 }
 
@@ -302,8 +311,7 @@ static inline yaml_node_t *add_node(struct fp *f, yaml_node_type_t type)
         return NULL;
     yaml_node_t *n = &f->nodes[f->nn++];
     n->tag = (yaml_char_t *)fast_tags[type - YAML_SCALAR_NODE];
-    if (f->nn > 1)
-        f->stk[f->ns++] = (int)f->nn;
+    f->stk[f->ns++] = (int)f->nn; /* the first node's stays under the others */
     return n;
 }
 
@@ -455,17 +463,46 @@ static inline const unsigned char *run(const unsigned char *r, const unsigned ch
     return r;
 }
 
-/* A plain scalar on one line from the cursor; in a flow collection (@flow) it also ends at
- * ',', '[', ']', '{' and '}'. The cursor stops after it and the blanks that follow. */
-static int plain(struct fp *f, bool flow)
+/* A scalar on the cursor's line: the @n bytes at @v copied into the text, with the style
+ * and the marks (indexes and columns) given. */
+static HOT_INLINE int line_scalar(struct fp *f, const unsigned char *v, size_t n,
+                              yaml_scalar_style_t style, size_t si, size_t sc, size_t ei,
+                              size_t ec)
 {
-    const unsigned char *const start = f->p, *const e = f->e;
-    const unsigned char *r = start, *end;
-    const size_t cont0 = f->cont;
-    size_t cont_end;
+    if (f->ct - f->nt < n + 16 && !room_grow(f, n + 16))
+        return 0;
+    yaml_node_t *node = add_node(f, YAML_SCALAR_NODE);
+    if (!node)
+        return 0;
+    char *t = f->text + f->nt;
+    if (n <= 16 && f->e - v >= 16)
+        memcpy(t, v, 16); /* what follows the value is overwritten next */
+    else
+        memcpy(t, v, n);
+    t[n] = '\0';
+    f->nt += n + 1;
+    node->type = YAML_SCALAR_NODE;
+    node->data.scalar.value = (yaml_char_t *)t;
+    node->data.scalar.length = n;
+    node->data.scalar.style = style;
+    node->start_mark.index = si;
+    node->start_mark.line = node->end_mark.line = f->line;
+    node->start_mark.column = sc;
+    node->end_mark.index = ei;
+    node->end_mark.column = ec;
+    return (int)f->nn;
+}
+
+/* The rest of a plain scalar whose run of characters stopped at @r, not at its end: its end
+ * (NULL when it is not taken), with *@ib and *@cb there (struct fp) and *@after past the
+ * blanks that follow. */
+static const unsigned char *plain_more(struct fp *f, const unsigned char *r, bool flow,
+                                       const unsigned char **after, const unsigned char **ib,
+                                       const unsigned char **cb)
+{
+    const unsigned char *const e = f->e, *end;
     for (;;) {
         for (;;) {
-            /* The run of ordinary characters. */
             r = run(r, e, flow);
             if (r == e)
                 break;
@@ -477,7 +514,7 @@ static int plain(struct fp *f, bool flow)
                 if (q == e || *q == ' ' || *q == '\n')
                     break;
                 if (flow || *q == '\t')
-                    goto bad;
+                    return NULL;
                 r++;
                 continue;
             }
@@ -485,12 +522,14 @@ static int plain(struct fp *f, bool flow)
                 break;
             size_t n = c >= 0x80 ? u8char(f, r) : 0;
             if (!n)
-                goto bad; /* a tab, a control character, '?' in a flow collection */
+                return NULL; /* a tab, a control character, '?' in a flow collection */
             r += n;
-            f->cont += n - 1;
+            f->ib += n - 1;
+            f->cb += n - 1;
         }
         end = r;
-        cont_end = f->cont;
+        *ib = f->ib;
+        *cb = f->cb;
         while (r < e && *r == ' ')
             r++;
         if (r == e)
@@ -501,34 +540,34 @@ static int plain(struct fp *f, bool flow)
             (flow && (c == ',' || c == '[' || c == ']' || c == '{' || c == '}')))
             break;
     }
-    f->p = r;
-    size_t n = (size_t)(end - start);
-    if (!room(f, n + 1))
-        return 0;
-    yaml_node_t *node = add_node(f, YAML_SCALAR_NODE);
-    if (!node)
-        return 0;
-    char *t = f->text + f->nt;
-    if (n <= 16 && e - start >= 16 && f->ct - f->nt >= 16)
-        memcpy(t, start, 16); /* what follows the value is overwritten next */
-    else
-        memcpy(t, start, n);
-    t[n] = '\0';
-    f->nt += n + 1;
-    node->type = YAML_SCALAR_NODE;
-    node->data.scalar.value = (yaml_char_t *)t;
-    node->data.scalar.length = n;
-    node->data.scalar.style = YAML_PLAIN_SCALAR_STYLE;
-    size_t at = (size_t)(start - f->s), c0 = (size_t)(start - f->bol) + f->cont_bol;
-    node->start_mark.index = at - cont0;
-    node->start_mark.line = node->end_mark.line = f->line;
-    node->start_mark.column = c0 - cont0;
-    node->end_mark.index = at + n - cont_end;
-    node->end_mark.column = c0 + n - cont_end;
-    return (int)f->nn;
-bad:
-    f->bad = true;
-    return 0;
+    *after = r;
+    return end;
+}
+
+/* A plain scalar on one line from the cursor; in a flow collection (@flow) it also ends at
+ * ',', '[', ']', '{' and '}'. The cursor stops after it and the blanks that follow. */
+static int plain(struct fp *f, bool flow)
+{
+    const unsigned char *const start = f->p, *const e = f->e;
+    const unsigned char *const ib0 = f->ib, *const cb0 = f->cb;
+    const unsigned char *end = run(start, e, flow), *after = end, *ib_end = ib0, *cb_end = cb0;
+    if (end < e) {
+        unsigned c = *end;
+        /* Mostly it ends where its first run does: before a line break, a value indicator, or
+         * in a flow collection, a ',' or a bracket. */
+        if (!(c == '\n' || (c == ':' && (end + 1 == e || end[1] == ' ' || end[1] == '\n')) ||
+              (flow && (c == ',' || c == ']' || c == '}' || c == '[' || c == '{')))) {
+            end = plain_more(f, end, flow, &after, &ib_end, &cb_end);
+            if (!end) {
+                f->bad = true;
+                return 0;
+            }
+        }
+    }
+    f->p = after;
+    return line_scalar(f, start, (size_t)(end - start), YAML_PLAIN_SCALAR_STYLE,
+                       (size_t)(start - ib0), (size_t)(start - cb0), (size_t)(end - ib_end),
+                       (size_t)(end - cb_end));
 }
 
 static int hexval(unsigned c)
@@ -608,8 +647,50 @@ static bool escape(struct fp *f)
     return put(f, b, n);
 }
 
+/* The end of the run of characters from @r that a quoted scalar takes as they are (before
+ * @e): the first control, DEL, non-ASCII byte, quote or backslash. */
+static inline const unsigned char *quoted_run(const unsigned char *r, const unsigned char *e)
+{
+#ifdef __SSE2__
+    const __m128i lo = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f),
+                  sq = _mm_set1_epi8('\''), dq = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+    while (e - r >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)r);
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(x, lo), _mm_cmpeq_epi8(x, del)),
+                                 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, sq),
+                                                           _mm_cmpeq_epi8(x, dq)),
+                                              _mm_cmpeq_epi8(x, bs)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits)
+            return r + __builtin_ctz(bits);
+        r += 16;
+    }
+#endif
+    while (r < e && *r >= 0x20 && *r < 0x7f && *r != '\'' && *r != '"' && *r != '\\')
+        r++;
+    return r;
+}
+
+static int quoted_more(struct fp *f);
+
 /* A single- or double-quoted scalar that ends on its line. */
 static int quoted(struct fp *f)
+{
+    const unsigned char *const q = f->p, *const r = quoted_run(q + 1, f->e);
+    /* Mostly ASCII with no escape up to its closing quote. */
+    if (r < f->e && *r == *q && !(*r == '\'' && r + 1 < f->e && r[1] == '\'')) {
+        f->p = r + 1;
+        return line_scalar(f, q + 1, (size_t)(r - q - 1),
+                           *q == '"' ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+                                     : YAML_SINGLE_QUOTED_SCALAR_STYLE,
+                           (size_t)(q - f->ib), (size_t)(q - f->cb), (size_t)(f->p - f->ib),
+                           (size_t)(f->p - f->cb));
+    }
+    return quoted_more(f);
+}
+
+/* The same, any way. */
+static int quoted_more(struct fp *f)
 {
     bool dbl = *f->p == '"';
     yaml_mark_t sm = mark(f);
@@ -620,10 +701,7 @@ static int quoted(struct fp *f)
             goto bad;
         const unsigned char *run = f->p;
         /* The bulk: characters taken as they are. */
-        const unsigned char *r = f->p;
-        while (r < f->e && *r >= 0x20 && *r < 0x7f && *r != '\'' && *r != '"' && *r != '\\')
-            r++;
-        f->p = r;
+        f->p = quoted_run(f->p, f->e);
         if (f->p > run && !put(f, run, (size_t)(f->p - run)))
             return 0;
         if (f->p == f->e)
@@ -1066,7 +1144,7 @@ static int block_node(struct fp *f, long indent, bool after, bool compact)
 bool mpi_yl_fast_parse(const char *data, size_t len, yaml_document_t *doc)
 {
     struct fp f = {.s = (const unsigned char *)data, .e = (const unsigned char *)data + len};
-    f.p = f.bol = f.s;
+    f.p = f.bol = f.ib = f.cb = f.s;
     bool explicit_start = false, ok = false;
     memset(doc, 0, sizeof(*doc));
     /* Room for more nodes and text than pipeline files have (about a node for 7 or 8 bytes,
