@@ -253,23 +253,29 @@ static void comment(struct fp *f)
 }
 
 /* Skip spaces, comments and line breaks up to the next content or the end. */
-static void next_content(struct fp *f)
+static HOT_INLINE void next_content(struct fp *f)
 {
+    const unsigned char *p = f->p, *const e = f->e;
     while (!f->bad) {
-        const unsigned char *q = spaces(f->p, f->e);
-        f->p = q;
-        if (q == f->e)
-            return;
-        unsigned c = *q;
-        if (c == '#')
+        if (p < e && *p == ' ')
+            p = spaces(p + 1, e);
+        if (p == e)
+            break;
+        unsigned c = *p;
+        if (c == '\n') {
+            f->line++;
+            f->bol = f->cb = ++p;
+        } else if (c == '#') {
+            f->p = p;
             comment(f);
-        else if (c == '\n')
-            newline(f);
-        else if (c < 0x20 || c == 0x7f)
-            f->bad = true; /* a tab, CR or a control character */
-        else
-            return;
+            p = f->p;
+        } else {
+            if (c < 0x20 || c == 0x7f)
+                f->bad = true; /* a tab, CR or a control character */
+            break;
+        }
     }
+    f->p = p;
 }
 
 /* '---' or '...' at the start of a line. */
@@ -280,6 +286,13 @@ static inline bool doc_marker(const struct fp *f)
            ((p[0] == '-' && p[1] == '-' && p[2] == '-') ||
             (p[0] == '.' && p[1] == '.' && p[2] == '.')) &&
            blankz(f, p + 3);
+}
+
+/* More than KEY_MAX characters from @k (before the cursor, where the index base was @kib) to
+ * the cursor. */
+static inline bool too_long(const struct fp *f, const unsigned char *k, const unsigned char *kib)
+{
+    return f->p - k > KEY_MAX && (size_t)(f->p - f->ib) - (size_t)(k - kib) > KEY_MAX;
 }
 
 /* After next_content(), for the block collection at column @c: -1 when it ends here (the
@@ -372,7 +385,7 @@ static inline int add_scalar(struct fp *f, size_t off, yaml_scalar_style_t style
 }
 
 /* A collection starts: its id; *@base is where its children begin on the stack. */
-static int open_coll(struct fp *f, yaml_node_type_t type, int style, yaml_mark_t sm,
+static HOT_INLINE int open_coll(struct fp *f, yaml_node_type_t type, int style, yaml_mark_t sm,
                      size_t *base)
 {
     if (++f->depth > MPI_YAML_MAX_DEPTH) {
@@ -397,7 +410,7 @@ static int open_coll(struct fp *f, yaml_node_type_t type, int style, yaml_mark_t
 
 /* The collection @id ends at @em: its children move from the stack to the items. @big: it
  * may hold MPI_YAML_MAX_TOP_ITEMS entries. */
-static int close_coll(struct fp *f, int id, size_t base, bool big, yaml_mark_t em)
+static HOT_INLINE int close_coll(struct fp *f, int id, size_t base, bool big, yaml_mark_t em)
 {
     f->depth--;
     if (f->bad)
@@ -412,8 +425,11 @@ static int close_coll(struct fp *f, int id, size_t base, bool big, yaml_mark_t e
         return 0;
     }
     int *at = f->ids + f->ni;
-    if (cnt)
+    if (cnt > 8)
         memcpy(at, f->stk + base, cnt * sizeof(int));
+    else
+        for (size_t i = 0; i < cnt; i++)
+            at[i] = f->stk[base + i];
     if (n->type == YAML_SEQUENCE_NODE) {
         n->data.sequence.items.start = at;
         n->data.sequence.items.top = n->data.sequence.items.end = at + cnt;
@@ -546,7 +562,7 @@ static const unsigned char *plain_more(struct fp *f, const unsigned char *r, boo
 
 /* A plain scalar on one line from the cursor; in a flow collection (@flow) it also ends at
  * ',', '[', ']', '{' and '}'. The cursor stops after it and the blanks that follow. */
-static int plain(struct fp *f, bool flow)
+static HOT_INLINE int plain(struct fp *f, bool flow)
 {
     const unsigned char *const start = f->p, *const e = f->e;
     const unsigned char *const ib0 = f->ib, *const cb0 = f->cb;
@@ -884,8 +900,13 @@ static bool is_after(const struct fp *f, int key)
 
 static inline void skip_blanks(struct fp *f)
 {
-    if (f->p < f->e && *f->p == ' ')
-        f->p = spaces(f->p + 1, f->e);
+    const unsigned char *p = f->p;
+    if (p < f->e && *p == ' ') {
+        /* Mostly one. */
+        if (++p < f->e && *p == ' ')
+            p = spaces(p + 1, f->e);
+        f->p = p;
+    }
 }
 
 /* Spaces, comments and line breaks between the tokens of a flow collection (which may go on
@@ -908,7 +929,7 @@ static bool flow_space_slow(struct fp *f)
     }
 }
 
-static inline bool flow_space(struct fp *f)
+static HOT_INLINE bool flow_space(struct fp *f)
 {
     skip_blanks(f);
     /* Mostly the next token, on the same line. */
@@ -917,7 +938,15 @@ static inline bool flow_space(struct fp *f)
     return flow_space_slow(f);
 }
 
-static int flow_node(struct fp *f, bool after);
+/* A quoted scalar where a key may be, and the blanks after it (as plain() leaves the cursor). */
+static inline int quoted_key(struct fp *f)
+{
+    int id = quoted(f);
+    skip_blanks(f);
+    return id;
+}
+
+static HOT_INLINE int flow_node(struct fp *f, bool after);
 
 /* A flow list or mapping. */
 static int flow_coll(struct fp *f, bool after)
@@ -941,12 +970,11 @@ static int flow_coll(struct fp *f, bool after)
         if (map) {
             if (f->p == f->e || !(*f->p == '"' || *f->p == '\'' || plain_start(f, true)))
                 break;
-            yaml_mark_t km = mark(f);
-            int key = *f->p == '"' || *f->p == '\'' ? quoted(f) : plain(f, true);
+            const unsigned char *k = f->p, *kib = f->ib;
+            int key = *f->p == '"' || *f->p == '\'' ? quoted_key(f) : plain(f, true);
             if (!key)
                 break;
-            skip_blanks(f);
-            if (f->p == f->e || *f->p != ':' || mark(f).index - km.index > KEY_MAX)
+            if (f->p == f->e || *f->p != ':' || too_long(f, k, kib))
                 break;
             f->p++;
             if (f->p == f->e || *f->p != ' ' || !flow_space(f))
@@ -975,7 +1003,7 @@ bad:
 }
 
 /* A node inside a flow collection. */
-static int flow_node(struct fp *f, bool after)
+static HOT_INLINE int flow_node(struct fp *f, bool after)
 {
     if (f->p == f->e)
         return f->bad = true, 0;
@@ -996,16 +1024,15 @@ static int block_node(struct fp *f, long indent, bool after, bool compact);
  * it). */
 static int block_key(struct fp *f)
 {
-    yaml_mark_t km = mark(f);
+    const unsigned char *k = f->p, *kib = f->ib;
     int key = 0;
     if (*f->p == '"' || *f->p == '\'')
-        key = quoted(f);
+        key = quoted_key(f);
     else if (plain_start(f, false))
         key = plain(f, false);
     if (!key)
         return f->bad = true, 0;
-    skip_blanks(f);
-    if (!value_colon(f) || mark(f).index - km.index > KEY_MAX)
+    if (!value_colon(f) || too_long(f, k, kib))
         return f->bad = true, 0;
     return key;
 }
@@ -1020,10 +1047,12 @@ static int block_seq(struct fp *f, bool indentless, bool after)
     if (!id)
         return 0;
     for (;;) {
-        f->p++; /* '-' */
-        yaml_mark_t dash = mark(f);
+        const unsigned char *d = ++f->p; /* after the '-' */
         skip_blanks(f);
         if (f->p == f->e || *f->p == '\n' || *f->p == '#') {
+            yaml_mark_t dash = mark(f);
+            dash.index -= (size_t)(f->p - d);
+            dash.column -= (size_t)(f->p - d);
             next_content(f);
             if (!f->bad && where(f, c) > 0)
                 block_node(f, c, false, true);
@@ -1056,9 +1085,12 @@ static int block_map(struct fp *f, int id, size_t base, long c, int key, bool af
     for (;;) {
         bool value_after = is_after(f, key);
         f->p++; /* ':' */
-        yaml_mark_t vm = mark(f);
+        const unsigned char *v = f->p;
         skip_blanks(f);
         if (f->p == f->e || *f->p == '\n' || *f->p == '#') {
+            yaml_mark_t vm = mark(f); /* after the ':', on its line */
+            vm.index -= (size_t)(f->p - v);
+            vm.column -= (size_t)(f->p - v);
             next_content(f);
             int w = f->bad ? -1 : where(f, c);
             if (w > 0)
@@ -1067,6 +1099,10 @@ static int block_map(struct fp *f, int id, size_t base, long c, int key, bool af
                 block_seq(f, true, value_after);
             else
                 add_scalar(f, f->nt, YAML_PLAIN_SCALAR_STYLE, vm, vm);
+        } else if (*f->p != '-' && !(cls[*f->p] & INDICATOR)) {
+            /* Mostly a plain scalar: block_node() for it, shorter. */
+            if (plain(f, false) && f->p < f->e && *f->p == ':' && blankz(f, f->p + 1))
+                break; /* a key on the line of another */
         } else {
             block_node(f, c, value_after, false);
         }
@@ -1115,14 +1151,13 @@ static int block_node(struct fp *f, long indent, bool after, bool compact)
     }
     int key;
     if (c == '"' || c == '\'')
-        key = quoted(f);
+        key = quoted_key(f);
     else if (plain_start(f, false))
         key = plain(f, false);
     else
         return f->bad = true, 0;
     if (!key)
         return 0;
-    skip_blanks(f);
     bool is_key = f->p < f->e && *f->p == ':' && blankz(f, f->p + 1);
     if (is_key && !value_colon(f))
         return f->bad = true, 0; /* ':' and a tab */
