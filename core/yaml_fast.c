@@ -690,7 +690,7 @@ static inline const unsigned char *quoted_run(const unsigned char *r, const unsi
 static int quoted_more(struct fp *f);
 
 /* A single- or double-quoted scalar that ends on its line. */
-static int quoted(struct fp *f)
+static HOT_INLINE int quoted(struct fp *f)
 {
     const unsigned char *const q = f->p, *const r = quoted_run(q + 1, f->e);
     /* Mostly ASCII with no escape up to its closing quote. */
