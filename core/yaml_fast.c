@@ -116,18 +116,21 @@ static bool relayout(struct fp *f, size_t cn, size_t ct)
         if (n->type == YAML_SCALAR_NODE) {
             n->data.scalar.value =
                 (yaml_char_t *)f->text + ((uintptr_t)n->data.scalar.value - old_text);
-        } else if (n->data.sequence.items.start) { /* closed */
+        } else if (n->type == YAML_SEQUENCE_NODE) {
+            if (!n->data.sequence.items.start)
+                continue; /* open */
             size_t at = ((uintptr_t)n->data.sequence.items.start - old_ids) / sizeof(int);
             size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-            if (n->type == YAML_SEQUENCE_NODE) {
-                n->data.sequence.items.start = f->ids + at;
-                n->data.sequence.items.top = n->data.sequence.items.end = f->ids + at + cnt;
-            } else {
-                cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
-                n->data.mapping.pairs.start = (yaml_node_pair_t *)(f->ids + at);
-                n->data.mapping.pairs.top = n->data.mapping.pairs.end =
-                    n->data.mapping.pairs.start + cnt;
-            }
+            n->data.sequence.items.start = f->ids + at;
+            n->data.sequence.items.top = n->data.sequence.items.end = f->ids + at + cnt;
+        } else {
+            if (!n->data.mapping.pairs.start)
+                continue;
+            size_t at = ((uintptr_t)n->data.mapping.pairs.start - old_ids) / sizeof(int);
+            size_t cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+            n->data.mapping.pairs.start = (yaml_node_pair_t *)(f->ids + at);
+            n->data.mapping.pairs.top = n->data.mapping.pairs.end =
+                n->data.mapping.pairs.start + cnt;
         }
     }
     return true;
@@ -310,7 +313,7 @@ static inline int where(const struct fp *f, long c)
 /* Room for one more node, made. */
 static bool more_nodes(struct fp *f)
 {
-    if (relayout(f, f->cn * 2, f->ct))
+    if (relayout(f, f->cn * 2, f->ct)) /* (which keeps node ids ints) */
         return true;
     f->bad = true;
     return false;
@@ -397,12 +400,15 @@ static HOT_INLINE int open_coll(struct fp *f, yaml_node_type_t type, int style, 
         return 0;
     n->type = type;
     /* Open: no items yet (relayout() tells it by that). */
-    n->data.sequence.items.start = n->data.sequence.items.end = n->data.sequence.items.top =
-        NULL;
-    if (type == YAML_SEQUENCE_NODE)
+    if (type == YAML_SEQUENCE_NODE) {
+        n->data.sequence.items.start = n->data.sequence.items.end =
+            n->data.sequence.items.top = NULL;
         n->data.sequence.style = (yaml_sequence_style_t)style;
-    else
+    } else {
+        n->data.mapping.pairs.start = n->data.mapping.pairs.end = n->data.mapping.pairs.top =
+            NULL;
         n->data.mapping.style = (yaml_mapping_style_t)style;
+    }
     n->start_mark = sm;
     *base = f->ns;
     return (int)f->nn;
@@ -453,13 +459,14 @@ static inline const unsigned char *run(const unsigned char *r, const unsigned ch
                                        bool flow)
 {
 #ifdef __SSE2__
-    const __m128i lo = _mm_set1_epi8(0x21), colon = _mm_set1_epi8(':'),
-                  del = _mm_set1_epi8(0x7f);
+    const __m128i one = _mm_set1_epi8(1), lo = _mm_set1_epi8(0x22),
+                  colon = _mm_set1_epi8(':');
     while (e - r >= 16) {
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)r);
-        /* Signed: the bytes from 0x80 are below 0x21 too. */
-        __m128i m = _mm_or_si128(_mm_cmplt_epi8(x, lo),
-                                 _mm_or_si128(_mm_cmpeq_epi8(x, colon), _mm_cmpeq_epi8(x, del)));
+        /* Signed, one more: blanks and controls are below 0x22, and DEL and the bytes from
+         * 0x80 too (they become negative, 0xff becomes 0). */
+        __m128i m = _mm_or_si128(_mm_cmplt_epi8(_mm_add_epi8(x, one), lo),
+                                 _mm_cmpeq_epi8(x, colon));
         if (flow) {
             __m128i y = _mm_or_si128(x, _mm_set1_epi8(0x20)); /* '[' '{', ']' '}' */
             m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(y, _mm_set1_epi8('{')),
@@ -1184,7 +1191,9 @@ bool mpi_yl_fast_parse(const char *data, size_t len, yaml_document_t *doc)
     memset(doc, 0, sizeof(*doc));
     /* Room for more nodes and text than pipeline files have (about a node for 7 or 8 bytes,
      * 70 % of the bytes in values), grown when short. */
-    if (len > SIZE_MAX / 4 || !relayout(&f, len / 6 + 64, len + len / 8 + 64))
+    if (len > SIZE_MAX / 4 ||
+        !relayout(&f, len / 6 < INT32_MAX / 2 ? len / 6 + 64 : INT32_MAX / 2,
+                  len + len / 8 + 64))
         goto out;
     yaml_mark_t start;
     next_content(&f);
