@@ -510,6 +510,20 @@ START_TEST(test_fast_parser)
         for (size_t cut = n - 1; cut > 0 && t[cut] != ' '; cut--)
             fast_same(t, cut, t);
     }
+    /* Every byte value before, at and after the 16th byte of a scalar, in each context. */
+    for (int c = 1; c < 256; c++) {
+        static const int at[] = {0, 14, 15, 16, 17, 31};
+        for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+            char v[64], t[512];
+            memset(v, 'x', sizeof(v));
+            v[at[i]] = (char)c;
+            v[at[i] + 20] = '\0';
+            int n = snprintf(t, sizeof(t), "a: %s\nb: [%s, z]\nc: {%s: w}\nd: \"%s\"\ne: '%s'\n",
+                             v, v, v, v, v);
+            ck_assert_int_lt(n, (int)sizeof(t));
+            fast_same(t, (size_t)n, t);
+        }
+    }
     /* Documents with more nodes for their size than the parser makes room for at first
      * (values and items move as it grows), and a value longer than its text (escapes). */
     mp_buf_reset(b);
