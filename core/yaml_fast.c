@@ -18,6 +18,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "yaml_load_int.h"
 
@@ -26,23 +30,39 @@
 static char fast_tags[3][32] = {YAML_DEFAULT_SCALAR_TAG, YAML_DEFAULT_SEQUENCE_TAG,
                                 YAML_DEFAULT_MAPPING_TAG};
 
+/* For the few small functions of the hot paths that the compiler would not inline. */
+#ifdef __GNUC__
+#define HOT_INLINE inline __attribute__((always_inline))
+#else
+#define HOT_INLINE inline
+#endif
+
 /* Simple keys longer than this may not be keys for libyaml (it stops looking at 1024). */
 #define KEY_MAX 1000
+
+/* The size of the transparent huge pages asked for the nodes of big files (x86-64, arm64 with
+ * 4 KB pages). */
+#define HUGE_PAGE ((uintptr_t)2 << 20)
 
 struct fp {
     const unsigned char *s, *e; /* the input */
     const unsigned char *p;     /* the cursor */
     const unsigned char *bol;   /* the start of the cursor's line */
     size_t line;
-    size_t cont, cont_bol;      /* UTF-8 continuation bytes before p, before bol */
-    yaml_node_t *nodes;         /* while parsing, collections hold offsets (fixed at the end) */
+    /* The cursor's index is p - ib, its column p - cb (ib: s and the UTF-8 continuation bytes
+     * before p; cb: bol and those on the cursor's line). */
+    const unsigned char *ib, *cb;
+    /* One block: room for cn nodes, then for cn items and pairs (each node but the first is
+     * one), then ct bytes of text (scalar values, each NUL-terminated). It is sized from the
+     * input, so that it is seldom grown; the parts not used are never touched. */
+    yaml_node_t *nodes;
     size_t nn, cn;
     int *ids;                   /* the items and pairs of closed collections */
-    size_t ni, ci;
-    int *stk;                   /* the children of the open collections */
-    size_t ns, cs;
-    char *text;                 /* scalar values, each NUL-terminated */
+    size_t ni;
+    char *text;
     size_t nt, ct;
+    int *stk;                   /* the children of the open collections (room for cn) */
+    size_t ns;
     int depth;
     bool bad;                   /* not taken here, or out of memory */
 };
@@ -70,33 +90,66 @@ static const unsigned char cls[256] = {
     3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3
 };
 
-static bool grow(void **v, size_t *cap, size_t need, size_t elem)
+/* Make the block room for @cn nodes and @ct bytes of text: the items and the text move to
+ * their new places, and the nodes' pointers to them with them. */
+static bool relayout(struct fp *f, size_t cn, size_t ct)
 {
-    if (need <= *cap)
-        return true;
-    size_t c = *cap ? *cap : 256;
-    while (c < need) {
-        if (c > SIZE_MAX / 4 / elem)
-            return false;
-        c *= 2;
-    }
-    void *q = realloc(*v, c * elem);
-    if (!q)
+    const size_t per = sizeof(yaml_node_t) + 2 * sizeof(int);
+    if (cn > INT32_MAX || ct > SIZE_MAX / 4 || cn > (SIZE_MAX / 4 - ct) / per)
         return false;
-    *v = q;
-    *cap = c;
+    int *stk = realloc(f->stk, cn * sizeof(int));
+    if (!stk)
+        return false;
+    f->stk = stk;
+    size_t ids_at = f->cn * sizeof(yaml_node_t), text_at = ids_at + f->cn * sizeof(int);
+    uintptr_t old_ids = (uintptr_t)f->ids, old_text = (uintptr_t)f->text;
+    char *b = realloc(f->nodes, cn * (sizeof(yaml_node_t) + sizeof(int)) + ct);
+    if (!b)
+        return false;
+    f->nodes = (yaml_node_t *)b;
+    f->ids = (int *)(b + cn * sizeof(yaml_node_t));
+    f->text = (char *)(f->ids + cn);
+    if (f->nt)
+        memmove(f->text, b + text_at, f->nt);
+    if (f->ni)
+        memmove(f->ids, b + ids_at, f->ni * sizeof(int));
+    f->cn = cn;
+    f->ct = ct;
+    if (old_ids == (uintptr_t)f->ids && old_text == (uintptr_t)f->text)
+        return true;
+    for (yaml_node_t *n = f->nodes; n < f->nodes + f->nn; n++) {
+        if (n->type == YAML_SCALAR_NODE) {
+            n->data.scalar.value =
+                (yaml_char_t *)f->text + ((uintptr_t)n->data.scalar.value - old_text);
+        } else if (n->type == YAML_SEQUENCE_NODE) {
+            if (!n->data.sequence.items.start)
+                continue; /* open */
+            size_t at = ((uintptr_t)n->data.sequence.items.start - old_ids) / sizeof(int);
+            size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+            n->data.sequence.items.start = f->ids + at;
+            n->data.sequence.items.top = n->data.sequence.items.end = f->ids + at + cnt;
+        } else {
+            if (!n->data.mapping.pairs.start)
+                continue;
+            size_t at = ((uintptr_t)n->data.mapping.pairs.start - old_ids) / sizeof(int);
+            size_t cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+            n->data.mapping.pairs.start = (yaml_node_pair_t *)(f->ids + at);
+            n->data.mapping.pairs.top = n->data.mapping.pairs.end =
+                n->data.mapping.pairs.start + cnt;
+        }
+    }
     return true;
 }
 
 static inline size_t col(const struct fp *f)
 {
-    return (size_t)(f->p - f->bol) - (f->cont - f->cont_bol);
+    return (size_t)(f->p - f->cb);
 }
 
 static inline yaml_mark_t mark(const struct fp *f)
 {
     yaml_mark_t m;
-    m.index = (size_t)(f->p - f->s) - f->cont;
+    m.index = (size_t)(f->p - f->ib);
     m.line = f->line;
     m.column = col(f);
     return m;
@@ -119,8 +172,7 @@ static inline void newline(struct fp *f)
 {
     f->p++;
     f->line++;
-    f->bol = f->p;
-    f->cont_bol = f->cont;
+    f->bol = f->cb = f->p;
 }
 
 static inline bool blankz(const struct fp *f, const unsigned char *q)
@@ -165,8 +217,28 @@ static bool skip_u8(struct fp *f)
     if (!n)
         return false;
     f->p += n;
-    f->cont += n - 1;
+    f->ib += n - 1;
+    f->cb += n - 1;
     return true;
+}
+
+/* The first byte from @q (before @e) that is not a space; eight at a time over
+ * indentation. */
+static inline const unsigned char *spaces(const unsigned char *q, const unsigned char *e)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (e - q >= 8) {
+        uint64_t w;
+        memcpy(&w, q, 8);
+        w ^= 0x2020202020202020u;
+        if (w)
+            return q + __builtin_ctzll(w) / 8;
+        q += 8;
+    }
+#endif
+    while (q < e && *q == ' ')
+        q++;
+    return q;
 }
 
 /* Skip a comment up to its line break. */
@@ -189,25 +261,29 @@ static void comment(struct fp *f)
 }
 
 /* Skip spaces, comments and line breaks up to the next content or the end. */
-static void next_content(struct fp *f)
+static HOT_INLINE void next_content(struct fp *f)
 {
+    const unsigned char *p = f->p, *const e = f->e;
     while (!f->bad) {
-        const unsigned char *q = f->p;
-        while (q < f->e && *q == ' ')
-            q++;
-        f->p = q;
-        if (q == f->e)
-            return;
-        unsigned c = *q;
-        if (c == '#')
+        if (p < e && *p == ' ')
+            p = spaces(p + 1, e);
+        if (p == e)
+            break;
+        unsigned c = *p;
+        if (c == '\n') {
+            f->line++;
+            f->bol = f->cb = ++p;
+        } else if (c == '#') {
+            f->p = p;
             comment(f);
-        else if (c == '\n')
-            newline(f);
-        else if (c < 0x20 || c == 0x7f)
-            f->bad = true; /* a tab, CR or a control character */
-        else
-            return;
+            p = f->p;
+        } else {
+            if (c < 0x20 || c == 0x7f)
+                f->bad = true; /* a tab, CR or a control character */
+            break;
+        }
     }
+    f->p = p;
 }
 
 /* '---' or '...' at the start of a line. */
@@ -218,6 +294,13 @@ static inline bool doc_marker(const struct fp *f)
            ((p[0] == '-' && p[1] == '-' && p[2] == '-') ||
             (p[0] == '.' && p[1] == '.' && p[2] == '.')) &&
            blankz(f, p + 3);
+}
+
+/* More than KEY_MAX characters from @k (before the cursor, where the index base was @kib) to
+ * the cursor. */
+static inline bool too_long(const struct fp *f, const unsigned char *k, const unsigned char *kib)
+{
+    return f->p - k > KEY_MAX && (size_t)(f->p - f->ib) - (size_t)(k - kib) > KEY_MAX;
 }
 
 /* After next_content(), for the block collection at column @c: -1 when it ends here (the
@@ -232,38 +315,37 @@ static inline int where(const struct fp *f, long c)
 
 /* ---- nodes ---- */
 
-/* Room for one more node and one more child on the stack. */
-static bool node_room(struct fp *f)
+/* Room for one more node, made. */
+static bool more_nodes(struct fp *f)
 {
-    if ((f->nn == f->cn && !grow((void **)&f->nodes, &f->cn, f->nn + 1, sizeof(yaml_node_t))) ||
-        (f->ns == f->cs && !grow((void **)&f->stk, &f->cs, f->ns + 1, sizeof(int))) ||
-        f->nn >= INT32_MAX - 1) {
-        f->bad = true;
-        return false;
-    }
-    return true;
+    if (relayout(f, f->cn * 2, f->ct)) /* (which keeps node ids ints) */
+        return true;
+    f->bad = true;
+    return false;
 }
 
-/* A new node (its id), also a child of the collection being filled. Its end mark is
- * @sm; the caller sets its data. */
-static inline int add_node(struct fp *f, yaml_node_type_t type, yaml_mark_t sm)
+/* A new node, also a child of the collection being filled (its id is f->nn); the caller
+ * sets its fields but the tag. */
+static inline yaml_node_t *add_node(struct fp *f, yaml_node_type_t type)
 {
-    if (f->bad || ((f->nn == f->cn || f->ns == f->cs) && !node_room(f)))
-        return 0;
+    if (f->bad || (f->nn == f->cn && !more_nodes(f)))
+        return NULL;
     yaml_node_t *n = &f->nodes[f->nn++];
-    n->type = type;
     n->tag = (yaml_char_t *)fast_tags[type - YAML_SCALAR_NODE];
-    n->start_mark = n->end_mark = sm;
-    int id = (int)f->nn;
-    if (id > 1)
-        f->stk[f->ns++] = id;
-    return id;
+    f->stk[f->ns++] = (int)f->nn; /* the first node's stays under the others */
+    return n;
 }
 
 /* Room for @n more bytes of text, made. */
 static bool room_grow(struct fp *f, size_t n)
 {
-    if (grow((void **)&f->text, &f->ct, f->nt + n, 1))
+    size_t c = f->ct;
+    while (c < f->nt + n) {
+        if (c > SIZE_MAX / 8)
+            break;
+        c *= 2;
+    }
+    if (c >= f->nt + n && relayout(f, f->cn, c))
         return true;
     f->bad = true;
     return false;
@@ -298,57 +380,75 @@ static inline int add_scalar(struct fp *f, size_t off, yaml_scalar_style_t style
 {
     if (!put_c(f, '\0'))
         return 0;
-    int id = add_node(f, YAML_SCALAR_NODE, sm);
-    if (!id)
+    yaml_node_t *n = add_node(f, YAML_SCALAR_NODE);
+    if (!n)
         return 0;
-    yaml_node_t *n = &f->nodes[id - 1];
-    n->data.scalar.value = (yaml_char_t *)(uintptr_t)off;
+    n->type = YAML_SCALAR_NODE;
+    n->data.scalar.value = (yaml_char_t *)f->text + off;
     n->data.scalar.length = f->nt - 1 - off;
     n->data.scalar.style = style;
+    n->start_mark = sm;
     n->end_mark = em;
-    return id;
+    return (int)f->nn;
 }
 
 /* A collection starts: its id; *@base is where its children begin on the stack. */
-static int open_coll(struct fp *f, yaml_node_type_t type, int style, yaml_mark_t sm,
+static HOT_INLINE int open_coll(struct fp *f, yaml_node_type_t type, int style, yaml_mark_t sm,
                      size_t *base)
 {
     if (++f->depth > MPI_YAML_MAX_DEPTH) {
         f->bad = true;
         return 0;
     }
-    int id = add_node(f, type, sm);
-    if (!id)
+    yaml_node_t *n = add_node(f, type);
+    if (!n)
         return 0;
-    memset(&f->nodes[id - 1].data, 0, sizeof(f->nodes[id - 1].data));
-    if (type == YAML_SEQUENCE_NODE)
-        f->nodes[id - 1].data.sequence.style = (yaml_sequence_style_t)style;
-    else
-        f->nodes[id - 1].data.mapping.style = (yaml_mapping_style_t)style;
+    n->type = type;
+    /* Open: no items yet (relayout() tells it by that). */
+    if (type == YAML_SEQUENCE_NODE) {
+        n->data.sequence.items.start = n->data.sequence.items.end =
+            n->data.sequence.items.top = NULL;
+        n->data.sequence.style = (yaml_sequence_style_t)style;
+    } else {
+        n->data.mapping.pairs.start = n->data.mapping.pairs.end = n->data.mapping.pairs.top =
+            NULL;
+        n->data.mapping.style = (yaml_mapping_style_t)style;
+    }
+    n->start_mark = sm;
     *base = f->ns;
-    return id;
+    return (int)f->nn;
 }
 
 /* The collection @id ends at @em: its children move from the stack to the items. @big: it
  * may hold MPI_YAML_MAX_TOP_ITEMS entries. */
-static int close_coll(struct fp *f, int id, size_t base, bool big, yaml_mark_t em)
+static HOT_INLINE int close_coll(struct fp *f, int id, size_t base, bool big, yaml_mark_t em)
 {
     f->depth--;
     if (f->bad)
         return 0;
     yaml_node_t *n = &f->nodes[id - 1];
     size_t cnt = f->ns - base;
-    size_t entries = n->type == YAML_MAPPING_NODE ? cnt / 2 : cnt;
-    if (entries > (big ? MPI_YAML_MAX_TOP_ITEMS : MPI_YAML_MAX_ITEMS) ||
-        !grow((void **)&f->ids, &f->ci, f->ni + cnt, sizeof(int))) {
+    if (n->type == YAML_MAPPING_NODE ? cnt / 2 > (big ? MPI_YAML_MAX_TOP_ITEMS
+                                                        : MPI_YAML_MAX_ITEMS)
+                                     : cnt > (big ? MPI_YAML_MAX_TOP_ITEMS
+                                                  : MPI_YAML_MAX_ITEMS)) {
         f->bad = true;
         return 0;
     }
-    if (cnt)
-        memcpy(f->ids + f->ni, f->stk + base, cnt * sizeof(int));
-    /* Offset and count, made pointers once every block has its final place. */
-    n->data.sequence.items.start = (yaml_node_item_t *)(uintptr_t)f->ni;
-    n->data.sequence.items.end = (yaml_node_item_t *)(uintptr_t)cnt;
+    int *at = f->ids + f->ni;
+    if (cnt > 8)
+        memcpy(at, f->stk + base, cnt * sizeof(int));
+    else
+        for (size_t i = 0; i < cnt; i++)
+            at[i] = f->stk[base + i];
+    if (n->type == YAML_SEQUENCE_NODE) {
+        n->data.sequence.items.start = at;
+        n->data.sequence.items.top = n->data.sequence.items.end = at + cnt;
+    } else {
+        n->data.mapping.pairs.start = (yaml_node_pair_t *)at;
+        n->data.mapping.pairs.top = n->data.mapping.pairs.end =
+            (yaml_node_pair_t *)(at + cnt);
+    }
     f->ni += cnt;
     f->ns = base;
     n->end_mark = em;
@@ -357,58 +457,145 @@ static int close_coll(struct fp *f, int id, size_t base, bool big, yaml_mark_t e
 
 /* ---- scalars ---- */
 
-/* A plain scalar on one line from the cursor; in a flow collection (@flow) it also ends at
- * ',', '[', ']', '{' and '}'. The cursor stops after it and the blanks that follow. */
-static int plain(struct fp *f, bool flow)
+/* The end of the run of characters from @r that a plain scalar takes without a look (before
+ * @e): the first blank, control, ':', DEL or non-ASCII byte; in a flow collection (@flow) also
+ * the first ',', '[', ']', '{', '}' or '?'. */
+static inline const unsigned char *run(const unsigned char *r, const unsigned char *e,
+                                       bool flow)
 {
-    const unsigned char *start = f->p, *end;
+#ifdef __SSE2__
+    const __m128i one = _mm_set1_epi8(1), lo = _mm_set1_epi8(0x22),
+                  colon = _mm_set1_epi8(':');
+    while (e - r >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)r);
+        /* Signed, one more: blanks and controls are below 0x22, and DEL and the bytes from
+         * 0x80 too (they become negative, 0xff becomes 0). */
+        __m128i m = _mm_or_si128(_mm_cmplt_epi8(_mm_add_epi8(x, one), lo),
+                                 _mm_cmpeq_epi8(x, colon));
+        if (flow) {
+            __m128i y = _mm_or_si128(x, _mm_set1_epi8(0x20)); /* '[' '{', ']' '}' */
+            m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(y, _mm_set1_epi8('{')),
+                                             _mm_cmpeq_epi8(y, _mm_set1_epi8('}'))));
+            m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(',')),
+                                             _mm_cmpeq_epi8(x, _mm_set1_epi8('?'))));
+        }
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits)
+            return r + __builtin_ctz(bits);
+        r += 16;
+    }
+#endif
     const unsigned stop = flow ? STOP_FLOW : STOP_BLOCK;
-    yaml_mark_t sm = mark(f), em;
+    while (r < e && !(cls[*r] & stop))
+        r++;
+    return r;
+}
+
+/* A scalar on the cursor's line: the @n bytes at @v copied into the text, with the style
+ * and the marks (indexes and columns) given. */
+static HOT_INLINE int line_scalar(struct fp *f, const unsigned char *v, size_t n,
+                              yaml_scalar_style_t style, size_t si, size_t sc, size_t ei,
+                              size_t ec)
+{
+    if (f->ct - f->nt < n + 16 && !room_grow(f, n + 16))
+        return 0;
+    yaml_node_t *node = add_node(f, YAML_SCALAR_NODE);
+    if (!node)
+        return 0;
+    char *t = f->text + f->nt;
+    if (n <= 16 && f->e - v >= 16)
+        memcpy(t, v, 16); /* what follows the value is overwritten next */
+    else
+        memcpy(t, v, n);
+    t[n] = '\0';
+    f->nt += n + 1;
+    node->type = YAML_SCALAR_NODE;
+    node->data.scalar.value = (yaml_char_t *)t;
+    node->data.scalar.length = n;
+    node->data.scalar.style = style;
+    node->start_mark.index = si;
+    node->start_mark.line = node->end_mark.line = f->line;
+    node->start_mark.column = sc;
+    node->end_mark.index = ei;
+    node->end_mark.column = ec;
+    return (int)f->nn;
+}
+
+/* The rest of a plain scalar whose run of characters stopped at @r, not at its end: its end
+ * (NULL when it is not taken), with *@ib and *@cb there (struct fp) and *@after past the
+ * blanks that follow. */
+static const unsigned char *plain_more(struct fp *f, const unsigned char *r, bool flow,
+                                       const unsigned char **after, const unsigned char **ib,
+                                       const unsigned char **cb)
+{
+    const unsigned char *const e = f->e, *end;
     for (;;) {
-        while (f->p < f->e) {
-            /* The run of ordinary characters, with the cursor in a register. */
-            const unsigned char *r = f->p, *e = f->e;
-            while (r < e && !(cls[*r] & stop))
-                r++;
-            f->p = r;
+        for (;;) {
+            r = run(r, e, flow);
             if (r == e)
                 break;
             unsigned c = *r;
             if (c == ' ' || c == '\n')
                 break;
             if (c == ':') {
-                const unsigned char *q = f->p + 1;
-                if (q == f->e || *q == ' ' || *q == '\n')
+                const unsigned char *q = r + 1;
+                if (q == e || *q == ' ' || *q == '\n')
                     break;
                 if (flow || *q == '\t')
-                    goto bad;
-                f->p++;
+                    return NULL;
+                r++;
                 continue;
             }
             if (flow && (c == ',' || c == '[' || c == ']' || c == '{' || c == '}'))
                 break;
-            if (c >= 0x80 && c != 0x7f && skip_u8(f))
-                continue;
-            goto bad; /* a tab, a control character, '?' in a flow collection */
+            size_t n = c >= 0x80 ? u8char(f, r) : 0;
+            if (!n)
+                return NULL; /* a tab, a control character, '?' in a flow collection */
+            r += n;
+            f->ib += n - 1;
+            f->cb += n - 1;
         }
-        end = f->p;
-        em = mark(f);
-        while (f->p < f->e && *f->p == ' ')
-            f->p++;
-        if (f->p == f->e)
+        end = r;
+        *ib = f->ib;
+        *cb = f->cb;
+        while (r < e && *r == ' ')
+            r++;
+        if (r == e)
             break;
-        unsigned c = *f->p;
-        if (c == '\n' || c == '#' || (c == ':' && blankz(f, f->p + 1)) ||
+        unsigned c = *r;
+        if (c == '\n' || c == '#' ||
+            (c == ':' && (r + 1 == e || r[1] == ' ' || r[1] == '\n' || r[1] == '\t')) ||
             (flow && (c == ',' || c == '[' || c == ']' || c == '{' || c == '}')))
             break;
     }
-    size_t off = f->nt;
-    if (!put(f, start, (size_t)(end - start)))
-        return 0;
-    return add_scalar(f, off, YAML_PLAIN_SCALAR_STYLE, sm, em);
-bad:
-    f->bad = true;
-    return 0;
+    *after = r;
+    return end;
+}
+
+/* A plain scalar on one line from the cursor; in a flow collection (@flow) it also ends at
+ * ',', '[', ']', '{' and '}'. The cursor stops after it and the blanks that follow. */
+static HOT_INLINE int plain(struct fp *f, bool flow)
+{
+    const unsigned char *const start = f->p, *const e = f->e;
+    const unsigned char *const ib0 = f->ib, *const cb0 = f->cb;
+    const unsigned char *end = run(start, e, flow), *after = end, *ib_end = ib0, *cb_end = cb0;
+    if (end < e) {
+        unsigned c = *end;
+        /* Mostly it ends where its first run does: before a line break, a value indicator, or
+         * in a flow collection, a ',' or a bracket. */
+        if (!(c == '\n' || (c == ':' && (end + 1 == e || end[1] == ' ' || end[1] == '\n')) ||
+              (flow && (c == ',' || c == ']' || c == '}' || c == '[' || c == '{')))) {
+            end = plain_more(f, end, flow, &after, &ib_end, &cb_end);
+            if (!end) {
+                f->bad = true;
+                return 0;
+            }
+        }
+    }
+    f->p = after;
+    return line_scalar(f, start, (size_t)(end - start), YAML_PLAIN_SCALAR_STYLE,
+                       (size_t)(start - ib0), (size_t)(start - cb0), (size_t)(end - ib_end),
+                       (size_t)(end - cb_end));
 }
 
 static int hexval(unsigned c)
@@ -488,8 +675,50 @@ static bool escape(struct fp *f)
     return put(f, b, n);
 }
 
+/* The end of the run of characters from @r that a quoted scalar takes as they are (before
+ * @e): the first control, DEL, non-ASCII byte, quote or backslash. */
+static inline const unsigned char *quoted_run(const unsigned char *r, const unsigned char *e)
+{
+#ifdef __SSE2__
+    const __m128i lo = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f),
+                  sq = _mm_set1_epi8('\''), dq = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+    while (e - r >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)r);
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(x, lo), _mm_cmpeq_epi8(x, del)),
+                                 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, sq),
+                                                           _mm_cmpeq_epi8(x, dq)),
+                                              _mm_cmpeq_epi8(x, bs)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits)
+            return r + __builtin_ctz(bits);
+        r += 16;
+    }
+#endif
+    while (r < e && *r >= 0x20 && *r < 0x7f && *r != '\'' && *r != '"' && *r != '\\')
+        r++;
+    return r;
+}
+
+static int quoted_more(struct fp *f);
+
 /* A single- or double-quoted scalar that ends on its line. */
-static int quoted(struct fp *f)
+static HOT_INLINE int quoted(struct fp *f)
+{
+    const unsigned char *const q = f->p, *const r = quoted_run(q + 1, f->e);
+    /* Mostly ASCII with no escape up to its closing quote. */
+    if (r < f->e && *r == *q && !(*r == '\'' && r + 1 < f->e && r[1] == '\'')) {
+        f->p = r + 1;
+        return line_scalar(f, q + 1, (size_t)(r - q - 1),
+                           *q == '"' ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+                                     : YAML_SINGLE_QUOTED_SCALAR_STYLE,
+                           (size_t)(q - f->ib), (size_t)(q - f->cb), (size_t)(f->p - f->ib),
+                           (size_t)(f->p - f->cb));
+    }
+    return quoted_more(f);
+}
+
+/* The same, any way. */
+static int quoted_more(struct fp *f)
 {
     bool dbl = *f->p == '"';
     yaml_mark_t sm = mark(f);
@@ -500,10 +729,7 @@ static int quoted(struct fp *f)
             goto bad;
         const unsigned char *run = f->p;
         /* The bulk: characters taken as they are. */
-        const unsigned char *r = f->p;
-        while (r < f->e && *r >= 0x20 && *r < 0x7f && *r != '\'' && *r != '"' && *r != '\\')
-            r++;
-        f->p = r;
+        f->p = quoted_run(f->p, f->e);
         if (f->p > run && !put(f, run, (size_t)(f->p - run)))
             return 0;
         if (f->p == f->e)
@@ -679,20 +905,25 @@ static inline bool plain_start(const struct fp *f, bool flow)
 
 static bool is_after(const struct fp *f, int key)
 {
-    return !strcmp(f->text + (uintptr_t)f->nodes[key - 1].data.scalar.value, "after");
+    const yaml_node_t *n = &f->nodes[key - 1];
+    /* strcmp(), as the libyaml path tells it: a value with a NUL after "after" is one. */
+    return n->data.scalar.length >= 5 && !memcmp(n->data.scalar.value, "after", 6);
 }
 
 static inline void skip_blanks(struct fp *f)
 {
-    const unsigned char *q = f->p;
-    while (q < f->e && *q == ' ')
-        q++;
-    f->p = q;
+    const unsigned char *p = f->p;
+    if (p < f->e && *p == ' ') {
+        /* Mostly one. */
+        if (++p < f->e && *p == ' ')
+            p = spaces(p + 1, f->e);
+        f->p = p;
+    }
 }
 
 /* Spaces, comments and line breaks between the tokens of a flow collection (which may go on
  * over lines at any indentation); false on a tab, a CR or a document marker. */
-static bool flow_space(struct fp *f)
+static bool flow_space_slow(struct fp *f)
 {
     for (;;) {
         skip_blanks(f);
@@ -710,7 +941,24 @@ static bool flow_space(struct fp *f)
     }
 }
 
-static int flow_node(struct fp *f, bool after);
+static HOT_INLINE bool flow_space(struct fp *f)
+{
+    skip_blanks(f);
+    /* Mostly the next token, on the same line. */
+    if (f->p < f->e && *f->p > ' ' && *f->p != '#' && f->p != f->bol)
+        return true;
+    return flow_space_slow(f);
+}
+
+/* A quoted scalar where a key may be, and the blanks after it (as plain() leaves the cursor). */
+static inline int quoted_key(struct fp *f)
+{
+    int id = quoted(f);
+    skip_blanks(f);
+    return id;
+}
+
+static HOT_INLINE int flow_node(struct fp *f, bool after);
 
 /* A flow list or mapping. */
 static int flow_coll(struct fp *f, bool after)
@@ -734,12 +982,11 @@ static int flow_coll(struct fp *f, bool after)
         if (map) {
             if (f->p == f->e || !(*f->p == '"' || *f->p == '\'' || plain_start(f, true)))
                 break;
-            yaml_mark_t km = mark(f);
-            int key = *f->p == '"' || *f->p == '\'' ? quoted(f) : plain(f, true);
+            const unsigned char *k = f->p, *kib = f->ib;
+            int key = *f->p == '"' || *f->p == '\'' ? quoted_key(f) : plain(f, true);
             if (!key)
                 break;
-            skip_blanks(f);
-            if (f->p == f->e || *f->p != ':' || mark(f).index - km.index > KEY_MAX)
+            if (f->p == f->e || *f->p != ':' || too_long(f, k, kib))
                 break;
             f->p++;
             if (f->p == f->e || *f->p != ' ' || !flow_space(f))
@@ -768,7 +1015,7 @@ bad:
 }
 
 /* A node inside a flow collection. */
-static int flow_node(struct fp *f, bool after)
+static HOT_INLINE int flow_node(struct fp *f, bool after)
 {
     if (f->p == f->e)
         return f->bad = true, 0;
@@ -789,16 +1036,15 @@ static int block_node(struct fp *f, long indent, bool after, bool compact);
  * it). */
 static int block_key(struct fp *f)
 {
-    yaml_mark_t km = mark(f);
+    const unsigned char *k = f->p, *kib = f->ib;
     int key = 0;
     if (*f->p == '"' || *f->p == '\'')
-        key = quoted(f);
+        key = quoted_key(f);
     else if (plain_start(f, false))
         key = plain(f, false);
     if (!key)
         return f->bad = true, 0;
-    skip_blanks(f);
-    if (!value_colon(f) || mark(f).index - km.index > KEY_MAX)
+    if (!value_colon(f) || too_long(f, k, kib))
         return f->bad = true, 0;
     return key;
 }
@@ -813,10 +1059,12 @@ static int block_seq(struct fp *f, bool indentless, bool after)
     if (!id)
         return 0;
     for (;;) {
-        f->p++; /* '-' */
-        yaml_mark_t dash = mark(f);
+        const unsigned char *d = ++f->p; /* after the '-' */
         skip_blanks(f);
         if (f->p == f->e || *f->p == '\n' || *f->p == '#') {
+            yaml_mark_t dash = mark(f);
+            dash.index -= (size_t)(f->p - d);
+            dash.column -= (size_t)(f->p - d);
             next_content(f);
             if (!f->bad && where(f, c) > 0)
                 block_node(f, c, false, true);
@@ -849,9 +1097,12 @@ static int block_map(struct fp *f, int id, size_t base, long c, int key, bool af
     for (;;) {
         bool value_after = is_after(f, key);
         f->p++; /* ':' */
-        yaml_mark_t vm = mark(f);
+        const unsigned char *v = f->p;
         skip_blanks(f);
         if (f->p == f->e || *f->p == '\n' || *f->p == '#') {
+            yaml_mark_t vm = mark(f); /* after the ':', on its line */
+            vm.index -= (size_t)(f->p - v);
+            vm.column -= (size_t)(f->p - v);
             next_content(f);
             int w = f->bad ? -1 : where(f, c);
             if (w > 0)
@@ -860,6 +1111,10 @@ static int block_map(struct fp *f, int id, size_t base, long c, int key, bool af
                 block_seq(f, true, value_after);
             else
                 add_scalar(f, f->nt, YAML_PLAIN_SCALAR_STYLE, vm, vm);
+        } else if (*f->p != '-' && !(cls[*f->p] & INDICATOR)) {
+            /* Mostly a plain scalar: block_node() for it, shorter. */
+            if (plain(f, false) && f->p < f->e && *f->p == ':' && blankz(f, f->p + 1))
+                break; /* a key on the line of another */
         } else {
             block_node(f, c, value_after, false);
         }
@@ -908,14 +1163,13 @@ static int block_node(struct fp *f, long indent, bool after, bool compact)
     }
     int key;
     if (c == '"' || c == '\'')
-        key = quoted(f);
+        key = quoted_key(f);
     else if (plain_start(f, false))
         key = plain(f, false);
     else
         return f->bad = true, 0;
     if (!key)
         return 0;
-    skip_blanks(f);
     bool is_key = f->p < f->e && *f->p == ':' && blankz(f, f->p + 1);
     if (is_key && !value_colon(f))
         return f->bad = true, 0; /* ':' and a tab */
@@ -934,51 +1188,28 @@ static int block_node(struct fp *f, long indent, bool after, bool compact)
     return block_map(f, mapid, base, (long)f->nodes[mapid - 1].start_mark.column, key, after);
 }
 
-/* Offsets to pointers: the nodes, the items and the text in one block. */
-static bool finish(struct fp *f, yaml_document_t *doc)
-{
-    size_t nb = f->nn * sizeof(yaml_node_t), ib = f->ni * sizeof(int);
-    char *block = realloc(f->nodes, nb + ib + f->nt);
-    if (!block)
-        return false;
-    f->nodes = (yaml_node_t *)block;
-    int *ids = (int *)(block + nb);
-    char *text = block + nb + ib;
-    if (ib)
-        memcpy(ids, f->ids, ib);
-    memcpy(text, f->text, f->nt);
-    for (yaml_node_t *n = f->nodes; n < f->nodes + f->nn; n++) {
-        if (n->type == YAML_SCALAR_NODE) {
-            n->data.scalar.value = (yaml_char_t *)text + (uintptr_t)n->data.scalar.value;
-            continue;
-        }
-        size_t off = (uintptr_t)n->data.sequence.items.start;
-        size_t cnt = (uintptr_t)n->data.sequence.items.end;
-        if (n->type == YAML_SEQUENCE_NODE) {
-            n->data.sequence.items.start = ids + off;
-            n->data.sequence.items.top = n->data.sequence.items.end = ids + off + cnt;
-        } else {
-            n->data.mapping.pairs.start = (yaml_node_pair_t *)(ids + off);
-            n->data.mapping.pairs.top = n->data.mapping.pairs.end =
-                (yaml_node_pair_t *)(ids + off + cnt);
-        }
-    }
-    doc->nodes.start = f->nodes;
-    doc->nodes.top = doc->nodes.end = f->nodes + f->nn;
-    f->nodes = NULL;
-    return true;
-}
-
 bool mpi_yl_fast_parse(const char *data, size_t len, yaml_document_t *doc)
 {
     struct fp f = {.s = (const unsigned char *)data, .e = (const unsigned char *)data + len};
-    f.p = f.bol = f.s;
+    f.p = f.bol = f.ib = f.cb = f.s;
     bool explicit_start = false, ok = false;
     memset(doc, 0, sizeof(*doc));
-    /* Room for a pipeline file's usual share of nodes and text, grown when short. */
-    if (!grow((void **)&f.nodes, &f.cn, len / 8 + 16, sizeof(yaml_node_t)) ||
-        !grow((void **)&f.text, &f.ct, len + len / 8 + 16, 1))
+    /* Room for more nodes and text than pipeline files have (about a node for 7 or 8 bytes,
+     * 70 % of the bytes in values), grown when short. */
+    if (len > SIZE_MAX / 4 ||
+        !relayout(&f, len / 6 < INT32_MAX / 2 ? len / 6 + 64 : INT32_MAX / 2,
+                  len + len / 8 + 64))
         goto out;
+#ifdef MADV_HUGEPAGE
+    {
+        /* The nodes of a big file take thousands of pages (96 bytes each): in 2 MB pages
+         * where the system gives them when asked, a fault each instead of 512. */
+        uintptr_t a = ((uintptr_t)f.nodes + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+        uintptr_t z = (uintptr_t)(f.nodes + f.cn) & ~(uintptr_t)(HUGE_PAGE - 1);
+        if (z > a)
+            (void)madvise((void *)a, z - a, MADV_HUGEPAGE);
+    }
+#endif
     yaml_mark_t start;
     next_content(&f);
     if (f.bad || f.p == f.e)
@@ -1020,12 +1251,13 @@ bool mpi_yl_fast_parse(const char *data, size_t len, yaml_document_t *doc)
     }
     doc->start_implicit = !explicit_start;
     doc->start_mark = start;
-    ok = finish(&f, doc);
+    doc->nodes.start = f.nodes;
+    doc->nodes.top = doc->nodes.end = f.nodes + f.nn;
+    f.nodes = NULL;
+    ok = true;
 out:
     free(f.nodes);
-    free(f.ids);
     free(f.stk);
-    free(f.text);
     if (!ok)
         memset(doc, 0, sizeof(*doc));
     return ok;

@@ -481,6 +481,68 @@ START_TEST(test_fast_parser)
     for (int i = 0; i <= MPI_YAML_MAX_ITEMS; i++)
         gen_put(b, "        - y\n");
     ck_assert(!fast_same(mp_buf_data(b), mp_buf_len(b), "too long"));
+    /* Scalars about 16 bytes long (they are read 16 at a time), of ASCII, UTF-8 before and
+     * after the 16th byte, ':' and blanks inside, in block and flow context, quoted with
+     * escapes and doubled quotes, deep indentation and comments; then each again with the
+     * input ending right after it. */
+    static const char *const longs[] = {
+        "abcdefghijklmno", "abcdefghijklmnop", "abcdefghijklmnopq",
+        "abcdefghijklmnopqrstuvwxyz01234", "abcdefghijklmnopqrstuvwxyz012345",
+        "abcdefghijklmnopqrstuvwxyz0123456", "abcdefghijklmn\xc3\xa9xyz", "abcdefghijklmno\xc3\xa9",
+        "\xe6\x97\xa5" "abcdefghijklmnopqrs",
+        "abcdefghijklmnopqrstu\xf0\x9f\x98\x80z", "http://example.com:8080/a/b/c/d",
+        "abcdefghijklmnop qrstuvwxyz", "abcdefghijklmnopqrs   tu", "a-b_c.d/e=f+g(h)i;j~k*l&m",
+        "'abcdefghijklmnopqrstuvwxyz'", "'abcdefghijklmno''pqrstuvwxyz'", "\"abcdefghijklmnop\"",
+        "\"abcdefghijklmnopq\\tr\\u00e9s\"", "\"abcdefghijklmn\xc3\xa9opqrstu\"",
+        "\"abcdefghijklmno\\\"p\"",
+    };
+    for (size_t i = 0; i < sizeof(longs) / sizeof(longs[0]); i++) {
+        const char *v = longs[i];
+        char t[1024];
+        ck_assert_int_lt(snprintf(t, sizeof(t), "%s: %s\nk: [%s, %s]\nm: {%s: %s}\n"
+                                      "deep:\n  a:\n    b:\n      c:\n        d:\n"
+                                      "                  - %s # \xc3\xa9 %s\n"
+                                      "                  - x\n# %s\nlast: %s",
+                                  v, v, v, v, v, v, v, v, v, v), (int)sizeof(t));
+        size_t n = strlen(t);
+        /* (A ':' in a plain scalar of a flow collection is left to libyaml.) */
+        ck_assert_msg(fast_same(t, n, t) || strchr(v, ':'), "not taken: %s", t);
+        for (size_t cut = n - 1; cut > 0 && t[cut] != ' '; cut--)
+            fast_same(t, cut, t);
+    }
+    /* Every byte value before, at and after the 16th byte of a scalar, in each context. */
+    for (int c = 1; c < 256; c++) {
+        static const int at[] = {0, 14, 15, 16, 17, 31};
+        for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+            char v[64], t[512];
+            memset(v, 'x', sizeof(v));
+            v[at[i]] = (char)c;
+            v[at[i] + 20] = '\0';
+            int n = snprintf(t, sizeof(t), "a: %s\nb: [%s, z]\nc: {%s: w}\nd: \"%s\"\ne: '%s'\n",
+                             v, v, v, v, v);
+            ck_assert_int_lt(n, (int)sizeof(t));
+            fast_same(t, (size_t)n, t);
+        }
+    }
+    /* Documents with more nodes for their size than the parser makes room for at first
+     * (values and items move as it grows), and a value longer than its text (escapes). */
+    mp_buf_reset(b);
+    for (int i = 0; i < 3000; i++) {
+        char line[64];
+        snprintf(line, sizeof(line), "k%d: [a, b]\nl%d: {c: d}\n", i, i);
+        gen_put(b, line);
+    }
+    gen_put(b, "x: [");
+    for (int i = 0; i < 20000; i++)
+        gen_put(b, "y,");
+    gen_put(b, "z]\nlast: [e, {f: g}]\n");
+    ck_assert(fast_same(mp_buf_data(b), mp_buf_len(b), "many nodes"));
+    mp_buf_reset(b);
+    gen_put(b, "a: [b, {c: d}]\ne: {f: [g]}\nq: \"");
+    for (int i = 0; i < 20000; i++)
+        gen_put(b, "\\L\\P");
+    gen_put(b, "\"\nlast: [h, {i: j}]\n");
+    ck_assert(fast_same(mp_buf_data(b), mp_buf_len(b), "long text"));
     /* Generated documents, and the same with bytes changed. */
     size_t gen_taken = 0;
     for (int i = 0; i < 4000; i++) {
