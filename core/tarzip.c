@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "deflate_piece.h"
+#include "pages.h"
 #include "write.h"
 
 #define TAR_BLOCK 512
@@ -376,6 +377,9 @@ static bool yaml_map(struct mp_buf *b)
                    MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return false;
+    /* The pages of the blocks freed before (the parser's, the loader's) for its start: the
+     * YAML is the last big thing written. */
+    mpi_pages_fill(p, YAML_MAP, false);
     b->data = p;
     b->cap = YAML_MAP; /* mpi_buf_reserve stops at the limit before it needs more */
     return true;

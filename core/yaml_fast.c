@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pages.h"
 #include "yaml_load_int.h"
 
 /* The tags libyaml's loader gives untagged nodes. A document made here uses these copies, so
@@ -80,7 +81,7 @@ static bool grow(void **v, size_t *cap, size_t need, size_t elem)
             return false;
         c *= 2;
     }
-    void *q = realloc(*v, c * elem);
+    void *q = mpi_block_realloc(*v, c * elem);
     if (!q)
         return false;
     *v = q;
@@ -938,7 +939,7 @@ static int block_node(struct fp *f, long indent, bool after, bool compact)
 static bool finish(struct fp *f, yaml_document_t *doc)
 {
     size_t nb = f->nn * sizeof(yaml_node_t), ib = f->ni * sizeof(int);
-    char *block = realloc(f->nodes, nb + ib + f->nt);
+    char *block = mpi_block_realloc(f->nodes, nb + ib + f->nt);
     if (!block)
         return false;
     f->nodes = (yaml_node_t *)block;
@@ -1022,10 +1023,10 @@ bool mpi_yl_fast_parse(const char *data, size_t len, yaml_document_t *doc)
     doc->start_mark = start;
     ok = finish(&f, doc);
 out:
-    free(f.nodes);
-    free(f.ids);
-    free(f.stk);
-    free(f.text);
+    mpi_block_free(f.nodes);
+    mpi_block_free(f.ids);
+    mpi_block_free(f.stk);
+    mpi_block_free(f.text);
     if (!ok)
         memset(doc, 0, sizeof(*doc));
     return ok;
