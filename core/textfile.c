@@ -5,13 +5,17 @@
 #include "textfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "diag.h"
+#include "pages.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -50,6 +54,44 @@ int mpi_textfile_read(const char *path, size_t max, char **data, size_t *len,
 close:
     fclose(f);
     return rc;
+}
+
+/* Files from this size on are mapped: the page cache's pages, not a copy in fresh ones. */
+#define MAP_MIN MPI_PAGES_MIN
+
+int mpi_textfile_map(const char *path, size_t max, char **data, size_t *len,
+                     struct mp_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return mp_error_set(err, MP_ERR_IO, "%s: %s", path, strerror(errno));
+    struct stat st;
+    bool big = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size >= MAP_MIN &&
+               (size_t)st.st_size <= max;
+    char *p = MAP_FAILED;
+    size_t n = big ? (size_t)st.st_size : 0, span = mpi_pages_round(n + 1);
+    /* Whole pages and one byte more: the bytes after the end of the file in its last page
+     * read as zero, and so does the page after it when the file fills its last page, so the
+     * text is NUL-terminated without a write. */
+    if (big && (p = mmap(NULL, span, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) != MAP_FAILED &&
+        mmap(p, n, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED) {
+        munmap(p, span);
+        p = MAP_FAILED;
+    }
+    close(fd);
+    if (p == MAP_FAILED) /* small, or not mappable: read */
+        return mpi_textfile_read(path, max, data, len, err);
+    *data = p;
+    *len = n;
+    return MP_OK;
+}
+
+void mpi_textfile_unmap(char *data, size_t len)
+{
+    if (data && len >= MAP_MIN)
+        munmap(data, mpi_pages_round(len + 1));
+    else
+        free(data);
 }
 
 /* Length of the valid UTF-8 sequence at @s (RFC 3629: no overlongs, surrogates or > U+10FFFF),

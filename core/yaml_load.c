@@ -1370,7 +1370,7 @@ int mpi_yaml_load(const char *path, const char *const *platforms, size_t n,
         rc = mp_error_set(err, MP_ERR_NOMEM, "out of memory");
         goto out;
     }
-    if ((rc = mpi_textfile_read(path, MPI_YAML_MAX_BYTES, &data, &len, err)) != MP_OK) {
+    if ((rc = mpi_textfile_map(path, MPI_YAML_MAX_BYTES, &data, &len, err)) != MP_OK) {
         if (rc == MP_ERR_PARSE)
             mpi_diag_add(diags, MP_DIAG_ERROR, 1, 1, "a smaller file", "%s",
                          mp_error_message(err));
@@ -1407,7 +1407,7 @@ out:
     }
     free(ld.uses);
     free(ld.gafter);
-    free(data);
+    mpi_textfile_unmap(data, len);
     mp_error_free(ld.err);
     mp_diags_free(own);
     return rc;
