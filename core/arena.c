@@ -83,7 +83,7 @@ static struct mpi_arena_chunk *chunk_new(size_t cap)
 {
     struct mpi_arena_chunk *c;
     size_t size = sizeof(*c) + cap;
-    if (size < MPI_PAGES_MIN) {
+    if (size < MPI_PAGES_MIN && (size < ARENA_WINDOW / 4 || !mpi_pages_pooled())) {
         if (!(c = calloc(1, size)))
             return NULL;
     } else {
@@ -128,6 +128,39 @@ void *mpi_arena_alloc(struct mpi_arena *a, size_t n)
     return p;
 }
 #endif
+
+void *mpi_arena_block(struct mpi_arena *a, size_t n)
+{
+#ifdef MP_ASAN
+    return mpi_arena_alloc(a, n);
+#else
+    if (n > SIZE_MAX / 4)
+        return NULL;
+    struct mpi_arena_chunk *c;
+    size_t size = sizeof(*c) + n;
+    if (size < MPI_PAGES_MIN && (size < ARENA_WINDOW / 4 || !mpi_pages_pooled())) {
+        if (!(c = malloc(size)))
+            return NULL;
+        c->map = 0;
+    } else {
+        if (!(c = mpi_pages_take(size, false)))
+            return NULL;
+        c->map = mpi_pages_round(size);
+    }
+    c->cap = c->used = n; /* full: nothing more is cut from it */
+    c->ready = c->map;
+    /* After the chunk allocations are cut from, which stays the head. */
+    if (a->head) {
+        c->next = a->head->next;
+        a->head->next = c;
+    } else {
+        c->next = NULL;
+        a->head = c;
+    }
+    a->total += n;
+    return c->data;
+#endif
+}
 
 char *mpi_arena_strndup(struct mpi_arena *a, const char *s, size_t n)
 {

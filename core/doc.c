@@ -52,7 +52,7 @@ static void *doc_alloc(struct mp_doc *doc, size_t n)
     if (doc->slab_left < n) {
         size_t size = n > SLAB_SIZE / 4 ? n : SLAB_SIZE;
         /* From the arena: its big chunks reuse the pages freed by the phases before. */
-        struct slab *sl = n < SIZE_MAX / 2 ? mpi_arena_alloc(&doc->arena, sizeof(*sl) + size)
+        struct slab *sl = n < SIZE_MAX / 2 ? mpi_arena_block(&doc->arena, sizeof(*sl) + size)
                                            : NULL;
         if (!sl)
             return NULL;

@@ -14,7 +14,7 @@
 
 /* What the pool keeps at most: more than a big compile's freed node block (the 5,000-step
  * fan's is 13 MB), little enough to keep in a process that lives on after a compile. */
-#define POOL_MAX ((size_t)64 << 20)
+#define POOL_MAX ((size_t)256 << 20)
 #define POOL_SLOTS 32
 
 static size_t page_size(void)
@@ -68,6 +68,11 @@ size_t mpi_pages_fill(void *p, size_t n, bool zero)
 
 void mpi_pages_trim(void)
 {
+}
+
+bool mpi_pages_pooled(void)
+{
+    return false;
 }
 
 void *mpi_block_realloc(void *p, size_t n)
@@ -176,6 +181,11 @@ void mpi_pages_put(void *p, size_t n)
     pthread_mutex_unlock(&pool.mu);
     if (!kept)
         munmap(p, len);
+}
+
+bool mpi_pages_pooled(void)
+{
+    return __atomic_load_n(&pool.bytes, __ATOMIC_RELAXED) != 0;
 }
 
 void mpi_pages_trim(void)

@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 /* Blocks smaller than this come from malloc (mpi_block_*) or are not worth a mapping. */
-#define MPI_PAGES_MIN ((size_t)64 << 10)
+#define MPI_PAGES_MIN ((size_t)256 << 10)
 
 /* A mapping of @n bytes (rounded up to whole pages), its front made of pooled pages when there
  * are some: zeroed when @zero (fresh pages always are), else holding old bytes.
@@ -24,6 +24,8 @@ void mpi_pages_put(void *p, size_t n);
 /* Move pooled pages into the first bytes of the mapping [@p, @p + @n) (page-aligned, from mmap),
  * replacing what was there, and zero them when @zero. Returns the bytes filled. */
 size_t mpi_pages_fill(void *p, size_t n, bool zero);
+/* Pages are pooled now (a hint: blocks under MPI_PAGES_MIN are worth a mapping only then). */
+bool mpi_pages_pooled(void);
 /* @n rounded up to whole pages (0 when that overflows). */
 size_t mpi_pages_round(size_t n);
 /* Unmap every pooled page. */

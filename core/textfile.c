@@ -57,7 +57,7 @@ close:
 }
 
 /* Files from this size on are mapped: the page cache's pages, not a copy in fresh ones. */
-#define MAP_MIN MPI_PAGES_MIN
+#define MAP_MIN ((size_t)64 << 10)
 
 int mpi_textfile_map(const char *path, size_t max, char **data, size_t *len,
                      struct mp_error *err)
