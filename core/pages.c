@@ -12,8 +12,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* What the pool keeps at most: more than a big compile's freed node block (the 5,000-step
- * fan's is 13 MB), little enough to keep in a process that lives on after a compile. */
+/* What the pool keeps at most: the freed node blocks and loader memory of a 100,000-step
+ * compile (the 5,000-step fan's are 13 MB). A package's YAML buffer gives back the pages it
+ * does not take (core/tarzip.c); mpi_pages_trim() gives back the rest. */
 #define POOL_MAX ((size_t)256 << 20)
 #define POOL_SLOTS 32
 
