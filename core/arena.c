@@ -7,20 +7,27 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+#include "pages.h"
 
 #define ARENA_ALIGN 16
 #define ARENA_MIN_CHUNK 8192
 /* Chunks double from 8 KiB (a component's arena needs a few KiB) to 16 MiB (100,000 steps
- * take 250 MB of workflow tree: twenty-odd chunks); from glibc's mmap threshold on, calloc maps
- * them fresh and does not clear them. */
+ * take 250 MB of workflow tree: twenty-odd chunks); from MPI_PAGES_MIN on, they are mappings
+ * of their own, which take over the pages of the blocks freed before (pages.h). */
 #define ARENA_MAX_CHUNK ((size_t)16 << 20)
 
-/* Every chunk comes zeroed (calloc) and its bytes are handed out once,
- * so allocations need no memset. */
+/* Every chunk comes zeroed and its bytes are handed out once, so allocations need no memset.
+ * A chunk of MPI_PAGES_MIN or more is a mapping of its own (@map bytes) whose pages, as the
+ * chunk fills, are taken from the pool of freed ones (pages.h) a window at a time while there
+ * are some: the bytes before @ready are those. */
+#define ARENA_WINDOW ((size_t)256 << 10)
 struct mpi_arena_chunk {
     struct mpi_arena_chunk *next;
     size_t used;
     size_t cap;
+    size_t map, ready;
     _Alignas(ARENA_ALIGN) unsigned char data[];
 };
 
@@ -35,7 +42,10 @@ void mpi_arena_release(struct mpi_arena *a)
     struct mpi_arena_chunk *c = a->head;
     while (c) {
         struct mpi_arena_chunk *next = c->next;
-        free(c);
+        if (c->map)
+            mpi_pages_put(c, c->map);
+        else
+            free(c);
         c = next;
     }
     a->head = NULL;
@@ -58,6 +68,38 @@ void *mpi_arena_alloc(struct mpi_arena *a, size_t n)
     return c->data;
 }
 #else
+/* Pooled pages for the chunk's bytes up to @upto, a window at a time (the pages after the
+ * last window filled are fresh ones, zero, until a window is filled). */
+static void chunk_ready(struct mpi_arena_chunk *c, size_t upto)
+{
+    while (c->ready < upto) {
+        size_t w = c->map - c->ready < ARENA_WINDOW ? c->map - c->ready : ARENA_WINDOW;
+        mpi_pages_fill((char *)c + c->ready, w, true);
+        c->ready += w;
+    }
+}
+
+static struct mpi_arena_chunk *chunk_new(size_t cap)
+{
+    struct mpi_arena_chunk *c;
+    size_t size = sizeof(*c) + cap;
+    if (size < MPI_PAGES_MIN && (size < ARENA_WINDOW / 4 || !mpi_pages_pooled())) {
+        if (!(c = calloc(1, size)))
+            return NULL;
+    } else {
+        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return NULL;
+        size_t map = mpi_pages_round(size), w = map < ARENA_WINDOW ? map : ARENA_WINDOW;
+        mpi_pages_fill(p, w, true); /* the header's window, before the header is written */
+        c = p;
+        c->map = map;
+        c->ready = w;
+    }
+    c->cap = cap;
+    return c;
+}
+
 void *mpi_arena_alloc(struct mpi_arena *a, size_t n)
 {
     if (n > SIZE_MAX / 4)
@@ -72,19 +114,53 @@ void *mpi_arena_alloc(struct mpi_arena *a, size_t n)
             cap = c->cap;
         if (cap < need)
             cap = need;
-        struct mpi_arena_chunk *nc = calloc(1, sizeof(*nc) + cap);
+        struct mpi_arena_chunk *nc = chunk_new(cap);
         if (!nc)
             return NULL;
-        nc->cap = cap;
         nc->next = c;
         a->head = c = nc;
     }
+    if (c->map && offsetof(struct mpi_arena_chunk, data) + c->used + need > c->ready)
+        chunk_ready(c, offsetof(struct mpi_arena_chunk, data) + c->used + need);
     void *p = c->data + c->used;
     c->used += need;
     a->total += need;
     return p;
 }
 #endif
+
+void *mpi_arena_block(struct mpi_arena *a, size_t n)
+{
+#ifdef MP_ASAN
+    return mpi_arena_alloc(a, n);
+#else
+    if (n > SIZE_MAX / 4)
+        return NULL;
+    struct mpi_arena_chunk *c;
+    size_t size = sizeof(*c) + n;
+    if (size < MPI_PAGES_MIN && (size < ARENA_WINDOW / 4 || !mpi_pages_pooled())) {
+        if (!(c = malloc(size)))
+            return NULL;
+        c->map = 0;
+    } else {
+        if (!(c = mpi_pages_take(size, false)))
+            return NULL;
+        c->map = mpi_pages_round(size);
+    }
+    c->cap = c->used = n; /* full: nothing more is cut from it */
+    c->ready = c->map;
+    /* After the chunk allocations are cut from, which stays the head. */
+    if (a->head) {
+        c->next = a->head->next;
+        a->head->next = c;
+    } else {
+        c->next = NULL;
+        a->head = c;
+    }
+    a->total += n;
+    return c->data;
+#endif
+}
 
 char *mpi_arena_strndup(struct mpi_arena *a, const char *s, size_t n)
 {

@@ -20,6 +20,9 @@ void mpi_arena_release(struct mpi_arena *a);
 /* Zeroed, aligned for any type. Ownership: borrowed until mpi_arena_release().
  * Errors: NULL when out of memory or @n is absurdly large. */
 void *mpi_arena_alloc(struct mpi_arena *a, size_t n);
+/* @n bytes of a block of their own, not zeroed (taking pooled pages when there are some, see
+ * pages.h), freed with the arena. Errors: NULL. */
+void *mpi_arena_block(struct mpi_arena *a, size_t n);
 /* A copy of @s (NULL for NULL). Errors: NULL when out of memory. */
 char *mpi_arena_strdup(struct mpi_arena *a, const char *s);
 char *mpi_arena_strndup(struct mpi_arena *a, const char *s, size_t n);

@@ -31,11 +31,7 @@ void mp_doc_free(struct mp_doc *doc)
 {
     if (!doc || doc->magic != DOC_MAGIC)
         return;
-    mpi_arena_release(&doc->arena);
-    for (struct slab *sl = doc->slabs, *next; sl; sl = next) {
-        next = sl->next;
-        free(sl);
-    }
+    mpi_arena_release(&doc->arena); /* and the slabs, cut from it */
     doc->magic = 0;
     free(doc);
 }
@@ -55,7 +51,9 @@ static void *doc_alloc(struct mp_doc *doc, size_t n)
 {
     if (doc->slab_left < n) {
         size_t size = n > SLAB_SIZE / 4 ? n : SLAB_SIZE;
-        struct slab *sl = n < SIZE_MAX / 2 ? malloc(sizeof(*sl) + size) : NULL;
+        /* From the arena: its big chunks reuse the pages freed by the phases before. */
+        struct slab *sl = n < SIZE_MAX / 2 ? mpi_arena_block(&doc->arena, sizeof(*sl) + size)
+                                           : NULL;
         if (!sl)
             return NULL;
         sl->next = doc->slabs;

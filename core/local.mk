@@ -3,7 +3,7 @@
 
 noinst_LTLIBRARIES += %reldir%/libmpcore.la
 %canon_reldir%_libmpcore_la_SOURCES = \
-	%reldir%/arena.c %reldir%/arena.h \
+	%reldir%/arena.c %reldir%/arena.h %reldir%/pages.c %reldir%/pages.h \
 	%reldir%/buf.c %reldir%/buf.h \
 	%reldir%/error.c %reldir%/error.h \
 	%reldir%/strmap.c %reldir%/strmap.h \

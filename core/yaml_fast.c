@@ -23,6 +23,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "pages.h"
 #include "yaml_load_int.h"
 
 /* The tags libyaml's loader gives untagged nodes. A document made here uses these copies, so
@@ -97,13 +98,13 @@ static bool relayout(struct fp *f, size_t cn, size_t ct)
     const size_t per = sizeof(yaml_node_t) + 2 * sizeof(int);
     if (cn > INT32_MAX || ct > SIZE_MAX / 4 || cn > (SIZE_MAX / 4 - ct) / per)
         return false;
-    int *stk = realloc(f->stk, cn * sizeof(int));
+    int *stk = mpi_block_realloc(f->stk, cn * sizeof(int));
     if (!stk)
         return false;
     f->stk = stk;
     size_t ids_at = f->cn * sizeof(yaml_node_t), text_at = ids_at + f->cn * sizeof(int);
     uintptr_t old_ids = (uintptr_t)f->ids, old_text = (uintptr_t)f->text;
-    char *b = realloc(f->nodes, cn * (sizeof(yaml_node_t) + sizeof(int)) + ct);
+    char *b = mpi_block_realloc(f->nodes, cn * (sizeof(yaml_node_t) + sizeof(int)) + ct);
     if (!b)
         return false;
     f->nodes = (yaml_node_t *)b;
@@ -1256,8 +1257,8 @@ bool mpi_yl_fast_parse(const char *data, size_t len, yaml_document_t *doc)
     f.nodes = NULL;
     ok = true;
 out:
-    free(f.nodes);
-    free(f.stk);
+    mpi_block_free(f.nodes);
+    mpi_block_free(f.stk);
     if (!ok)
         memset(doc, 0, sizeof(*doc));
     return ok;

@@ -17,6 +17,7 @@
 #include "component_op.h"
 #include "diag.h"
 #include "graph.h"
+#include "pages.h"
 #include "placeholder.h"
 #include "strmap.h"
 #include "textfile.h"
@@ -1144,7 +1145,7 @@ static char default_tags[3][32] = {YAML_DEFAULT_SCALAR_TAG, YAML_DEFAULT_SEQUENC
 void mpi_yl_doc_free(yaml_document_t *doc)
 {
     if (mpi_yl_fast_doc(doc)) {
-        free(doc->nodes.start); /* values and items are in the nodes' block */
+        mpi_block_free(doc->nodes.start); /* values and items are in the nodes' block */
         memset(doc, 0, sizeof(*doc));
         return;
     }

@@ -10,6 +10,7 @@
 #include "arena.h"
 #include "buf.h"
 #include "error.h"
+#include "pages.h"
 #include "strmap.h"
 
 START_TEST(test_append_and_printf)
@@ -99,6 +100,61 @@ START_TEST(test_arena)
 }
 END_TEST
 
+/* Freed blocks' pages come back in later blocks and arena chunks: with their bytes kept where
+ * asked, zeroed where asked, and arrays keep their contents across every way of growing. */
+START_TEST(test_pages_reuse)
+{
+    mpi_pages_trim();
+    /* An array from small (malloc) to big (a mapping) and back down. */
+    unsigned char *v = NULL;
+    size_t sizes[] = {100, 5000, 70000, 3u << 20, 9u << 20, 200000, 40};
+    size_t filled = 0;
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        unsigned char *nv = mpi_block_realloc(v, sizes[k]);
+        ck_assert_ptr_nonnull(nv);
+        v = nv;
+        size_t keep = filled < sizes[k] ? filled : sizes[k];
+        for (size_t i = 0; i < keep; i++)
+            ck_assert_uint_eq(v[i], (unsigned char)(i * 7 + 1));
+        for (size_t i = keep; i < sizes[k]; i++)
+            v[i] = (unsigned char)(i * 7 + 1);
+        filled = sizes[k];
+    }
+    mpi_block_free(v);
+    /* A big written block freed, then blocks and an arena taken: zero where asked. */
+    size_t big = (size_t)4 << 20;
+    unsigned char *b = mpi_block_realloc(NULL, big);
+    ck_assert_ptr_nonnull(b);
+    memset(b, 0xab, big);
+    mpi_block_free(b);
+    unsigned char *z = mpi_pages_take(big / 2, true);
+    ck_assert_ptr_nonnull(z);
+    for (size_t i = 0; i < big / 2; i++)
+        ck_assert_uint_eq(z[i], 0);
+    struct mpi_arena a;
+    mpi_arena_init(&a);
+    for (int i = 0; i < 2000; i++) {
+        unsigned char *p = mpi_arena_alloc(&a, 1000);
+        ck_assert_ptr_nonnull(p);
+        for (int j = 0; j < 1000; j++)
+            ck_assert_uint_eq(p[j], 0);
+        memset(p, 0xcd, 1000);
+    }
+    mpi_arena_release(&a);
+    mpi_pages_put(z, big / 2);
+    /* A reservation takes what is pooled: readable, writable. */
+    size_t res = (size_t)64 << 20;
+    unsigned char *m = mpi_pages_take(res, false);
+    ck_assert_ptr_nonnull(m);
+    size_t got = mpi_pages_fill(m, res, true);
+    for (size_t i = 0; i < got; i++)
+        ck_assert_uint_eq(m[i], 0);
+    m[res - 1] = 1;
+    mpi_pages_put(m, res);
+    mpi_pages_trim();
+}
+END_TEST
+
 START_TEST(test_strmap)
 {
     struct mpi_arena a;
@@ -155,6 +211,7 @@ int main(void)
     TCase *tc2 = tcase_create("arena");
     tcase_add_test(tc2, test_arena);
     tcase_add_test(tc2, test_strmap);
+    tcase_add_test(tc2, test_pages_reuse);
     suite_add_tcase(s, tc2);
     TCase *tc3 = tcase_create("error");
     tcase_add_test(tc3, test_error);
