@@ -38,19 +38,20 @@ for d in $delays; do
     case $d in q*) d=${d#q}; map=$TMP/map-quiet ;; esac
     : >"$TMP/services"
     rm -rf "$state/claims"
-    before=$(ls "$state/runs" 2>/dev/null | wc -l)
+    ls "$state/runs" 2>/dev/null | sort >"$TMP/runs-before"
     FAKE_TRAIN_SLEEP=0.1 "$MNISTPIPE" $L run --image-map "$map" -p train_steps=8 \
         >"$TMP/run.out" 2>&1 &
     pid=$!
     sleep "$d"
     kill -9 "$pid"
     wait "$pid" 2>/dev/null
-    after=$(ls "$state/runs" 2>/dev/null | wc -l)
-    if [ "$after" -eq "$before" ]; then
+    # The run made now: not the last by name, which two runs started in the same second
+    # would not tell apart once the pids wrap around.
+    run=$(ls "$state/runs" 2>/dev/null | sort | comm -13 "$TMP/runs-before" - | tail -n 1)
+    if [ -z "$run" ]; then
         pass "kill $n after ${d}s: before the run existed"
         continue
     fi
-    run=$(ls "$state/runs" | sort | tail -n 1)
     if [ ! -f "$state/runs/$run/status.json" ]; then
         expect_exit 0 "kill $n: runs list without status.json" -- mp --plugin local runs list
         continue
