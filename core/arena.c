@@ -79,11 +79,19 @@ static void chunk_ready(struct mpi_arena_chunk *c, size_t upto)
     }
 }
 
+/* Whether a chunk of @size bytes (header included) is a mapping of its own rather than a
+ * malloc block: from MPI_PAGES_MIN on, or from a quarter window on while freed pages are
+ * pooled (then they are its pages). */
+static bool chunk_mapped(size_t size)
+{
+    return size >= MPI_PAGES_MIN || (size >= ARENA_WINDOW / 4 && mpi_pages_pooled());
+}
+
 static struct mpi_arena_chunk *chunk_new(size_t cap)
 {
     struct mpi_arena_chunk *c;
     size_t size = sizeof(*c) + cap;
-    if (size < MPI_PAGES_MIN && (size < ARENA_WINDOW / 4 || !mpi_pages_pooled())) {
+    if (!chunk_mapped(size)) {
         if (!(c = calloc(1, size)))
             return NULL;
     } else {
@@ -138,7 +146,7 @@ void *mpi_arena_block(struct mpi_arena *a, size_t n)
         return NULL;
     struct mpi_arena_chunk *c;
     size_t size = sizeof(*c) + n;
-    if (size < MPI_PAGES_MIN && (size < ARENA_WINDOW / 4 || !mpi_pages_pooled())) {
+    if (!chunk_mapped(size)) {
         if (!(c = malloc(size)))
             return NULL;
         c->map = 0;

@@ -64,16 +64,10 @@ int mpi_strmap_reserve(struct mpi_strmap *m, struct mpi_arena *a, size_t n)
     return MP_OK;
 }
 
-/* Make room for one more key. Errors: MP_ERR_NOMEM. */
-static int reserve_one(struct mpi_strmap *m, struct mpi_arena *a)
-{
-    return mpi_strmap_reserve(m, a, m->count + 1);
-}
-
 struct mpi_strmap_slot *mpi_strmap_add(struct mpi_strmap *m, struct mpi_arena *a,
                                        const char *key, bool *found)
 {
-    if (reserve_one(m, a) != MP_OK)
+    if (mpi_strmap_reserve(m, a, m->count + 1) != MP_OK)
         return NULL;
     size_t mask = m->cap - 1;
     for (size_t i = hash_str(key) & mask;; i = (i + 1) & mask) {
@@ -94,18 +88,11 @@ struct mpi_strmap_slot *mpi_strmap_add(struct mpi_strmap *m, struct mpi_arena *a
 
 int mpi_strmap_put(struct mpi_strmap *m, struct mpi_arena *a, const char *key, void *value)
 {
-    if (reserve_one(m, a) != MP_OK)
+    bool found;
+    struct mpi_strmap_slot *s = mpi_strmap_add(m, a, key, &found);
+    if (!s)
         return MP_ERR_NOMEM;
-    /* insert_slot(), counting a new key: one probe. */
-    size_t mask = m->cap - 1;
-    for (size_t i = hash_str(key) & mask;; i = (i + 1) & mask) {
-        struct mpi_strmap_slot *s = &m->slots[i];
-        if (!s->key)
-            m->count++;
-        else if (strcmp(s->key, key) != 0)
-            continue;
-        s->key = key;
-        s->value = value;
-        return MP_OK;
-    }
+    s->key = key;
+    s->value = value;
+    return MP_OK;
 }
