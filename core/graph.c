@@ -425,9 +425,7 @@ static int strvec_push(struct mp_op *op, struct mpi_strvec *vec, const char *s,
 {
     if (!mpi_op_check(op) || !s)
         return mp_error_set(err, MP_ERR_INVAL, "invalid op handle or NULL string");
-    MPI_CHANGED(op->pipeline);
-    const char *d = op_strdup(op, s);
-    if (!d || VEC_PUSH(&op->pipeline->arena, *vec, d) != MP_OK)
+    if (mpi_op_push_word(op, vec, s, strlen(s), true) != MP_OK)
         return nomem(err);
     return MP_OK;
 }
